@@ -1,0 +1,312 @@
+"""InterventionEngine: the one application surface that the Python API, the CLI and HTTP all call (decision 11).
+
+It loads a council, asks it to decide, and saves every event of one command together, so a rejected fact or a
+failed save leaves the stream exactly as it was. Time comes from the `Clock` it is given (decision 7).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from eventsourcing.application import AggregateNotFoundError
+
+from .aggregates.council import PENDING, Council, council_id
+from .calendar import WorkingDayCalendar
+from .clock import Clock, VirtualClock
+from .errors import CouncilAlreadyRegistered, CouncilNotFound, FactInFuture, InvalidFact
+from .facts import CouncilRegistered, Fact, parse_fact
+from .policies.reactions import FiredTimer
+from .policies.registry import PolicyRegistry
+from .policies.rulebook import Rulebook, derive_stage
+from .projections.council_index import CouncilIndex, DueTimer
+from .store import CouncilStore
+
+
+@dataclass(frozen=True)
+class Recorded:
+    """What one `record` call stored."""
+
+    council: str
+    fact_type: str
+    occurred_on: dt.date
+    stage: str
+    states: dict[str, str]
+    events: int
+    deviation: dict[str, Any] | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**self.__dict__, "occurred_on": self.occurred_on.isoformat()}
+
+
+@dataclass(frozen=True)
+class CouncilStatus:
+    """A council's position on the intervention path on a date."""
+
+    council: str
+    name: str
+    as_of: dt.date | None
+    stage: str
+    states: dict[str, str]
+    details: dict[str, Any]
+    latest_inspection: dict[str, Any] | None
+    pending_timers: list[dict[str, Any]]
+    deviations: list[dict[str, Any]]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**self.__dict__, "as_of": self.as_of.isoformat() if self.as_of else None}
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    """One stored event of a council, in words."""
+
+    occurred_on: str
+    recorded_at: str
+    event: str
+    summary: str
+    stage: str | None = None
+    data: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+@dataclass(frozen=True)
+class TimerFiring:
+    """A timer fired by `advance_to` or `fire_due`."""
+
+    council: str
+    timer_id: str
+    kind: str
+    due_on: dt.date
+    rule_id: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**self.__dict__, "due_on": self.due_on.isoformat()}
+
+
+class InterventionEngine:
+    """Record facts, let timers fall due, and ask where each council stands."""
+
+    def __init__(
+        self,
+        store: CouncilStore,
+        *,
+        clock: Clock,
+        calendar: WorkingDayCalendar,
+        policies: PolicyRegistry,
+        rulebook: Rulebook,
+        strict: bool = True,
+    ) -> None:
+        self.store = store
+        self.clock = clock
+        self.calendar = calendar
+        self.policies = policies
+        self.rulebook = rulebook
+        self.strict = strict
+        self.index = CouncilIndex(store)
+
+    # ----------------------------------------------------------------------------------------------------------
+    # Commands.
+
+    def record(self, council: str | None, fact: Fact | Mapping[str, Any], *, strict: bool | None = None) -> Recorded:
+        """Record one fact for a council (by code or name); `council` may be None for council_registered."""
+        fact = parse_fact(fact, where=f"council {council!r}" if council else "")
+        self._check_not_in_future(council or "", fact)
+        if isinstance(fact, CouncilRegistered):
+            return self._register(council, fact)
+        aggregate = self._load(self._resolve(council))
+        version = aggregate.version
+        aggregate.fire_due(
+            fact.occurred_on - dt.timedelta(days=1),
+            policies_on=self.policies.in_force,
+            calendar=self.calendar,
+        )
+        ruling = aggregate.record(
+            fact,
+            rulebook=self.rulebook,
+            policies=self.policies.in_force(fact.occurred_on),
+            calendar=self.calendar,
+            strict=self.strict if strict is None else strict,
+        )
+        self.store.save(aggregate)
+        deviation = None if ruling.legal else aggregate.deviations[-1]
+        return Recorded(
+            aggregate.code,
+            fact.describe(),
+            fact.occurred_on,
+            aggregate.stage,
+            dict(aggregate.states),
+            aggregate.version - version,
+            deviation,
+        )
+
+    def advance_to(self, day: dt.date) -> list[TimerFiring]:
+        """Move a virtual clock to `day`, firing every timer due by then in date order (decision 7)."""
+        if not isinstance(self.clock, VirtualClock):
+            raise TypeError("advance_to needs a VirtualClock; a live engine calls fire_due(now) instead")
+        fired = self.fire_due(day)
+        self.clock.advance_to(day)
+        return fired
+
+    def fire_due(self, now: dt.date) -> list[TimerFiring]:
+        """Fire every pending timer due on or before `now`, across all councils, one due date at a time."""
+        fired: list[TimerFiring] = []
+        while True:
+            due = self.index.due(now)
+            if not due:
+                return fired
+            first = due[0].due_on
+            for code in dict.fromkeys(timer.council for timer in due if timer.due_on == first):
+                fired += self._fire_council(code, first)
+
+    def _fire_council(self, code: str, until: dt.date) -> list[TimerFiring]:
+        aggregate = self._load(council_id(code))
+        timers = aggregate.fire_due(until, policies_on=self.policies.in_force, calendar=self.calendar)
+        self.store.save(aggregate)
+        return [_firing(code, timer) for timer in timers]
+
+    def _register(self, council: str | None, fact: CouncilRegistered) -> Recorded:
+        if council is not None and council.strip().casefold() not in (
+            fact.code.casefold(),
+            fact.name.casefold(),
+        ):
+            raise InvalidFact(f"council {council!r}: council_registered names code {fact.code!r} ({fact.name})")
+        if self.index.find(fact.code) is not None or self._exists(council_id(fact.code)):
+            raise CouncilAlreadyRegistered(fact.code)
+        aggregate = Council.register(fact, self.rulebook)
+        self.store.save(aggregate)
+        return Recorded(aggregate.code, fact.describe(), fact.occurred_on, aggregate.stage, dict(aggregate.states), 1)
+
+    # ----------------------------------------------------------------------------------------------------------
+    # Queries.
+
+    def state(self, council: str, *, as_of: dt.date | None = None) -> CouncilStatus:
+        """Where a council stands now, or on `as_of` (a date in the world)."""
+        cid = self._resolve(council)
+        aggregate = self._load(cid) if as_of is None else self._load_as_of(cid, as_of)
+        pending = [
+            {
+                "timer_id": tid,
+                **{k: v for k, v in t.items() if k in ("kind", "due_on", "rule_id", "policy_version")},
+            }
+            for tid, t in sorted(aggregate.timers.items(), key=lambda item: (item[1]["due_on"], item[1]["seq"]))
+            if t["status"] == PENDING
+        ]
+        return CouncilStatus(
+            aggregate.code,
+            aggregate.name,
+            as_of,
+            aggregate.stage,
+            dict(aggregate.states),
+            dict(aggregate.details),
+            aggregate.inspections[-1] if aggregate.inspections else None,
+            pending,
+            list(aggregate.deviations),
+        )
+
+    def timeline(self, council: str) -> list[TimelineEntry]:
+        """Every stored event of a council in order, in words."""
+        return [_timeline_entry(event) for event in self._events(self._resolve(council))]
+
+    def due(self, until: dt.date | None = None) -> list[DueTimer]:
+        """Pending timers across all councils due on or before `until` (all pending when None)."""
+        return self.index.due(until)
+
+    def councils(self) -> list[tuple[str, str]]:
+        self.index.refresh()
+        return sorted((code, self.index.names[cid]) for cid, code in self.index.codes.items())
+
+    def close(self) -> None:
+        self.store.close()
+
+    # ----------------------------------------------------------------------------------------------------------
+
+    def _resolve(self, council: str | None) -> uuid.UUID:
+        if not council:
+            raise CouncilNotFound("", len(self.index.codes))
+        found = self.index.find(council)
+        if found is None:
+            raise CouncilNotFound(council, len(self.index.codes))
+        return found
+
+    def _load(self, cid: uuid.UUID) -> Council:
+        aggregate: Council = self.store.repository.get(cid)
+        return aggregate
+
+    def _exists(self, cid: uuid.UUID) -> bool:
+        try:
+            self.store.repository.get(cid)
+        except AggregateNotFoundError:
+            return False
+        return True
+
+    def _events(self, cid: uuid.UUID) -> Iterator[Any]:
+        return iter(self.store.events.get(cid))
+
+    def _load_as_of(self, cid: uuid.UUID, as_of: dt.date) -> Council:
+        limit = as_of.isoformat()
+        aggregate: Council | None = None
+        for event in self._events(cid):
+            if event.occurred_on > limit:
+                break
+            aggregate = event.mutate(aggregate)
+        if aggregate is None:
+            code = self.index.codes.get(cid, str(cid))
+            raise CouncilNotFound(f"{code} on {limit} (registered later)", len(self.index.codes))
+        return aggregate
+
+    def _check_not_in_future(self, council: str, fact: Fact) -> None:
+        today = self.clock.today()
+        if not isinstance(self.clock, VirtualClock) and fact.occurred_on > today:
+            raise FactInFuture(council, fact.describe(), fact.occurred_on.isoformat(), today.isoformat())
+
+
+def _firing(code: str, timer: FiredTimer) -> TimerFiring:
+    return TimerFiring(code, timer.timer_id, timer.kind, timer.due_on, timer.rule_id)
+
+
+def _timeline_entry(event: Any) -> TimelineEntry:
+    name = type(event).__name__
+    recorded_at = event.timestamp.isoformat(timespec="seconds")
+    data = {k: v for k, v in event.__dict__.items() if k not in ("originator_id", "originator_version", "timestamp")}
+    summary, stage = _summarise(name, data)
+    return TimelineEntry(event.occurred_on, recorded_at, name, summary, stage, data)
+
+
+def _summarise(name: str, data: Mapping[str, Any]) -> tuple[str, str | None]:
+    if name == "Registered":
+        return f"registered {data['name']} ({data['code']})", derive_stage(data["states"])
+    if name == "FactRecorded":
+        fact = data["fact"]
+        text = _describe_fact(fact)
+        if data.get("deviation"):
+            text += f" [deviation: {data['deviation']['expected']}]"
+        return text, derive_stage(data["states"])
+    if name == "TimerScheduled":
+        return f"timer {data['kind']} scheduled, due {data['due_on']} ({data['rule_id']})", None
+    if name == "TimerRescheduled":
+        return f"timer {data['timer_id']} moved to {data['due_on']}: {data['reason']}", None
+    if name == "TimerCancelled":
+        return f"timer {data['timer_id']} cancelled: {data['reason']}", None
+    return f"timer {data['timer_id']} fell due", None
+
+
+def _describe_fact(fact: Mapping[str, Any]) -> str:
+    text = str(fact["type"]).replace("_", " ")
+    judgements = fact.get("judgements")
+    if judgements:
+        overall = judgements.get("overall", "not graded")
+        text += f": overall {overall} ({fact.get('framework', '')})"
+    for key in ("recommendation", "outcome", "form", "commissioner"):
+        if key in fact:
+            text += f", {key} {fact[key]}"
+    if fact.get("commissioner_review"):
+        text += " with commissioner review"
+    if fact.get("revises_earlier"):
+        text += " (revised)"
+    return text

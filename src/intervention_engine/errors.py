@@ -1,0 +1,87 @@
+"""The engine's errors: one root, each a domain noun that also subclasses the matching builtin.
+
+Every message names the council (where there is one), what was wrong and, for broken rules, the rule or the
+moves that would have been legal, so a user can act on it without reading a traceback.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+
+class InterventionError(Exception):
+    """Root of every error the engine raises on purpose."""
+
+
+class CouncilNotFound(InterventionError, LookupError):
+    """No council with this code or name has been registered."""
+
+    def __init__(self, council: str, known: int = 0) -> None:
+        self.council = council
+        hint = f" ({known} councils are registered)" if known else " (no councils are registered yet)"
+        super().__init__(f"council {council!r} is not registered{hint}; record a council_registered fact first")
+
+
+class CouncilAlreadyRegistered(InterventionError, ValueError):
+    """A council_registered fact arrived for a council that already exists."""
+
+    def __init__(self, council: str) -> None:
+        self.council = council
+        super().__init__(f"council {council!r} is already registered")
+
+
+class MoveNotAllowed(InterventionError, ValueError):
+    """The rulebook forbids this fact from the council's current states (strict mode)."""
+
+    def __init__(
+        self,
+        council: str,
+        fact_type: str,
+        occurred_on: str,
+        states: Mapping[str, str],
+        refused: Mapping[str, str],
+        legal: Mapping[str, Sequence[str]],
+    ) -> None:
+        self.council = council
+        self.fact_type = fact_type
+        self.states = dict(states)
+        self.refused = dict(refused)
+        self.legal = {region: list(moves) for region, moves in legal.items()}
+        where = ", ".join(f"{region}={state}" for region, state in states.items())
+        why = "; ".join(f"{region}: {reason}" for region, reason in refused.items())
+        moves = "; ".join(f"{region}: {', '.join(m) or 'none'}" for region, m in self.legal.items())
+        super().__init__(
+            f"council {council!r}: {fact_type} on {occurred_on} is not allowed from ({where}): {why}. "
+            f"Legal moves now: {moves}"
+        )
+
+
+class FactOutOfOrder(InterventionError, ValueError):
+    """A fact is dated before the latest fact already recorded for the council."""
+
+    def __init__(self, council: str, fact_type: str, occurred_on: str, latest: str) -> None:
+        self.council = council
+        super().__init__(
+            f"council {council!r}: {fact_type} on {occurred_on} is dated before the latest recorded fact "
+            f"({latest}); facts are recorded in the order they happened"
+        )
+
+
+class FactInFuture(InterventionError, ValueError):
+    """A fact is dated after today on a clock that cannot move forward by itself."""
+
+    def __init__(self, council: str, fact_type: str, occurred_on: str, today: str) -> None:
+        self.council = council
+        super().__init__(f"council {council!r}: {fact_type} on {occurred_on} is dated after today ({today})")
+
+
+class InvalidFact(InterventionError, ValueError):
+    """A fact failed validation (unknown type, missing or malformed field, impossible date)."""
+
+
+class InvalidScenario(InterventionError, ValueError):
+    """A scenario file is malformed; the message names the file, the line and the field."""
+
+
+class ConfigurationError(InterventionError, ValueError):
+    """Settings that cannot work together (unknown backend, unreadable database path)."""

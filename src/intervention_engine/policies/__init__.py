@@ -1,0 +1,1 @@
+"""The rulebook and the versioned policies (the only package that knows the regime's rules)."""

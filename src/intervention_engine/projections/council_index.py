@@ -1,0 +1,102 @@
+"""Councils and pending timers across all streams, folded incrementally from the notification log.
+
+The index is a cache: it is rebuilt from the events whenever an engine starts, and each query reads only the
+notifications recorded since the last one.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from ..aggregates.council import event_topic
+from ..store import CouncilStore
+
+_SECTION = 500
+_FOLDED = ("Registered", "TimerScheduled", "TimerFired", "TimerCancelled", "TimerRescheduled")
+
+
+@dataclass(frozen=True)
+class DueTimer:
+    """A pending timer of one council."""
+
+    council: str
+    council_name: str
+    timer_id: str
+    kind: str
+    due_on: dt.date
+    rule_id: str
+    policy_version: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**self.__dict__, "due_on": self.due_on.isoformat()}
+
+
+class CouncilIndex:
+    """Which councils exist (code, name) and which timers are pending, across the whole store."""
+
+    def __init__(self, store: CouncilStore) -> None:
+        self._store = store
+        self._position = 0
+        self.codes: dict[uuid.UUID, str] = {}
+        self.names: dict[uuid.UUID, str] = {}
+        self._pending: dict[tuple[uuid.UUID, str], dict[str, Any]] = {}
+        self._topics = [event_topic(name) for name in _FOLDED]
+
+    def refresh(self) -> None:
+        recorder = self._store.recorder
+        while True:
+            notifications = recorder.select_notifications(
+                self._position, _SECTION, topics=self._topics, inclusive_of_start=False
+            )
+            for notification in notifications:
+                self._fold(self._store.mapper.to_domain_event(notification))
+                self._position = notification.id
+            if len(notifications) < _SECTION:
+                return
+
+    def _fold(self, event: Any) -> None:
+        cid, name = event.originator_id, type(event).__name__
+        if name == "Registered":
+            self.codes[cid], self.names[cid] = event.code, event.name
+        elif name == "TimerScheduled":
+            self._pending[(cid, event.timer_id)] = {
+                "kind": event.kind,
+                "due_on": event.due_on,
+                "rule_id": event.rule_id,
+                "policy_version": event.policy_version,
+            }
+        elif name == "TimerRescheduled":
+            self._pending[(cid, event.timer_id)]["due_on"] = event.due_on
+        else:
+            self._pending.pop((cid, event.timer_id), None)
+
+    def find(self, council: str) -> uuid.UUID | None:
+        """A council by code (any case) or by name (any case)."""
+        self.refresh()
+        wanted = council.strip().casefold()
+        for cid, code in self.codes.items():
+            if code.casefold() == wanted or self.names[cid].casefold() == wanted:
+                return cid
+        return None
+
+    def due(self, until: dt.date | None = None) -> list[DueTimer]:
+        """Pending timers due on or before `until` (all pending timers when `until` is None), by date."""
+        self.refresh()
+        limit = until.isoformat() if until else "9999-12-31"
+        rows = [
+            DueTimer(
+                self.codes[cid],
+                self.names[cid],
+                timer_id,
+                t["kind"],
+                dt.date.fromisoformat(t["due_on"]),
+                t["rule_id"],
+                t["policy_version"],
+            )
+            for (cid, timer_id), t in self._pending.items()
+            if t["due_on"] <= limit
+        ]
+        return sorted(rows, key=lambda row: (row.due_on, row.council, row.timer_id))
