@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from transitions import Machine
-from transitions.extensions.diagrams import GraphMachine
 
 from ..facts import (
     DeliveryForm,
@@ -316,18 +315,6 @@ class Rulebook:
             if region != last:
                 lines.append("    --")
         return "\n".join(lines) + "\n"
-
-    def graph_machine(self, region: str) -> GraphMachine:
-        """A `transitions` GraphMachine of one region, drawn by its Mermaid engine (for tools that want one)."""
-        spec = self.regions[region]
-        return GraphMachine(
-            model=None,
-            states=list(spec["states"]),
-            transitions=[dict(t) for t in spec["transitions"]],
-            initial=spec["initial"],
-            auto_transitions=False,
-            graph_engine="mermaid",
-        )
 
 
 def _edges(transitions: Sequence[Mapping[str, Any]]) -> list[tuple[str, str, str]]:
