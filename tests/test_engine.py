@@ -6,8 +6,8 @@ import datetime as dt
 from typing import Any
 
 import pytest
-from factories import inspection, registration
 
+from factories import inspection, registration
 from intervention_engine import (
     CouncilAlreadyRegistered,
     CouncilNotFound,

@@ -12,10 +12,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from factories import inspection, registration
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from factories import inspection, registration
 from intervention_engine import InterventionError, Settings, VirtualClock, build_engine
 from intervention_engine.aggregates.council import council_id
 from intervention_engine.calendar import WorkingDayCalendar

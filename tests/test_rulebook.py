@@ -6,8 +6,8 @@ import datetime as dt
 from typing import Any
 
 import pytest
-from factories import example
 
+from factories import example
 from intervention_engine.policies.rulebook import REGIONS, STAGES, Rulebook, derive_stage
 
 RULEBOOK = Rulebook()
@@ -20,7 +20,7 @@ def _sources(spec: dict[str, Any], transition: dict[str, Any]) -> list[str]:
 
 
 def _guard(transition: dict[str, Any]) -> str | None:
-    return transition.get("conditions") or transition.get("unless") and f"not {transition['unless']}"
+    return transition.get("conditions") or (transition.get("unless") and f"not {transition['unless']}")
 
 
 LEGAL_MOVES = [
@@ -122,7 +122,7 @@ def test_legal_moves_name_the_triggers_each_region_accepts() -> None:
     ("states", "stage"),
     [
         ({"judgement": "good", "instrument": "statutory_direction", "delivery": "trust"}, "trust"),  # Birmingham 2023
-        ({"judgement": "inadequate", "instrument": "commissioner_review", "delivery": "council"}, "commissioner_review"),
+        ({"judgement": "inadequate", "instrument": "commissioner_review"}, "commissioner_review"),
         ({"judgement": "inadequate", "instrument": "none", "delivery": "council"}, "inadequate"),
         ({"judgement": "requires_improvement", "instrument": "none", "supervision": "support_and_supervision"},
          "returned"),
