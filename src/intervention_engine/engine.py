@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from eventsourcing.application import AggregateNotFoundError
@@ -21,8 +21,10 @@ from .errors import CouncilAlreadyRegistered, CouncilNotFound, FactInFuture, Inv
 from .facts import CouncilRegistered, Fact, parse_fact
 from .policies.reactions import FiredTimer
 from .policies.registry import PolicyRegistry
-from .policies.rulebook import Rulebook, derive_stage
+from .policies.rulebook import Rulebook
 from .projections.council_index import CouncilIndex, DueTimer
+from .projections.timeline import TimelineEntry as TimelineEntry
+from .projections.timeline import timeline_entry
 from .store import CouncilStore
 
 
@@ -58,21 +60,6 @@ class CouncilStatus:
 
     def to_dict(self) -> dict[str, Any]:
         return {**self.__dict__, "as_of": self.as_of.isoformat() if self.as_of else None}
-
-
-@dataclass(frozen=True)
-class TimelineEntry:
-    """One stored event of a council, in words."""
-
-    occurred_on: str
-    recorded_at: str
-    event: str
-    summary: str
-    stage: str | None = None
-    data: dict[str, Any] = field(default_factory=dict)
-
-    def to_dict(self) -> dict[str, Any]:
-        return dict(self.__dict__)
 
 
 @dataclass(frozen=True)
@@ -124,6 +111,7 @@ class InterventionEngine:
         aggregate.fire_due(
             fact.occurred_on - dt.timedelta(days=1),
             policies_on=self.policies.in_force,
+            rulebook=self.rulebook,
             calendar=self.calendar,
         )
         ruling = aggregate.record(
@@ -166,7 +154,9 @@ class InterventionEngine:
 
     def _fire_council(self, code: str, until: dt.date) -> list[TimerFiring]:
         aggregate = self._load(council_id(code))
-        timers = aggregate.fire_due(until, policies_on=self.policies.in_force, calendar=self.calendar)
+        timers = aggregate.fire_due(
+            until, policies_on=self.policies.in_force, rulebook=self.rulebook, calendar=self.calendar
+        )
         self.store.save(aggregate)
         return [_firing(code, timer) for timer in timers]
 
@@ -211,7 +201,7 @@ class InterventionEngine:
 
     def timeline(self, council: str) -> list[TimelineEntry]:
         """Every stored event of a council in order, in words."""
-        return [_timeline_entry(event) for event in self._events(self._resolve(council))]
+        return [timeline_entry(event) for event in self._events(self._resolve(council))]
 
     def due(self, until: dt.date | None = None) -> list[DueTimer]:
         """Pending timers across all councils due on or before `until` (all pending when None)."""
@@ -268,45 +258,3 @@ class InterventionEngine:
 
 def _firing(code: str, timer: FiredTimer) -> TimerFiring:
     return TimerFiring(code, timer.timer_id, timer.kind, timer.due_on, timer.rule_id)
-
-
-def _timeline_entry(event: Any) -> TimelineEntry:
-    name = type(event).__name__
-    recorded_at = event.timestamp.isoformat(timespec="seconds")
-    data = {k: v for k, v in event.__dict__.items() if k not in ("originator_id", "originator_version", "timestamp")}
-    summary, stage = _summarise(name, data)
-    return TimelineEntry(event.occurred_on, recorded_at, name, summary, stage, data)
-
-
-def _summarise(name: str, data: Mapping[str, Any]) -> tuple[str, str | None]:
-    if name == "Registered":
-        return f"registered {data['name']} ({data['code']})", derive_stage(data["states"])
-    if name == "FactRecorded":
-        fact = data["fact"]
-        text = _describe_fact(fact)
-        if data.get("deviation"):
-            text += f" [deviation: {data['deviation']['expected']}]"
-        return text, derive_stage(data["states"])
-    if name == "TimerScheduled":
-        return f"timer {data['kind']} scheduled, due {data['due_on']} ({data['rule_id']})", None
-    if name == "TimerRescheduled":
-        return f"timer {data['timer_id']} moved to {data['due_on']}: {data['reason']}", None
-    if name == "TimerCancelled":
-        return f"timer {data['timer_id']} cancelled: {data['reason']}", None
-    return f"timer {data['timer_id']} fell due", None
-
-
-def _describe_fact(fact: Mapping[str, Any]) -> str:
-    text = str(fact["type"]).replace("_", " ")
-    judgements = fact.get("judgements")
-    if judgements:
-        overall = judgements.get("overall", "not graded")
-        text += f": overall {overall} ({fact.get('framework', '')})"
-    for key in ("recommendation", "outcome", "form", "commissioner"):
-        if key in fact:
-            text += f", {key} {fact[key]}"
-    if fact.get("commissioner_review"):
-        text += " with commissioner review"
-    if fact.get("revises_earlier"):
-        text += " (revised)"
-    return text

@@ -1,8 +1,9 @@
 """Every fact the engine accepts: pydantic models, frozen, `extra="forbid"`, one discriminated union on `type`.
 
 A fact is something that happened in the world (an Ofsted report, a DfE notice); `occurred_on` says when. Dates
-known only to the month (`2017-03`) or the year (`2017`) are accepted and keep their precision: they are placed on
-the first day of that month or year (the earliest day they can mean) and `date_precision` says so. Stored fact
+known only to the month (`2017-03`), the quarter (`2015-Q4`) or the year (`2017`) are accepted and keep their
+precision: they are placed on the first day of that period (the earliest day they can mean) and `date_precision`
+says so. (Scenario and timeline loaders may place them later within the period to keep the source's order.) Stored fact
 names are contracts: never rename a `type`, add a new one.
 """
 
@@ -17,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError,
 
 from .errors import InvalidFact
 
-_PARTIAL_DATE = re.compile(r"^(\d{4})(?:-(\d{2}))?$")
+_PARTIAL_DATE = re.compile(r"^(\d{4})(?:-(\d{2})|-Q([1-4]))?$")
 
 
 class DatePrecision(StrEnum):
@@ -25,18 +26,24 @@ class DatePrecision(StrEnum):
 
     day = "day"
     month = "month"
+    quarter = "quarter"
     year = "year"
 
 
 def parse_partial_date(value: str) -> tuple[dt.date, DatePrecision]:
-    """`2017-03` → (2017-03-01, month); `2017` → (2017-01-01, year); `2017-03-14` → (that day, day)."""
+    """`2017-03` → (2017-03-01, month); `2015-Q4` → (2015-10-01, quarter); `2017` → (2017-01-01, year).
+
+    A full ISO date is returned as it is, with day precision; anything else raises ValueError.
+    """
     match = _PARTIAL_DATE.match(value.strip())
     if match is None:
         return dt.date.fromisoformat(value.strip()), DatePrecision.day
-    year, month = int(match.group(1)), match.group(2)
-    if month is None:
-        return dt.date(year, 1, 1), DatePrecision.year
-    return dt.date(year, int(month), 1), DatePrecision.month
+    year, month, quarter = int(match.group(1)), match.group(2), match.group(3)
+    if month is not None:
+        return dt.date(year, int(month), 1), DatePrecision.month
+    if quarter is not None:
+        return dt.date(year, 3 * int(quarter) - 2, 1), DatePrecision.quarter
+    return dt.date(year, 1, 1), DatePrecision.year
 
 
 class Grade(StrEnum):

@@ -18,20 +18,26 @@ from ..calendar import WorkingDayCalendar
 from ..errors import FactOutOfOrder, MoveNotAllowed
 from ..facts import (
     AlternativeDeliveryDecided,
+    CommissionerAppointed,
     CouncilRegistered,
     Fact,
     Framework,
     Grade,
     InspectionPublished,
     InspectionType,
+    MonitoringVisitPublished,
+    StatutoryDirectionIssued,
+    StatutoryDirectionRevoked,
     fact_to_data,
 )
 from ..policies.reactions import CouncilView, FiredTimer, Policy, Reactions
 from ..policies.rulebook import Rulebook, Ruling, derive_stage
+from .expectations import CONTRADICTED, MET, MISSED, OPEN, WITHDRAWN, describe_fact, matches_any
 
 COUNCIL_NAMESPACE = uuid.UUID("5d0c6c1e-2f0b-4c55-9a39-8f3e0f7f6a11")
 
 PENDING, FIRED, CANCELLED = "pending", "fired", "cancelled"
+EXPECTATION_DEADLINE = "expectation_deadline"
 
 PoliciesOn = Callable[[dt.date], Sequence[Policy]]
 
@@ -68,8 +74,11 @@ class Council(Aggregate):
         self.states = states
         self.details: dict[str, Any] = {}
         self.inspections: list[dict[str, Any]] = []
+        self.visits: list[dict[str, Any]] = []
         self.timers: dict[str, dict[str, Any]] = {}
         self.timer_count = 0
+        self.expectations: dict[str, dict[str, Any]] = {}
+        self.expectation_count = 0
         self.fact_count = 1
         self.deviations: list[dict[str, Any]] = []
 
@@ -95,7 +104,7 @@ class Council(Aggregate):
         calendar: WorkingDayCalendar,
         strict: bool = True,
     ) -> Ruling:
-        """Judge `fact` by the rulebook, record it, then record the timers the policies in force ask for."""
+        """Judge `fact` by the rulebook, record it, settle open expectations, then apply the policies' reactions."""
         occurred_on = fact.occurred_on.isoformat()
         if occurred_on < self.last_occurred_on:
             raise FactOutOfOrder(self.code, fact.describe(), occurred_on, self.last_occurred_on)
@@ -103,34 +112,21 @@ class Council(Aggregate):
         ruling = rulebook.rule(fact, self.states, {**self.details, **details})
         if not ruling.legal and strict:
             raise MoveNotAllowed(
-                self.code,
-                fact.describe(),
-                occurred_on,
-                self.states,
-                ruling.refused,
-                rulebook.legal_moves(self.states),
+                self.code, fact.describe(), occurred_on, self.states, ruling.refused, rulebook.legal_moves(self.states)
             )
-        deviation = None
-        if not ruling.legal:
-            deviation = {
-                "occurred_on": occurred_on,
-                "fact_type": fact.describe(),
-                "rule_id": "LIFECYCLE",
-                "expected": "; ".join(f"{r}: {why}" for r, why in ruling.refused.items()),
-                "happened": f"{fact.describe()} recorded in lenient mode",
-            }
-        self._apply_fact(
-            fact=fact_to_data(fact),
-            occurred_on=occurred_on,
-            states=ruling.states,
-            details=details,
-            deviation=deviation,
-        )
+        data = fact_to_data(fact)
+        deviation = None if ruling.legal else self._illegal_move(data, occurred_on, ruling)
+        self._apply_fact(fact=data, occurred_on=occurred_on, states=ruling.states, details=details, deviation=deviation)
+        self._settle_expectations(data, occurred_on)
         for policy in policies:
-            self._react(policy.react_to_fact(self.view(), fact, calendar), policy.version, occurred_on)
+            self._react(
+                policy.react_to_fact(self.view(), fact, calendar), policy.version, occurred_on, rulebook, calendar
+            )
         return ruling
 
-    def fire_due(self, until: dt.date, *, policies_on: PoliciesOn, calendar: WorkingDayCalendar) -> list[FiredTimer]:
+    def fire_due(
+        self, until: dt.date, *, policies_on: PoliciesOn, rulebook: Rulebook, calendar: WorkingDayCalendar
+    ) -> list[FiredTimer]:
         """Fire every pending timer due on or before `until`, in date order, with the reactions they bring."""
         fired: list[FiredTimer] = []
         while True:
@@ -138,18 +134,30 @@ class Council(Aggregate):
             if not due:
                 return fired
             timer = due[0]
-            if self.fire_timer(timer.timer_id, policies=policies_on(timer.due_on), calendar=calendar):
+            policies = policies_on(timer.due_on)
+            if self.fire_timer(timer.timer_id, policies=policies, rulebook=rulebook, calendar=calendar):
                 fired.append(timer)
 
-    def fire_timer(self, timer_id: str, *, policies: Sequence[Policy], calendar: WorkingDayCalendar) -> bool:
+    def fire_timer(
+        self, timer_id: str, *, policies: Sequence[Policy], rulebook: Rulebook, calendar: WorkingDayCalendar
+    ) -> bool:
         """Fire one timer; a timer already fired or cancelled ignores it (DESIGN decision 6: idempotent)."""
         timer = self.timers.get(timer_id)
         if timer is None or timer["status"] != PENDING:
             return False
-        self._fire_timer(timer_id=timer_id, occurred_on=timer["due_on"])
-        fired = FiredTimer(timer_id, timer["kind"], dt.date.fromisoformat(timer["due_on"]), timer["rule_id"])
+        due_on = timer["due_on"]
+        self._fire_timer(timer_id=timer_id, occurred_on=due_on)
+        expectation = self.expectations.get(timer.get("subject") or "")
+        if timer["kind"] == EXPECTATION_DEADLINE and expectation and expectation["status"] == OPEN:
+            self._close_expectation(
+                expectation_id=timer["subject"],
+                status=MISSED,
+                occurred_on=due_on,
+                deviation=self._deviation(expectation, MISSED, f"nothing of the kind by {due_on}", due_on),
+            )
+        fired = FiredTimer(timer_id, timer["kind"], dt.date.fromisoformat(due_on), timer["rule_id"])
         for policy in policies:
-            self._react(policy.react_to_timer(self.view(), fired, calendar), policy.version, timer["due_on"])
+            self._react(policy.react_to_timer(self.view(), fired, calendar), policy.version, due_on, rulebook, calendar)
         return True
 
     # ----------------------------------------------------------------------------------------------------------
@@ -162,6 +170,9 @@ class Council(Aggregate):
     def pending_timers(self) -> dict[str, dict[str, Any]]:
         return {tid: t for tid, t in self.timers.items() if t["status"] == PENDING}
 
+    def open_expectations(self) -> dict[str, dict[str, Any]]:
+        return {eid: e for eid, e in self.expectations.items() if e["status"] == OPEN}
+
     def due_timers(self, until: dt.date) -> list[FiredTimer]:
         limit = until.isoformat()
         due = [
@@ -172,7 +183,15 @@ class Council(Aggregate):
         return sorted(due, key=lambda timer: (timer.due_on, self.timers[timer.timer_id]["seq"]))
 
     def view(self) -> CouncilView:
-        return CouncilView(self.code, dict(self.states), list(self.inspections), self.pending_timers())
+        return CouncilView(
+            self.code,
+            dict(self.states),
+            list(self.inspections),
+            self.pending_timers(),
+            dict(self.details),
+            list(self.visits),
+            [e["kind"] for e in self.open_expectations().values()],
+        )
 
     # ----------------------------------------------------------------------------------------------------------
     # Decisions that the stored event carries, so replay never recomputes them.
@@ -180,8 +199,19 @@ class Council(Aggregate):
     def _decide_details(self, fact: Fact) -> dict[str, Any]:
         if isinstance(fact, InspectionPublished):
             return {"inspection": self._inspection_record(fact)}
+        if isinstance(fact, MonitoringVisitPublished):
+            return {"visit": {"published_on": fact.occurred_on.isoformat(), "number": fact.visit_number}}
         if isinstance(fact, AlternativeDeliveryDecided):
             return {"delivery_form": fact.form.value, "provider": fact.provider}
+        if isinstance(fact, StatutoryDirectionIssued):
+            if fact.commissioner_review:
+                return {"direction_led_by": "commissioner"}
+            kept = self.details.get("direction_led_by") if fact.revises_earlier else None
+            return {"direction_led_by": kept or "adviser"}
+        if isinstance(fact, CommissionerAppointed):
+            return {"direction_led_by": "commissioner"}
+        if isinstance(fact, StatutoryDirectionRevoked):
+            return {"direction_led_by": None}
         return {}
 
     def _inspection_record(self, fact: InspectionPublished) -> dict[str, Any]:
@@ -205,31 +235,132 @@ class Council(Aggregate):
         good = previous in (Grade.good.value, Grade.outstanding.value)
         return InspectionType.short if good else InspectionType.standard
 
-    def _react(self, reactions: Reactions, policy_version: str, occurred_on: str) -> None:
-        for change in reactions.change:
-            for timer_id, timer in sorted(self.pending_timers().items(), key=lambda item: item[1]["seq"]):
-                if timer["kind"] != change.kind:
-                    continue
-                if change.due_on is None:
-                    self._cancel_timer(timer_id=timer_id, occurred_on=occurred_on, reason=change.reason)
-                elif change.due_on.isoformat() != timer["due_on"]:
-                    self._reschedule_timer(
-                        timer_id=timer_id,
-                        due_on=change.due_on.isoformat(),
-                        occurred_on=occurred_on,
-                        reason=change.reason,
-                    )
-        for request in reactions.schedule:
-            seq = self.timer_count + 1
-            self._schedule_timer(
-                timer_id=f"t{seq}-{request.kind}",
-                seq=seq,
-                kind=request.kind,
-                due_on=request.due_on.isoformat(),
-                rule_id=request.rule_id,
-                policy_version=policy_version,
+    def _illegal_move(self, fact: dict[str, Any], occurred_on: str, ruling: Ruling) -> dict[str, Any]:
+        return {
+            "occurred_on": occurred_on,
+            "kind": "illegal_move",
+            "how": "illegal_move",
+            "rule_id": "LIFECYCLE",
+            "policy_version": "rulebook",
+            "expected": "; ".join(f"{r}: {why}" for r, why in ruling.refused.items()),
+            "happened": f"{describe_fact(fact)} (recorded in lenient mode)",
+        }
+
+    def _deviation(self, expectation: dict[str, Any], how: str, happened: str, occurred_on: str) -> dict[str, Any]:
+        due = f" by {expectation['due_on']}" if expectation.get("due_on") else ""
+        return {
+            "occurred_on": occurred_on,
+            "kind": expectation["kind"],
+            "how": how,
+            "rule_id": expectation["rule_id"],
+            "policy_version": expectation["policy_version"],
+            "expected": f"{expectation['expected']}{due}",
+            "happened": happened,
+            "expected_since": expectation["opened_on"],
+        }
+
+    def _settle_expectations(self, fact: dict[str, Any], occurred_on: str) -> None:
+        for expectation_id, expectation in sorted(self.open_expectations().items(), key=lambda i: i[1]["seq"]):
+            if matches_any(expectation["contradicts"], fact):
+                deviation = self._deviation(expectation, CONTRADICTED, describe_fact(fact), occurred_on)
+                status = CONTRADICTED
+            elif matches_any(expectation["meets"], fact):
+                deviation, status = None, MET
+            else:
+                continue
+            self._close_expectation(
+                expectation_id=expectation_id,
+                status=status,
                 occurred_on=occurred_on,
+                deviation=deviation,
+                closed_by=describe_fact(fact),
             )
+            self._cancel_deadline(expectation_id, occurred_on, f"expectation {status}")
+
+    def _cancel_deadline(self, expectation_id: str, occurred_on: str, reason: str) -> None:
+        for timer_id, timer in self.pending_timers().items():
+            if timer.get("subject") == expectation_id:
+                self._cancel_timer(timer_id=timer_id, occurred_on=occurred_on, reason=reason)
+
+    def _react(
+        self, reactions: Reactions, version: str, occurred_on: str, rulebook: Rulebook, calendar: WorkingDayCalendar
+    ) -> None:
+        version = reactions.version or version
+        for change in reactions.change:
+            self._change_timers(change.kind, change.due_on, change.reason, occurred_on)
+        for request in reactions.schedule:
+            self._schedule(request.kind, request.due_on, request.rule_id, version, occurred_on)
+        for kind in reactions.withdraw:
+            for expectation_id, expectation in self.open_expectations().items():
+                if expectation["kind"] == kind:
+                    self._close_expectation(
+                        expectation_id=expectation_id,
+                        status=WITHDRAWN,
+                        occurred_on=occurred_on,
+                        deviation=None,
+                        closed_by="no longer applies",
+                    )
+                    self._cancel_deadline(expectation_id, occurred_on, "expectation withdrawn")
+        for wanted in reactions.expect:
+            self._expect(wanted, version, occurred_on)
+        for found in reactions.deviations:
+            self._record_deviation(
+                deviation={
+                    "occurred_on": occurred_on,
+                    "kind": found.kind,
+                    "how": "found",
+                    "rule_id": found.rule_id,
+                    "policy_version": version,
+                    "expected": found.expected,
+                    "happened": found.happened,
+                }
+            )
+        for fact in reactions.record:
+            self.record(fact, rulebook=rulebook, policies=(), calendar=calendar, strict=False)
+
+    def _change_timers(self, kind: str, due_on: dt.date | None, reason: str, occurred_on: str) -> None:
+        for timer_id, timer in sorted(self.pending_timers().items(), key=lambda item: item[1]["seq"]):
+            if timer["kind"] != kind:
+                continue
+            if due_on is None:
+                self._cancel_timer(timer_id=timer_id, occurred_on=occurred_on, reason=reason)
+            elif due_on.isoformat() != timer["due_on"]:
+                self._reschedule_timer(
+                    timer_id=timer_id, due_on=due_on.isoformat(), occurred_on=occurred_on, reason=reason
+                )
+
+    def _schedule(
+        self, kind: str, due_on: dt.date, rule_id: str, version: str, occurred_on: str, subject: str | None = None
+    ) -> None:
+        seq = self.timer_count + 1
+        self._schedule_timer(
+            timer_id=f"t{seq}-{kind}",
+            seq=seq,
+            kind=kind,
+            due_on=due_on.isoformat(),
+            rule_id=rule_id,
+            policy_version=version,
+            occurred_on=occurred_on,
+            subject=subject,
+        )
+
+    def _expect(self, wanted: Any, version: str, occurred_on: str) -> None:
+        seq = self.expectation_count + 1
+        expectation_id = f"e{seq}-{wanted.kind}"
+        self._open_expectation(
+            expectation_id=expectation_id,
+            seq=seq,
+            kind=wanted.kind,
+            rule_id=wanted.rule_id,
+            policy_version=version,
+            expected=wanted.expected,
+            due_on=wanted.due_on.isoformat() if wanted.due_on else None,
+            meets=[dict(p) for p in wanted.meets],
+            contradicts=[dict(p) for p in wanted.contradicts],
+            occurred_on=occurred_on,
+        )
+        if wanted.due_on is not None:
+            self._schedule(EXPECTATION_DEADLINE, wanted.due_on, wanted.rule_id, version, occurred_on, expectation_id)
 
     # ----------------------------------------------------------------------------------------------------------
     # Events: apply always, assign only.
@@ -246,9 +377,10 @@ class Council(Aggregate):
         self.states = states
         self.last_occurred_on = occurred_on
         self.fact_count += 1
-        inspection = details.get("inspection")
-        if inspection is not None:
-            self.inspections.append(inspection)
+        if "inspection" in details:
+            self.inspections.append(details["inspection"])
+        elif "visit" in details:
+            self.visits.append(details["visit"])
         else:
             self.details.update(details)
         if deviation is not None:
@@ -264,6 +396,7 @@ class Council(Aggregate):
         rule_id: str,
         policy_version: str,
         occurred_on: str,
+        subject: str | None = None,
     ) -> None:
         self.timer_count = seq
         self.timers[timer_id] = {
@@ -275,6 +408,7 @@ class Council(Aggregate):
             "scheduled_on": occurred_on,
             "closed_on": None,
             "seq": seq,
+            "subject": subject,
         }
 
     @event("TimerFired", topic=event_topic("TimerFired"))
@@ -289,3 +423,55 @@ class Council(Aggregate):
     @event("TimerRescheduled", topic=event_topic("TimerRescheduled"))
     def _reschedule_timer(self, timer_id: str, due_on: str, occurred_on: str, reason: str) -> None:
         self.timers[timer_id] = {**self.timers[timer_id], "due_on": due_on}
+
+    @event("ExpectationOpened", topic=event_topic("ExpectationOpened"))
+    def _open_expectation(
+        self,
+        expectation_id: str,
+        seq: int,
+        kind: str,
+        rule_id: str,
+        policy_version: str,
+        expected: str,
+        due_on: str | None,
+        meets: list[dict[str, Any]],
+        contradicts: list[dict[str, Any]],
+        occurred_on: str,
+    ) -> None:
+        self.expectation_count = seq
+        self.expectations[expectation_id] = {
+            "kind": kind,
+            "rule_id": rule_id,
+            "policy_version": policy_version,
+            "expected": expected,
+            "due_on": due_on,
+            "meets": meets,
+            "contradicts": contradicts,
+            "status": OPEN,
+            "opened_on": occurred_on,
+            "closed_on": None,
+            "closed_by": None,
+            "seq": seq,
+        }
+
+    @event("ExpectationClosed", topic=event_topic("ExpectationClosed"))
+    def _close_expectation(
+        self,
+        expectation_id: str,
+        status: str,
+        occurred_on: str,
+        deviation: dict[str, Any] | None,
+        closed_by: str | None = None,
+    ) -> None:
+        self.expectations[expectation_id] = {
+            **self.expectations[expectation_id],
+            "status": status,
+            "closed_on": occurred_on,
+            "closed_by": closed_by,
+        }
+        if deviation is not None:
+            self.deviations.append(deviation)
+
+    @event("DeviationFound", topic=event_topic("DeviationFound"))
+    def _record_deviation(self, deviation: dict[str, Any]) -> None:
+        self.deviations.append(deviation)

@@ -4,30 +4,24 @@ Sources: Ofsted, *Monitoring local authority children's services judged inadequa
 re-inspection consultation outcome (May 2016, ref 160032), in force from June 2016; Ofsted, *Inspecting local
 authority children's services* (ILACS, from January 2018); SI 2007/462 for working days. Rules: ILACS-04 (routine
 cycle), ILACS-07 (70-working-day action plan), ILACS-08 (quarterly monitoring of inadequate councils, paused for
-COVID), ILACS-09 (re-inspection window), ILACS-12 (what counts as inadequate without an overall grade).
+COVID), ILACS-09 (re-inspection window). What counts as inadequate is the report's framework's business
+(`framework.py` and one module per framework), chosen by fieldwork start date.
 
 The numbers of medium or low confidence are parameters (`InspectionCycleParameters`), never constants in code.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from ..calendar import WorkingDayCalendar, add_months
-from ..facts import (
-    ActionPlanSubmitted,
-    Fact,
-    Framework,
-    Grade,
-    InspectionPublished,
-    Judgements,
-    MonitoringVisitPublished,
-)
-from .reactions import CouncilView, FiredTimer, Reactions, TimerChange, TimerRequest
+from ..facts import ActionPlanSubmitted, Fact, Framework, InspectionPublished, MonitoringVisitPublished
+from .framework import framework_for, framework_of
+from .reactions import CouncilView, DeviationRequest, FiredTimer, Reactions, TimerChange, TimerRequest
 
-VERSION = "ofsted-inspection-cycle-2016"
+VERSION = "ofsted-inspection-cycle"
 
 ACTION_PLAN_DUE = "action_plan_due"
 MONITORING_VISIT_DUE = "monitoring_visit_due"
@@ -44,18 +38,6 @@ CYCLE_KINDS = (
 )
 
 
-def inadequate_without_overall(judgements: Judgements) -> bool:
-    """ILACS-12 default assumption for reports from April 2026: leaders or help and protection inadequate."""
-    return Grade.inadequate in (judgements.leadership, judgements.help_and_protection)
-
-
-def is_inadequate(inspection: InspectionPublished) -> bool:
-    """ILACS-11/12: the published overall grade; after April 2026 the named assumption above."""
-    if inspection.resolved_framework is Framework.ilacs_2026:
-        return inadequate_without_overall(inspection.judgements)
-    return inspection.judgements.overall is Grade.inadequate
-
-
 @dataclass(frozen=True)
 class InspectionCycleParameters:
     action_plan_working_days: int = 70  # ILACS-07 (high)
@@ -65,11 +47,14 @@ class InspectionCycleParameters:
     reinspection_target_months: int = 24  # ILACS-09 (high), from the action plan
     routine_cycle_months: int = 36  # ILACS-04 (medium), from the previous fieldwork start
     monitoring_paused: tuple[dt.date, dt.date] = (dt.date(2020, 3, 17), dt.date(2021, 5, 1))  # ILACS-08 COVID
-    is_inadequate: Callable[[InspectionPublished], bool] = field(default=is_inadequate)
 
 
 class InspectionCyclePolicy:
-    """Reactions of the Ofsted inspection cycle to facts and to its own timers."""
+    """Reactions of the Ofsted inspection cycle to facts and to its own timers.
+
+    The framework of the report (by fieldwork start) says what counts as inadequate, and its version is recorded
+    on every timer; facts and timers between reports follow the framework of the latest report.
+    """
 
     version = VERSION
 
@@ -78,29 +63,37 @@ class InspectionCyclePolicy:
 
     def react_to_fact(self, council: CouncilView, fact: Fact, calendar: WorkingDayCalendar) -> Reactions:
         if isinstance(fact, InspectionPublished):
-            return self._after_inspection(fact, calendar)
+            return self._after_inspection(council, fact, calendar)
+        latest = council.latest_inspection
+        version = framework_of(latest).version if latest else self.version
         if isinstance(fact, ActionPlanSubmitted):
-            return self._after_action_plan(council, fact.occurred_on)
+            return dataclasses.replace(self._after_action_plan(council, fact.occurred_on), version=version)
         if isinstance(fact, MonitoringVisitPublished):
-            return self._after_monitoring_visit(council, fact.occurred_on)
+            return dataclasses.replace(self._after_monitoring_visit(council, fact.occurred_on), version=version)
         return Reactions()
 
     def react_to_timer(self, council: CouncilView, timer: FiredTimer, calendar: WorkingDayCalendar) -> Reactions:
         # ILACS-08: monitoring is quarterly for as long as the council stays inadequate.
         if timer.kind == MONITORING_VISIT_DUE and not council.pending_of(MONITORING_VISIT_DUE):
+            latest = council.latest_inspection
             due = self._unpaused(add_months(timer.due_on, self.parameters.monitoring_interval_months))
-            return Reactions(schedule=[TimerRequest(MONITORING_VISIT_DUE, due, "ILACS-08")])
+            version = framework_of(latest).version if latest else self.version
+            return Reactions(schedule=[TimerRequest(MONITORING_VISIT_DUE, due, "ILACS-08")], version=version)
         return Reactions()
 
-    def _after_inspection(self, fact: InspectionPublished, calendar: WorkingDayCalendar) -> Reactions:
+    def _after_inspection(
+        self, council: CouncilView, fact: InspectionPublished, calendar: WorkingDayCalendar
+    ) -> Reactions:
         p = self.parameters
+        framework = framework_for(fact.fieldwork_start)
         # A new report supersedes every inspection-cycle timer of the previous one.
         change = [TimerChange(kind, "superseded by a new inspection report") for kind in CYCLE_KINDS]
-        if fact.resolved_framework is Framework.pre_sif:
-            return Reactions(change=change)
+        deviations = self._monitoring_before_reinspection(council)
+        if framework.framework is Framework.pre_sif:
+            return Reactions(change=change, version=framework.version)
         plan_due = calendar.add_working_days(fact.occurred_on, p.action_plan_working_days)
         schedule = [TimerRequest(ACTION_PLAN_DUE, plan_due, "ILACS-07")]
-        if p.is_inadequate(fact):
+        if framework.is_inadequate(fact.judgements):
             first_visit = calendar.add_working_days(plan_due, p.first_visit_after_plan_working_days)
             schedule += [
                 TimerRequest(MONITORING_VISIT_DUE, self._unpaused(first_visit), "ILACS-08"),
@@ -110,7 +103,26 @@ class InspectionCyclePolicy:
         else:
             due = add_months(fact.fieldwork_start, p.routine_cycle_months)
             schedule.append(TimerRequest(NEXT_INSPECTION_DUE, due, "ILACS-04"))
-        return Reactions(schedule=schedule, change=change)
+        return Reactions(schedule=schedule, change=change, deviations=deviations, version=framework.version)
+
+    def _monitoring_before_reinspection(self, council: CouncilView) -> list[DeviationRequest]:
+        """ILACS-08: at least four monitoring visits before an inadequate council is re-inspected.
+
+        Visits are counted from the record (or the highest visit number it gives). A record with no monitoring
+        visits at all does not track them, so nothing can be concluded and no deviation is raised.
+        """
+        previous = council.previous_inspection
+        if previous is None or not framework_of(previous).judges_inadequate(previous):
+            return []
+        since = previous["published_on"]
+        visits = [v for v in council.visits if v["published_on"] > since]
+        seen = max([len(visits), *(v["number"] or 0 for v in visits)])
+        needed = framework_of(previous).minimum_monitoring_visits
+        if seen == 0 or seen >= needed:
+            return []
+        expected = f"at least {needed} monitoring visits before re-inspection"
+        happened = f"re-inspected after {seen} recorded monitoring visit{'s' if seen > 1 else ''}"
+        return [DeviationRequest("monitoring_before_reinspection", "ILACS-08", expected, happened)]
 
     def _after_action_plan(self, council: CouncilView, submitted: dt.date) -> Reactions:
         p = self.parameters

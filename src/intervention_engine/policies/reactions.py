@@ -34,12 +34,45 @@ class TimerChange:
 
 
 @dataclass(frozen=True)
+class ExpectationRequest:
+    """Open an expectation: a fact matching one of `meets` should happen by `due_on` (DESIGN decision 9).
+
+    Patterns are plain data (field: value pairs a fact must have), so the expectation can be stored in an event.
+    A fact matching a `contradicts` pattern, or the deadline passing first, turns it into a deviation.
+    """
+
+    kind: str
+    rule_id: str
+    expected: str
+    due_on: dt.date | None
+    meets: tuple[Mapping[str, Any], ...]
+    contradicts: tuple[Mapping[str, Any], ...] = ()
+
+
+@dataclass(frozen=True)
+class DeviationRequest:
+    """Record a deviation found while judging a fact (for checks that need no open expectation)."""
+
+    kind: str
+    rule_id: str
+    expected: str
+    happened: str
+
+
+@dataclass(frozen=True)
 class Reactions:
+    """Everything a policy asks for in answer to one fact or one timer falling due."""
+
     schedule: Sequence[TimerRequest] = ()
     change: Sequence[TimerChange] = ()
+    expect: Sequence[ExpectationRequest] = ()
+    withdraw: Sequence[str] = ()  # kinds of open expectation that no longer apply
+    deviations: Sequence[DeviationRequest] = ()
+    record: Sequence[Fact] = ()  # facts that follow automatically from a timer (for example DFE-08)
+    version: str | None = None  # the policy version to record, when it differs from `Policy.version`
 
     def __bool__(self) -> bool:
-        return bool(self.schedule or self.change)
+        return bool(self.schedule or self.change or self.expect or self.withdraw or self.deviations or self.record)
 
 
 @dataclass(frozen=True)
@@ -50,9 +83,20 @@ class CouncilView:
     states: Mapping[str, str]
     inspections: Sequence[Mapping[str, Any]]
     pending: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    details: Mapping[str, Any] = field(default_factory=dict)
+    visits: Sequence[Mapping[str, Any]] = ()
+    open_expectations: Sequence[str] = ()  # kinds
 
     def pending_of(self, kind: str) -> list[Mapping[str, Any]]:
         return [timer for timer in self.pending.values() if timer["kind"] == kind]
+
+    @property
+    def latest_inspection(self) -> Mapping[str, Any] | None:
+        return self.inspections[-1] if self.inspections else None
+
+    @property
+    def previous_inspection(self) -> Mapping[str, Any] | None:
+        return self.inspections[-2] if len(self.inspections) > 1 else None
 
 
 @dataclass(frozen=True)

@@ -5,8 +5,11 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 
+from . import dfe_2013, dfe_2015, dfe_2016, dfe_2022, dfe_2026
 from .inspection_cycle import InspectionCyclePolicy
 from .reactions import Policy
+
+DFE_REGIMES = (dfe_2013.POLICY, dfe_2015.POLICY, dfe_2016.POLICY, dfe_2022.POLICY, dfe_2026.POLICY)
 
 
 class PolicyRegistry:
@@ -29,5 +32,19 @@ class PolicyRegistry:
 
 
 def default_registry() -> PolicyRegistry:
-    """The policies the engine applies unless told otherwise."""
-    return PolicyRegistry([(dt.date.min, [InspectionCyclePolicy()])])
+    """The policies in force in the real world: Ofsted's inspection cycle and the DfE regime of each era.
+
+    Before the first DfE regime (January 2013) only the inspection cycle applies.
+    """
+    cycle = InspectionCyclePolicy()
+    eras: list[tuple[dt.date, Sequence[Policy]]] = [(dt.date.min, [cycle])]
+    eras += [(policy.regime.in_force_from, [cycle, policy]) for policy in DFE_REGIMES]
+    return PolicyRegistry(eras)
+
+
+def registry_with(dfe_version: str) -> PolicyRegistry:
+    """A counterfactual registry: one DfE regime applied to every date (for what-if replays)."""
+    chosen = {policy.version: policy for policy in DFE_REGIMES}
+    if dfe_version not in chosen:
+        raise ValueError(f"unknown DfE policy {dfe_version!r}; known: {', '.join(chosen)}")
+    return PolicyRegistry([(dt.date.min, [InspectionCyclePolicy(), chosen[dfe_version]])])

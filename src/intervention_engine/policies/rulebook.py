@@ -184,6 +184,8 @@ REGIONS: dict[str, dict[str, Any]] = {
                 "dest": "support_and_supervision",
             },
             {"trigger": "end_support_and_supervision", "source": "support_and_supervision", "dest": "none"},
+            # DFE-08: the DfE's closing letter may arrive after the year has already run out (timer ended it).
+            {"trigger": "end_support_and_supervision", "source": "none", "dest": "="},
         ],
     },
 }
