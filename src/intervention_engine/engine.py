@@ -56,6 +56,7 @@ class CouncilStatus:
     details: dict[str, Any]
     latest_inspection: dict[str, Any] | None
     pending_timers: list[dict[str, Any]]
+    open_expectations: list[dict[str, Any]]
     deviations: list[dict[str, Any]]
 
     def to_dict(self) -> dict[str, Any]:
@@ -187,6 +188,10 @@ class InterventionEngine:
             for tid, t in sorted(aggregate.timers.items(), key=lambda item: (item[1]["due_on"], item[1]["seq"]))
             if t["status"] == PENDING
         ]
+        expectations = [
+            {"expectation_id": eid, **{k: e[k] for k in ("kind", "rule_id", "policy_version", "expected", "due_on")}}
+            for eid, e in aggregate.open_expectations().items()
+        ]
         return CouncilStatus(
             aggregate.code,
             aggregate.name,
@@ -196,8 +201,23 @@ class InterventionEngine:
             dict(aggregate.details),
             aggregate.inspections[-1] if aggregate.inspections else None,
             pending,
+            expectations,
             list(aggregate.deviations),
         )
+
+    def deviations(self, council: str | None = None, *, as_of: dt.date | None = None) -> list[dict[str, Any]]:
+        """Deviations from the policy in force, for one council or all, as recorded by `as_of` (or now)."""
+        codes = [council] if council else [code for code, _ in self.councils()]
+        found: list[dict[str, Any]] = []
+        for code in codes:
+            try:
+                status = self.state(code, as_of=as_of)
+            except CouncilNotFound:
+                if council:
+                    raise
+                continue  # registered after as_of
+            found += [{"council": status.council, "name": status.name, **d} for d in status.deviations]
+        return sorted(found, key=lambda d: (d["occurred_on"], d["council"]))
 
     def timeline(self, council: str) -> list[TimelineEntry]:
         """Every stored event of a council in order, in words."""
