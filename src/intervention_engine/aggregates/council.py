@@ -8,48 +8,26 @@ clock. Everything on the aggregate is plain JSON (strings, numbers, lists, dicts
 from __future__ import annotations
 
 import datetime as dt
-import uuid
 from collections.abc import Callable, Sequence
 from typing import Any
+from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
 
 from ..calendar import WorkingDayCalendar
 from ..errors import FactOutOfOrder, MoveNotAllowed
-from ..facts import (
-    AlternativeDeliveryDecided,
-    CommissionerAppointed,
-    CouncilRegistered,
-    Fact,
-    Framework,
-    Grade,
-    InspectionPublished,
-    InspectionType,
-    MonitoringVisitPublished,
-    StatutoryDirectionIssued,
-    StatutoryDirectionRevoked,
-    fact_to_data,
-)
+from ..facts import CouncilRegistered, Fact, fact_to_data
 from ..policies.reactions import CouncilView, FiredTimer, Policy, Reactions
 from ..policies.rulebook import Rulebook, Ruling, derive_stage
+from .decisions import decide_details, expectation_deviation, illegal_move_deviation
 from .expectations import CONTRADICTED, MET, MISSED, OPEN, WITHDRAWN, describe_fact, matches_any
-
-COUNCIL_NAMESPACE = uuid.UUID("5d0c6c1e-2f0b-4c55-9a39-8f3e0f7f6a11")
+from .identity import council_id as council_id
+from .identity import event_topic as event_topic
 
 PENDING, FIRED, CANCELLED = "pending", "fired", "cancelled"
 EXPECTATION_DEADLINE = "expectation_deadline"
 
 PoliciesOn = Callable[[dt.date], Sequence[Policy]]
-
-
-def council_id(code: str) -> uuid.UUID:
-    """The stream id of a council: uuid5 of its code, so every entry point finds the same stream."""
-    return uuid.uuid5(COUNCIL_NAMESPACE, code.strip().upper())
-
-
-def event_topic(name: str) -> str:
-    """The stable stored topic of a Council event (never the module path, so classes can move)."""
-    return f"intervention_engine:Council.{name}"
 
 
 class Council(Aggregate):
@@ -61,7 +39,7 @@ class Council(Aggregate):
         TOPIC = event_topic("Created")
 
     @staticmethod
-    def create_id(code: str) -> uuid.UUID:
+    def create_id(code: str) -> UUID:
         return council_id(code)
 
     @event("Registered", topic=event_topic("Registered"))
@@ -115,7 +93,7 @@ class Council(Aggregate):
                 self.code, fact.describe(), occurred_on, self.states, ruling.refused, rulebook.legal_moves(self.states)
             )
         data = fact_to_data(fact)
-        deviation = None if ruling.legal else self._illegal_move(data, occurred_on, ruling)
+        deviation = None if ruling.legal else illegal_move_deviation(data, occurred_on, ruling.refused)
         self._apply_fact(fact=data, occurred_on=occurred_on, states=ruling.states, details=details, deviation=deviation)
         self._settle_expectations(data, occurred_on)
         for policy in policies:
@@ -153,7 +131,7 @@ class Council(Aggregate):
                 expectation_id=timer["subject"],
                 status=MISSED,
                 occurred_on=due_on,
-                deviation=self._deviation(expectation, MISSED, f"nothing of the kind by {due_on}", due_on),
+                deviation=expectation_deviation(expectation, MISSED, f"nothing of the kind by {due_on}", due_on),
             )
         fired = FiredTimer(timer_id, timer["kind"], dt.date.fromisoformat(due_on), timer["rule_id"])
         for policy in policies:
@@ -194,75 +172,15 @@ class Council(Aggregate):
         )
 
     # ----------------------------------------------------------------------------------------------------------
-    # Decisions that the stored event carries, so replay never recomputes them.
+    # Deciding: expectations and policy reactions, turned into events.
 
     def _decide_details(self, fact: Fact) -> dict[str, Any]:
-        if isinstance(fact, InspectionPublished):
-            return {"inspection": self._inspection_record(fact)}
-        if isinstance(fact, MonitoringVisitPublished):
-            return {"visit": {"published_on": fact.occurred_on.isoformat(), "number": fact.visit_number}}
-        if isinstance(fact, AlternativeDeliveryDecided):
-            return {"delivery_form": fact.form.value, "provider": fact.provider}
-        if isinstance(fact, StatutoryDirectionIssued):
-            if fact.commissioner_review:
-                return {"direction_led_by": "commissioner"}
-            kept = self.details.get("direction_led_by") if fact.revises_earlier else None
-            return {"direction_led_by": kept or "adviser"}
-        if isinstance(fact, CommissionerAppointed):
-            return {"direction_led_by": "commissioner"}
-        if isinstance(fact, StatutoryDirectionRevoked):
-            return {"direction_led_by": None}
-        return {}
-
-    def _inspection_record(self, fact: InspectionPublished) -> dict[str, Any]:
-        framework = fact.resolved_framework
-        return {
-            "published_on": fact.occurred_on.isoformat(),
-            "fieldwork_start": fact.fieldwork_start.isoformat(),
-            "fieldwork_end": fact.fieldwork_end.isoformat(),
-            "framework": framework.value,
-            "inspection_type": (fact.inspection_type or self._inspection_type(framework)).value,
-            "judgements": fact.judgements.model_dump(mode="json", exclude_none=True),
-        }
-
-    def _inspection_type(self, framework: Framework) -> InspectionType:
-        """ILACS-04/09: the type follows the framework and the previous overall grade."""
-        previous = self.inspections[-1]["judgements"].get("overall") if self.inspections else None
-        if framework is Framework.pre_sif:
-            return InspectionType.pre_sif
-        if framework is Framework.sif:
-            return InspectionType.sif_reinspection if previous == Grade.inadequate else InspectionType.sif
-        good = previous in (Grade.good.value, Grade.outstanding.value)
-        return InspectionType.short if good else InspectionType.standard
-
-    def _illegal_move(self, fact: dict[str, Any], occurred_on: str, ruling: Ruling) -> dict[str, Any]:
-        return {
-            "occurred_on": occurred_on,
-            "kind": "illegal_move",
-            "how": "illegal_move",
-            "rule_id": "LIFECYCLE",
-            "policy_version": "rulebook",
-            "expected": "; ".join(f"{r}: {why}" for r, why in ruling.refused.items()),
-            "happened": f"{describe_fact(fact)} (recorded in lenient mode)",
-        }
-
-    def _deviation(self, expectation: dict[str, Any], how: str, happened: str, occurred_on: str) -> dict[str, Any]:
-        due = f" by {expectation['due_on']}" if expectation.get("due_on") else ""
-        return {
-            "occurred_on": occurred_on,
-            "kind": expectation["kind"],
-            "how": how,
-            "rule_id": expectation["rule_id"],
-            "policy_version": expectation["policy_version"],
-            "expected": f"{expectation['expected']}{due}",
-            "happened": happened,
-            "expected_since": expectation["opened_on"],
-        }
+        return decide_details(fact, self.details, self.inspections)
 
     def _settle_expectations(self, fact: dict[str, Any], occurred_on: str) -> None:
         for expectation_id, expectation in sorted(self.open_expectations().items(), key=lambda i: i[1]["seq"]):
             if matches_any(expectation["contradicts"], fact):
-                deviation = self._deviation(expectation, CONTRADICTED, describe_fact(fact), occurred_on)
+                deviation = expectation_deviation(expectation, CONTRADICTED, describe_fact(fact), occurred_on)
                 status = CONTRADICTED
             elif matches_any(expectation["meets"], fact):
                 deviation, status = None, MET
