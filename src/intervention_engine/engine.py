@@ -102,7 +102,10 @@ class InterventionEngine:
     # Commands.
 
     def record(self, council: str | None, fact: Fact | Mapping[str, Any], *, strict: bool | None = None) -> Recorded:
-        """Record one fact for a council (by code or name); `council` may be None for council_registered."""
+        """Record one fact for a council (by code or name); `council` may be None for council_registered.
+
+        The council's timers due before the fact's date fire first, so its stream stays in world order.
+        """
         fact = parse_fact(fact, where=f"council {council!r}" if council else "")
         self._check_not_in_future(council or "", fact)
         if isinstance(fact, CouncilRegistered):
@@ -135,7 +138,11 @@ class InterventionEngine:
         )
 
     def advance_to(self, day: dt.date) -> list[TimerFiring]:
-        """Move a virtual clock to `day`, firing every timer due by then in date order (decision 7)."""
+        """Move a virtual clock to `day`, firing every timer whose day has passed, in date order (decision 7).
+
+        A timer due on a day fires when that day is over, so a fact dated the same day still meets it: after
+        `advance_to(d)`, timers due before `d` have fired and those due on `d` are pending.
+        """
         if not isinstance(self.clock, VirtualClock):
             raise TypeError("advance_to needs a VirtualClock; a live engine calls fire_due(now) instead")
         fired = self.fire_due(day)
@@ -143,10 +150,10 @@ class InterventionEngine:
         return fired
 
     def fire_due(self, now: dt.date) -> list[TimerFiring]:
-        """Fire every pending timer due on or before `now`, across all councils, one due date at a time."""
+        """Fire every pending timer due before `now` (its day is over), across all councils, one day at a time."""
         fired: list[TimerFiring] = []
         while True:
-            due = self.index.due(now)
+            due = self.index.due(now - dt.timedelta(days=1))
             if not due:
                 return fired
             first = due[0].due_on
