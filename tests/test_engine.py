@@ -7,7 +7,6 @@ from typing import Any
 
 import pytest
 
-from factories import inspection, registration
 from intervention_engine import (
     CouncilAlreadyRegistered,
     CouncilNotFound,
@@ -22,6 +21,8 @@ from intervention_engine import (
     build_engine,
 )
 from intervention_engine.aggregates.council import council_id
+
+from factories import inspection, registration
 
 D = dt.date
 

@@ -7,10 +7,10 @@ import datetime as dt
 from pathlib import Path
 from typing import Any
 
-from factories import inspection, registration
-
 from intervention_engine import InterventionEngine, Settings, SystemClock, VirtualClock, build_engine
 from intervention_engine.aggregates.council import council_id
+
+from factories import inspection, registration
 
 NOT_SYSTEMIC = {"help_and_protection": "inadequate", "children_in_care": "requires_improvement",
                 "leadership": "requires_improvement"}  # fmt: skip

@@ -8,9 +8,10 @@ from typing import Any
 
 import pytest
 
-from factories import inspection, registration
 from intervention_engine import InterventionEngine, Settings, VirtualClock, build_engine
 from intervention_engine.policies.registry import default_registry, registry_with
+
+from factories import inspection, registration
 
 D = dt.date
 NOT_SYSTEMIC = {"help_and_protection": "inadequate", "children_in_care": "requires_improvement",

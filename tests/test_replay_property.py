@@ -15,12 +15,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from factories import inspection, registration
 from intervention_engine import InterventionError, Settings, VirtualClock, build_engine
 from intervention_engine.aggregates.council import council_id
 from intervention_engine.calendar import WorkingDayCalendar
 from intervention_engine.policies.inspection_cycle import InspectionCyclePolicy
 from intervention_engine.policies.rulebook import Rulebook
+
+from factories import inspection, registration
 
 GRADES = ["outstanding", "good", "requires_improvement", "inadequate"]
 SIMPLE = [

@@ -7,8 +7,9 @@ from typing import Any
 
 import pytest
 
-from factories import example
 from intervention_engine.policies.rulebook import REGIONS, STAGES, Rulebook, derive_stage
+
+from factories import example
 
 RULEBOOK = Rulebook()
 ON = dt.date(2019, 6, 3)
