@@ -1,0 +1,350 @@
+"""The `intervention-engine` command line: a thin face on `InterventionEngine` (DESIGN decision 11).
+
+It only turns strings into facts and dates, calls the engine, and turns results into rich tables (or JSON with
+`--json`) and errors into exit codes. No rule lives here.
+
+Exit codes:
+    0  done
+    1  a replay finished but some of its checkpoints do not hold
+    2  input refused: bad option or argument, malformed fact or scenario file, impossible date, a move the
+       rulebook forbids, a fact out of order or in the future, unusable settings
+    3  the council is not registered
+
+Errors are one line on stderr (a JSON object with `--json`), never a traceback; nothing is recorded by a command
+that fails, except the facts before the refused one when a file holds a list of facts.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from enum import IntEnum
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from .bootstrap import build_engine
+from .clock import Clock, SystemClock, VirtualClock
+from .engine import CouncilStatus, InterventionEngine, Recorded, TimelineEntry
+from .errors import CouncilNotFound, InterventionError
+from .facts import Fact, parse_fact
+from .history.scenario import (
+    CheckpointResult,
+    checkpoint_results,
+    load_facts,
+    load_scenario,
+    replay_scenario,
+    scenario_json_schema,
+)
+from .policies.rulebook import Rulebook
+from .projections.council_index import DueTimer
+from .settings import Settings
+
+
+class ExitCode(IntEnum):
+    ok = 0
+    checkpoints_failed = 1
+    refused = 2
+    not_found = 3
+
+
+class BadArgument(ValueError):
+    """A command-line argument that cannot be read (a date, a JSON string)."""
+
+
+app = typer.Typer(
+    name="intervention-engine",
+    help="Record, replay and query the DfE intervention regime for councils' children's services.",
+    epilog="Exit codes: 0 done; 1 replay checkpoints do not hold; 2 input refused; 3 council not registered.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+DbOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--db", dir_okay=False, help="SQLite file (default: INTERVENTION_ENGINE_DB or intervention_engine.sqlite)"
+    ),
+]
+JsonOption = Annotated[bool, typer.Option("--json", help="machine-readable JSON on stdout")]
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Commands.
+
+
+@app.command()
+def record(
+    council: Annotated[str, typer.Argument(help="council code or name (the code, for council_registered)")],
+    fact: Annotated[str, typer.Argument(help="a fact as a JSON object, or @FILE holding one fact or a list")],
+    lenient: Annotated[bool, typer.Option("--lenient", help="record a forbidden move as a deviation")] = False,
+    db: DbOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Record one fact (or every fact of a file, in order) for a council."""
+    with reporting(as_json):
+        facts = _read_facts(fact)
+        with _engine(db, SystemClock()) as engine:
+            recorded = _record_all(engine, council, facts, lenient)
+        _emit(as_json, {"recorded": [item.to_dict() for item in recorded]}, lambda: recorded_table(recorded))
+
+
+@app.command()
+def status(
+    council: Annotated[str, typer.Argument(help="council code or name")],
+    as_of: Annotated[str | None, typer.Option("--as-of", help="a date in the world, YYYY-MM-DD")] = None,
+    db: DbOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Where a council stands on the intervention path, now or on a date."""
+    with reporting(as_json):
+        day = _day(as_of, "--as-of")
+        with _engine(db, SystemClock()) as engine:
+            found = engine.state(council, as_of=day)
+        _emit(as_json, found.to_dict(), lambda: status_tables(found))
+
+
+@app.command()
+def timeline(
+    council: Annotated[str, typer.Argument(help="council code or name")],
+    db: DbOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Every stored event of a council, in order."""
+    with reporting(as_json), _engine(db, SystemClock()) as engine:
+        entries = engine.timeline(council)
+        _emit(as_json, [entry.to_dict() for entry in entries], lambda: [timeline_table(entries)])
+
+
+@app.command()
+def due(
+    until: Annotated[str | None, typer.Option("--until", help="only timers due by this date, YYYY-MM-DD")] = None,
+    db: DbOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Pending timers across all councils, by due date."""
+    with reporting(as_json):
+        day = _day(until, "--until")
+        with _engine(db, SystemClock()) as engine:
+            timers = engine.due(day)
+        _emit(as_json, [timer.to_dict() for timer in timers], lambda: [due_table(timers)])
+
+
+@app.command()
+def diagram(db: DbOption = None, as_json: JsonOption = False) -> None:
+    """The lifecycle rulebook as a Mermaid state diagram."""
+    text = Rulebook().mermaid()
+    typer.echo(json.dumps({"mermaid": text}) if as_json else text, nl=as_json)
+
+
+@app.command()
+def replay(
+    files: Annotated[list[Path], typer.Argument(help="scenario files, one council each", dir_okay=False)],
+    lenient: Annotated[bool, typer.Option("--lenient", help="record forbidden moves as deviations")] = False,
+    db: DbOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Replay scenario files on a virtual clock and check their checkpoints."""
+    with reporting(as_json):
+        scenarios = [load_scenario(path) for path in files]  # every file is valid before anything is recorded
+        reports = []
+        with _engine(db, VirtualClock()) as engine:
+            for scenario in scenarios:
+                recorded = replay_scenario(engine, scenario, strict=False if lenient else None)
+                reports.append((scenario.origin, scenario.council.code, recorded, checkpoint_results(engine, scenario)))
+        holds = all(result.holds for *_, results in reports for result in results)
+        _emit(as_json, _replay_data(reports, holds), lambda: _replay_tables(reports))
+    if not holds:
+        raise typer.Exit(ExitCode.checkpoints_failed)
+
+
+@app.command()
+def schema(db: DbOption = None, as_json: JsonOption = False) -> None:
+    """The JSON Schema of scenario files."""
+    typer.echo(json.dumps(scenario_json_schema(), indent=None if as_json else 2))
+
+
+def main() -> None:
+    """Entry point of the `intervention-engine` console script."""
+    app()
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Strings in, errors out.
+
+
+@contextmanager
+def reporting(as_json: bool) -> Iterator[None]:
+    """Turn a refused command into one line on stderr and an exit code."""
+    try:
+        yield
+    except (InterventionError, BadArgument) as error:
+        code = ExitCode.not_found if isinstance(error, CouncilNotFound) else ExitCode.refused
+        message = " ".join([str(error), *(f"({note})" for note in getattr(error, "__notes__", []))])
+        if as_json:
+            line = json.dumps({"error": type(error).__name__, "message": message, "exit_code": int(code)})
+            typer.echo(line, err=True)
+        else:
+            Console(stderr=True, soft_wrap=True, highlight=False).print(f"[red]Error: {escape(message)}[/red]")
+        raise typer.Exit(code) from None
+
+
+@contextmanager
+def _engine(db: Path | None, clock: Clock) -> Iterator[InterventionEngine]:
+    engine = build_engine(Settings(db=db) if db is not None else Settings(), clock=clock)
+    try:
+        yield engine
+    finally:
+        engine.close()
+
+
+def _read_facts(text: str) -> list[Fact]:
+    if text.startswith("@"):
+        facts = load_facts(Path(text[1:]))
+        if not facts:
+            raise BadArgument(f"{text[1:]} holds no facts")
+        return facts
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise BadArgument(f"FACT is not valid JSON: {error.msg} (column {error.colno})") from None
+    items = data if isinstance(data, list) else [data]
+    if not items or not all(isinstance(item, dict) for item in items):
+        raise BadArgument("FACT must be a JSON object (or a list of objects) with a `type` field")
+    where = "FACT" if len(items) == 1 else "FACT[{}]"
+    return [parse_fact(item, where=where.format(index)) for index, item in enumerate(items)]
+
+
+def _record_all(engine: InterventionEngine, council: str, facts: Sequence[Fact], lenient: bool) -> list[Recorded]:
+    recorded: list[Recorded] = []
+    for fact in facts:
+        try:
+            recorded.append(engine.record(council, fact, strict=False if lenient else None))
+        except InterventionError as error:
+            if recorded:
+                error.add_note(f"the {len(recorded)} fact(s) before this one were recorded")
+            raise
+    return recorded
+
+
+def _day(text: str | None, option: str) -> dt.date | None:
+    if text is None:
+        return None
+    try:
+        return dt.date.fromisoformat(text.strip())
+    except ValueError as error:
+        raise BadArgument(f"{option} {text!r} is not a date (YYYY-MM-DD): {error}") from None
+
+
+def _emit(as_json: bool, data: Any, tables: Any) -> None:
+    """JSON on stdout with `--json`; otherwise the rich renderables that `tables()` returns."""
+    if as_json:
+        typer.echo(json.dumps(data, default=str))
+        return
+    console = Console(highlight=False)
+    for renderable in tables():
+        console.print(renderable)
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Human output (the demo uses these too).
+
+
+def recorded_table(recorded: Sequence[Recorded]) -> list[Any]:
+    table = _table("council", "on", "fact", "stage", "events", title="Recorded")
+    for item in recorded:
+        table.add_row(item.council, item.occurred_on.isoformat(), item.fact_type, item.stage, str(item.events))
+    deviations = [
+        f"[yellow]deviation: {escape(str(r.deviation['expected']))}[/yellow]" for r in recorded if r.deviation
+    ]
+    return [table, *deviations]
+
+
+def status_tables(status: CouncilStatus) -> list[Any]:
+    when = f"on {status.as_of}" if status.as_of else "now"
+    heading = f"[bold]{escape(status.name)} ({status.council}) {when}: stage [cyan]{status.stage}[/cyan][/bold]"
+    states = _table("region", "state", title="States")
+    for region, state in status.states.items():
+        states.add_row(region, state)
+    out: list[Any] = [heading, states]
+    if status.latest_inspection:
+        inspection = status.latest_inspection
+        grades = ", ".join(f"{k} {v}" for k, v in inspection["judgements"].items())
+        out.append(f"Latest inspection: published {inspection['published_on']} ({inspection['framework']}): {grades}")
+    if status.details:
+        out.append("Details: " + ", ".join(f"{k} {v}" for k, v in status.details.items()))
+    timers = _table("timer", "kind", "due on", "rule", title="Pending timers")
+    for timer in status.pending_timers:
+        timers.add_row(timer["timer_id"], timer["kind"], timer["due_on"], timer["rule_id"])
+    out.append(timers if status.pending_timers else "Pending timers: none")
+    for deviation in status.deviations:
+        out.append(f"[yellow]Deviation on {deviation['occurred_on']}: {escape(str(deviation['expected']))}[/yellow]")
+    return out
+
+
+def timeline_table(entries: Sequence[TimelineEntry]) -> Table:
+    table = _table("on", "event", "stage", title="Timeline")
+    for entry in entries:
+        style = "dim" if entry.event.startswith("Timer") else None
+        table.add_row(entry.occurred_on, escape(entry.summary), entry.stage or "", style=style)
+    return table
+
+
+def due_table(timers: Sequence[DueTimer]) -> Table:
+    table = _table("due on", "council", "kind", "rule", "policy", title="Pending timers")
+    for timer in timers:
+        council = f"{timer.council_name} ({timer.council})"
+        table.add_row(timer.due_on.isoformat(), council, timer.kind, timer.rule_id, timer.policy_version)
+    return table
+
+
+def checkpoint_table(results: Sequence[CheckpointResult], title: str = "Checkpoints") -> Table:
+    table = _table("on", "line", "result", title=title)
+    for result in results:
+        verdict = "[green]holds[/green]" if result.holds else "[red]" + escape("; ".join(result.problems)) + "[/red]"
+        table.add_row(result.on.isoformat(), str(result.line or ""), verdict)
+    return table
+
+
+def _table(*columns: str, title: str) -> Table:
+    """A table that folds long cells instead of cutting them short (piped output is 80 columns wide)."""
+    table = Table(title=title, title_justify="left")
+    for column in columns:
+        table.add_column(column, overflow="fold")
+    return table
+
+
+Report = tuple[str, str, list[Recorded], list[CheckpointResult]]
+
+
+def _replay_tables(reports: Sequence[Report]) -> list[Any]:
+    out: list[Any] = []
+    for origin, council, recorded, results in reports:
+        held = sum(result.holds for result in results)
+        out.append(f"[bold]{escape(origin)}[/bold]: council {council}, {len(recorded)} facts recorded")
+        out.append(checkpoint_table(results, title=f"Checkpoints: {held} of {len(results)} hold"))
+    return out
+
+
+def _replay_data(reports: Sequence[Report], holds: bool) -> dict[str, Any]:
+    files = [
+        {
+            "file": origin,
+            "council": council,
+            "recorded": [item.to_dict() for item in recorded],
+            "checkpoints": [result.to_dict() for result in results],
+        }
+        for origin, council, recorded, results in reports
+    ]
+    return {"files": files, "all_checkpoints_hold": holds}
+
+
+if __name__ == "__main__":
+    main()

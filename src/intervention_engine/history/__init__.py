@@ -1,0 +1,31 @@
+"""Real histories: the scenario file format, its loader, replay and checkpoint checks."""
+
+from .scenario import (
+    Checkpoint,
+    CheckpointResult,
+    Confidence,
+    Scenario,
+    ScenarioCouncil,
+    ScenarioEvent,
+    check_expectations,
+    checkpoint_results,
+    load_facts,
+    load_scenario,
+    replay_scenario,
+    scenario_json_schema,
+)
+
+__all__ = [
+    "Checkpoint",
+    "CheckpointResult",
+    "Confidence",
+    "Scenario",
+    "ScenarioCouncil",
+    "ScenarioEvent",
+    "check_expectations",
+    "checkpoint_results",
+    "load_facts",
+    "load_scenario",
+    "replay_scenario",
+    "scenario_json_schema",
+]

@@ -1,0 +1,442 @@
+"""Scenario files: one council's real history as facts, each with its source and confidence, plus checkpoints.
+
+A scenario is YAML: `council:` (code, name, ons_code, ...), `events:` (facts as in `facts.py`, flat, each with a
+required `source` and `confidence`) and `expect:` (checkpoints: stage, region states and pending timer kinds on a
+date). The whole file is validated before anything is recorded; a bad file raises `InvalidScenario` naming the
+file, the line and the field. Dates stay text while the YAML is read, so partial dates (`2017-03`) and impossible
+ones (`2022-02-30`) reach the fact models, which place or reject them with the field's name.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any
+
+import yaml
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from ..bootstrap import build_engine
+from ..clock import VirtualClock
+from ..engine import CouncilStatus, InterventionEngine, Recorded
+from ..errors import InterventionError, InvalidFact, InvalidScenario
+from ..facts import FACT_ADAPTER, FACT_TYPES, AnyFact, CouncilRegistered, Fact
+from ..policies.rulebook import REGIONS, STAGES
+from ..settings import Settings
+
+_TIMESTAMP, _BOOL = "tag:yaml.org,2002:timestamp", "tag:yaml.org,2002:bool"
+_MODEL_ONLY = frozenset({"fact", *FACT_TYPES})  # levels of an error location that the file does not write
+
+
+class _Loader(yaml.SafeLoader):
+    """Safe YAML that keeps dates as text and reads only true/false as booleans (YAML 1.1 reads `on:` as True)."""
+
+
+_Loader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag not in (_TIMESTAMP, _BOOL)]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+_Loader.add_implicit_resolver(_BOOL, re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF"))
+
+
+def _text_date(value: Any) -> Any:
+    if isinstance(value, str | dt.date):
+        return value
+    raise ValueError("expected a date written YYYY-MM-DD")
+
+
+Day = Annotated[dt.date, BeforeValidator(_text_date)]
+
+
+class Confidence(StrEnum):
+    """How far the source can be trusted for this event (as in the research timelines)."""
+
+    high = "high"
+    medium = "medium"
+    low = "low"
+
+
+class ScenarioCouncil(BaseModel):
+    """The council whose history the file holds; it is registered on `registered_on` (default: first event)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    code: str = Field(min_length=1, description="DfE three-digit LA code")
+    name: str = Field(min_length=1)
+    ons_code: str | None = None
+    ofsted_urn: str | None = None
+    region: str | None = None
+    registered_on: Day | None = None
+    source: str | None = Field(default=None, description="where the council's identity comes from")
+
+
+class ScenarioEvent(BaseModel):
+    """One fact of the history, written flat in the file with its `source` and `confidence`."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    source: str = Field(min_length=1, description="URL or citation of the evidence for this event")
+    confidence: Confidence
+    fact: AnyFact
+
+    @model_validator(mode="before")
+    @classmethod
+    def _split(cls, data: Any) -> Any:
+        if not isinstance(data, dict) or "fact" in data:
+            return data
+        fact = {key: value for key, value in data.items() if key != "confidence"}
+        if isinstance(fact.get("occurred_on"), int) and not isinstance(fact["occurred_on"], bool):
+            fact["occurred_on"] = str(fact["occurred_on"])  # an unquoted year
+        return {**{key: data[key] for key in ("source", "confidence") if key in data}, "fact": fact}
+
+    @model_validator(mode="after")
+    def _not_a_registration(self) -> ScenarioEvent:
+        if isinstance(self.fact, CouncilRegistered):
+            raise ValueError("council_registered belongs in the `council:` block, not in `events:`")
+        return self
+
+    def to_fact(self) -> Fact:
+        """The fact to record: the source stays in `source`, the confidence goes first in `note`."""
+        note = f"confidence: {self.confidence.value}" + (f"; {self.fact.note}" if self.fact.note else "")
+        return self.fact.model_copy(update={"note": note})
+
+
+class Checkpoint(BaseModel):
+    """What the sources say about the council on a date; every field given must hold."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    on: Day
+    stage: str | None = Field(default=None, json_schema_extra={"enum": list(STAGES)})
+    states: dict[str, str] | None = Field(default=None, description="region: state, for any of the regions")
+    pending_timers: list[str] | None = Field(
+        default=None, description="timer kinds that must be pending that day (others may be pending too)"
+    )
+
+    @field_validator("stage")
+    @classmethod
+    def _known_stage(cls, stage: str | None) -> str | None:
+        if stage is not None and stage not in STAGES:
+            raise ValueError(f"unknown stage {stage!r}; stages are: {', '.join(STAGES)}")
+        return stage
+
+    @field_validator("states")
+    @classmethod
+    def _known_states(cls, states: dict[str, str] | None) -> dict[str, str] | None:
+        for region, state in (states or {}).items():
+            if region not in REGIONS:
+                raise ValueError(f"unknown region {region!r}; regions are: {', '.join(REGIONS)}")
+            if state not in REGIONS[region]["states"]:
+                known = ", ".join(REGIONS[region]["states"])
+                raise ValueError(f"unknown {region} state {state!r}; {region} states are: {known}")
+        return states
+
+    def problems(self, status: CouncilStatus) -> list[str]:
+        """How the council's status on `on` differs from this checkpoint (empty when it holds)."""
+        found: list[str] = []
+        if self.stage is not None and status.stage != self.stage:
+            found.append(f"stage is {status.stage}, expected {self.stage}")
+        for region, state in (self.states or {}).items():
+            if status.states.get(region) != state:
+                found.append(f"{region} is {status.states.get(region)}, expected {state}")
+        pending = sorted({str(timer["kind"]) for timer in status.pending_timers})
+        missing = [kind for kind in self.pending_timers or () if kind not in pending]
+        if missing:
+            found.append(f"no pending {', '.join(missing)} (pending: {', '.join(pending) or 'none'})")
+        return found
+
+
+class Scenario(BaseModel):
+    """One council's history: who it is, what happened (in order) and what should hold on given dates."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    council: ScenarioCouncil
+    events: list[ScenarioEvent] = Field(min_length=1)
+    expect: list[Checkpoint] = Field(default_factory=list)
+
+    _origin: str = PrivateAttr(default="<scenario>")
+    _event_lines: tuple[int, ...] = PrivateAttr(default=())
+    _checkpoint_lines: tuple[int, ...] = PrivateAttr(default=())
+
+    @property
+    def origin(self) -> str:
+        return self._origin
+
+    def registration(self) -> CouncilRegistered:
+        council = self.council
+        return CouncilRegistered(
+            occurred_on=council.registered_on or self.events[0].fact.occurred_on,
+            source=council.source,
+            **council.model_dump(include={"code", "name", "ons_code", "ofsted_urn", "region"}),
+        )
+
+    @property
+    def ends_on(self) -> dt.date:
+        """The last date the file speaks about: its last event or its last checkpoint."""
+        return max([self.events[-1].fact.occurred_on, *(checkpoint.on for checkpoint in self.expect)])
+
+    def event_line(self, index: int) -> int | None:
+        return self._event_lines[index] if index < len(self._event_lines) else None
+
+    def checkpoint_line(self, index: int) -> int | None:
+        return self._checkpoint_lines[index] if index < len(self._checkpoint_lines) else None
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Reading files, with the line of every field.
+
+
+def load_scenario(path: Path | str) -> Scenario:
+    """Read and validate a whole scenario file, or raise `InvalidScenario` (file, line, field)."""
+    origin = str(path)
+    node, data = _read_yaml(Path(path), InvalidScenario)
+    try:
+        scenario = Scenario.model_validate(data)
+    except ValidationError as error:
+        raise InvalidScenario(_explain(origin, node, error)) from None
+    _check_order(origin, node, scenario)
+    scenario._origin = origin
+    scenario._event_lines = _item_lines(node, "events")
+    scenario._checkpoint_lines = _item_lines(node, "expect")
+    return scenario
+
+
+def load_facts(path: Path | str) -> list[Fact]:
+    """Read a JSON or YAML file holding one fact or a list of facts, or raise `InvalidFact` (file, line, field)."""
+    node, data = _read_yaml(Path(path), InvalidFact)
+    items = data if isinstance(data, list) else [data]
+    facts: list[Fact] = []
+    for index, item in enumerate(items):
+        loc: tuple[int | str, ...] = (index,) if isinstance(data, list) else ()
+        if isinstance(item, dict) and isinstance(item.get("occurred_on"), int):
+            item = {**item, "occurred_on": str(item["occurred_on"])}
+        try:
+            facts.append(FACT_ADAPTER.validate_python(item))
+        except ValidationError as error:
+            prefixed = [{**detail, "loc": loc + tuple(detail["loc"])} for detail in error.errors()]
+            raise InvalidFact(_explain(str(path), node, error, prefixed)) from None
+    return facts
+
+
+def _read_yaml(path: Path, error: type[InterventionError]) -> tuple[Node | None, Any]:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as problem:
+        raise error(f"{path}: cannot read the file: {problem}") from None
+    loader = _Loader(text)
+    try:
+        node = loader.get_single_node()
+        data = loader.construct_document(node) if node is not None else None
+    except (yaml.YAMLError, ValueError) as problem:
+        mark = getattr(problem, "problem_mark", None)
+        line = f", line {mark.line + 1}" if mark is not None else ""
+        reason = getattr(problem, "problem", None) or str(problem)
+        raise error(f"{path}{line}: not valid YAML: {reason}") from None
+    finally:
+        loader.dispose()
+    duplicate = _first_duplicate_key(node)
+    if duplicate is not None:
+        raise error(f"{path}, line {duplicate.start_mark.line + 1}: duplicate key {duplicate.value!r}")
+    return node, data
+
+
+def _first_duplicate_key(node: Node | None) -> ScalarNode | None:
+    if isinstance(node, SequenceNode):
+        return next(filter(None, (_first_duplicate_key(item) for item in node.value)), None)
+    if not isinstance(node, MappingNode):
+        return None
+    seen: set[str] = set()
+    for key, value in node.value:
+        if isinstance(key, ScalarNode) and key.value in seen:
+            return key
+        seen.add(key.value if isinstance(key, ScalarNode) else "")
+        found = _first_duplicate_key(value)
+        if found is not None:
+            return found
+    return None
+
+
+def _explain(origin: str, root: Node | None, error: ValidationError, details: Sequence[Any] | None = None) -> str:
+    """One line for the first problem: `file, line N: field: what is wrong` (and how many more there are)."""
+    problems = list(details if details is not None else error.errors())
+    first = problems[0]
+    loc, message = tuple(first["loc"]), str(first["msg"])
+    if first["type"] in ("union_tag_invalid", "union_tag_not_found"):
+        loc += ("type",)
+        tag = first["ctx"].get("tag") if first["type"] == "union_tag_invalid" else None
+        known = ", ".join(kind for kind in FACT_TYPES if kind != "council_registered")
+        message = f"unknown fact type {tag!r}; known types: {known}" if tag else f"missing; one of: {known}"
+    line, field = _locate(root, loc)
+    message = message.removeprefix("Value error, ")
+    more = f" (and {len(problems) - 1} more in the file)" if len(problems) > 1 else ""
+    return f"{origin}, line {line}: {field or 'file'}: {message[:1].lower()}{message[1:]}{more}"
+
+
+def _locate(root: Node | None, loc: tuple[int | str, ...]) -> tuple[int, str]:
+    """The line and the written path of a pydantic error location, skipping model-only levels (`fact`, the tag)."""
+    node, line, field = root, root.start_mark.line + 1 if root else 1, ""
+    for position, part in enumerate(loc):
+        if isinstance(node, SequenceNode) and isinstance(part, int) and part < len(node.value):
+            node = node.value[part]
+            line, field = node.start_mark.line + 1, f"{field}[{part}]"
+            continue
+        pair = _entry(node, part)
+        if pair is not None:
+            line, node, field = pair[0].start_mark.line + 1, pair[1], f"{field}.{part}".lstrip(".")
+        elif part not in _MODEL_ONLY and position == len(loc) - 1:  # missing: the line of its mapping
+            field = f"{field}.{part}".lstrip(".")
+    return line, field
+
+
+def _entry(node: Node | None, key: int | str) -> tuple[Node, Node] | None:
+    if not isinstance(node, MappingNode):
+        return None
+    return next(((k, v) for k, v in node.value if isinstance(k, ScalarNode) and k.value == str(key)), None)
+
+
+def _item_lines(root: Node | None, key: str) -> tuple[int, ...]:
+    pair = _entry(root, key)
+    if pair is None or not isinstance(pair[1], SequenceNode):
+        return ()
+    return tuple(item.start_mark.line + 1 for item in pair[1].value)
+
+
+def _check_order(origin: str, root: Node | None, scenario: Scenario) -> None:
+    """Facts are recorded in the order they happened: say so here, with the line, rather than half-way through."""
+    first = scenario.events[0].fact.occurred_on
+    registered = scenario.council.registered_on
+    if registered is not None and registered > first:
+        line, _ = _locate(root, ("council", "registered_on"))
+        raise InvalidScenario(f"{origin}, line {line}: council.registered_on: {registered} is after the first event")
+    for index in range(1, len(scenario.events)):
+        before, this = scenario.events[index - 1].fact.occurred_on, scenario.events[index].fact.occurred_on
+        if this < before:
+            line, field = _locate(root, ("events", index, "occurred_on"))
+            raise InvalidScenario(
+                f"{origin}, line {line}: {field}: {this} is before the previous event ({before}); "
+                "list events in the order they happened"
+            )
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Replaying and checking.
+
+
+@dataclass(frozen=True)
+class CheckpointResult:
+    """One checkpoint after a replay: where it is written and what did not hold."""
+
+    on: dt.date
+    line: int | None
+    problems: list[str]
+
+    @property
+    def holds(self) -> bool:
+        return not self.problems
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"on": self.on.isoformat(), "line": self.line, "holds": self.holds, "problems": self.problems}
+
+
+def replay_scenario(
+    engine: InterventionEngine,
+    scenario: Scenario,
+    *,
+    strict: bool | None = None,
+    until: dt.date | None = None,
+    rehearse: bool = True,
+) -> list[Recorded]:
+    """Register the council if new, record every event in order, then let timers fall due up to `until`.
+
+    `until` defaults to the scenario's last date. When the council is new, the scenario is first rehearsed on an
+    in-memory engine, so a fact the rulebook refuses stops the replay before anything reaches `engine`.
+    """
+    registered = any(code.casefold() == scenario.council.code.casefold() for code, _ in engine.councils())
+    if rehearse and not registered:
+        _replay(_sandbox(engine, strict), scenario, strict, registered=False)
+    recorded = _replay(engine, scenario, strict, registered=registered)
+    end = until or scenario.ends_on
+    if isinstance(engine.clock, VirtualClock):
+        engine.advance_to(end)
+    else:
+        engine.fire_due(min(end, engine.clock.today()))
+    return recorded
+
+
+def _replay(engine: InterventionEngine, scenario: Scenario, strict: bool | None, *, registered: bool) -> list[Recorded]:
+    recorded = [] if registered else [engine.record(scenario.council.code, scenario.registration())]
+    for index, event in enumerate(scenario.events):
+        try:
+            recorded.append(engine.record(scenario.council.code, event.to_fact(), strict=strict))
+        except InterventionError as error:
+            error.add_note(f"{scenario.origin}, line {scenario.event_line(index)}")
+            raise
+    return recorded
+
+
+def _sandbox(engine: InterventionEngine, strict: bool | None) -> InterventionEngine:
+    settings = Settings(backend="memory", strict=engine.strict if strict is None else strict)
+    return build_engine(settings, clock=VirtualClock(), policies=engine.policies, calendar=engine.calendar)
+
+
+def checkpoint_results(engine: InterventionEngine, scenario: Scenario) -> list[CheckpointResult]:
+    """Every checkpoint of the scenario against the engine's view of the council on its date."""
+    return [
+        CheckpointResult(
+            checkpoint.on,
+            scenario.checkpoint_line(index),
+            checkpoint.problems(engine.state(scenario.council.code, as_of=checkpoint.on)),
+        )
+        for index, checkpoint in enumerate(scenario.expect)
+    ]
+
+
+def check_expectations(engine: InterventionEngine, scenario: Scenario) -> list[str]:
+    """Every checkpoint that does not hold, one line each with its file and line (empty when all hold)."""
+    return [
+        f"{scenario.origin}, line {result.line}: on {result.on}: {problem}"
+        for result in checkpoint_results(engine, scenario)
+        for problem in result.problems
+    ]
+
+
+def scenario_json_schema() -> dict[str, Any]:
+    """The JSON Schema of a scenario file as written: events flat, each a fact plus `source` and `confidence`."""
+    schema = Scenario.model_json_schema()
+    defs: dict[str, Any] = schema["$defs"]
+    event = defs.pop("ScenarioEvent")
+    union = event["properties"]["fact"]
+    refs = [ref for ref in union["oneOf"] if not ref["$ref"].endswith("/CouncilRegistered")]
+    for ref in refs:
+        fact = defs[ref["$ref"].rsplit("/", 1)[-1]]
+        fact["properties"]["source"] = event["properties"]["source"]
+        fact["properties"]["confidence"] = event["properties"]["confidence"]
+        fact["properties"]["occurred_on"] = {
+            "type": "string",
+            "pattern": r"^\d{4}(-\d{2}(-\d{2})?|-Q[1-4])?$",
+            "description": "YYYY-MM-DD, or YYYY-MM / YYYY-Qn / YYYY when the day, month or quarter is unknown",
+        }
+        fact["required"] = sorted({*fact.get("required", []), "type", "occurred_on", "source", "confidence"})
+    mapping = {tag: ref for tag, ref in union["discriminator"]["mapping"].items() if tag != "council_registered"}
+    defs["ScenarioEvent"] = {
+        "description": ScenarioEvent.__doc__,
+        "oneOf": refs,
+        "discriminator": {"propertyName": "type", "mapping": mapping},
+    }
+    defs.pop("CouncilRegistered", None)
+    return schema
