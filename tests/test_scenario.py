@@ -114,14 +114,15 @@ def test_kirklees_ends_good_with_its_direction_closed_and_services_back_with_the
     assert engine.clock.today() == dt.date(2025, 1, 1)
 
 
-def test_each_fact_keeps_its_source_and_its_confidence_in_the_note() -> None:
+def test_each_fact_keeps_its_source_and_its_confidence() -> None:
     scenario = load_scenario(KIRKLEES)
     facts = [event.to_fact() for event in scenario.events]
-    assert all(fact.source and fact.note and fact.note.startswith("confidence: ") for fact in facts)
+    assert all(fact.source and fact.confidence for fact in facts)
     ended = facts[8]
     assert ended.describe() == "alternative_delivery_ended"
+    assert ended.confidence == "low"
     assert ended.note is not None
-    assert ended.note.startswith("confidence: low; inferred")
+    assert ended.note.startswith("inferred")
 
 
 def test_a_month_only_date_is_placed_on_the_first_and_keeps_its_precision(tmp_path: Path) -> None:

@@ -138,6 +138,21 @@ def due(
 
 
 @app.command()
+def deviations(
+    council: Annotated[str | None, typer.Argument(help="council code or name (all councils when omitted)")] = None,
+    as_of: Annotated[str | None, typer.Option("--as-of", help="as recorded by this date, YYYY-MM-DD")] = None,
+    db: DbOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Where the record departs from the policy in force: rule, policy version, expected, happened, when."""
+    with reporting(as_json):
+        day = _day(as_of, "--as-of")
+        with _engine(db, SystemClock()) as engine:
+            found = engine.deviations(council, as_of=day)
+        _emit(as_json, found, lambda: [deviations_table(found)])
+
+
+@app.command()
 def diagram(db: DbOption = None, as_json: JsonOption = False) -> None:
     """The lifecycle rulebook as a Mermaid state diagram."""
     text = Rulebook().mermaid()
@@ -284,6 +299,13 @@ def status_tables(status: CouncilStatus) -> list[Any]:
     for timer in status.pending_timers:
         timers.add_row(timer["timer_id"], timer["kind"], timer["due_on"], timer["rule_id"])
     out.append(timers if status.pending_timers else "Pending timers: none")
+    expectations = _table("expected", "by", "rule", "policy", title="Open expectations")
+    for wanted in status.open_expectations:
+        expectations.add_row(
+            escape(wanted["expected"]), wanted["due_on"] or "", wanted["rule_id"], wanted["policy_version"]
+        )
+    if status.open_expectations:
+        out.append(expectations)
     for deviation in status.deviations:
         out.append(f"[yellow]Deviation on {deviation['occurred_on']}: {escape(str(deviation['expected']))}[/yellow]")
     return out
@@ -302,6 +324,22 @@ def due_table(timers: Sequence[DueTimer]) -> Table:
     for timer in timers:
         council = f"{timer.council_name} ({timer.council})"
         table.add_row(timer.due_on.isoformat(), council, timer.kind, timer.rule_id, timer.policy_version)
+    return table
+
+
+def deviations_table(found: Sequence[dict[str, Any]]) -> Table:
+    table = _table("on", "council", "rule", "policy", "expected", "happened", title=f"Deviations: {len(found)}")
+    for item in found:
+        council = f"{item['name']} ({item['council']})"
+        row = (
+            item["occurred_on"],
+            council,
+            item["rule_id"],
+            item["policy_version"],
+            item["expected"],
+            item["happened"],
+        )
+        table.add_row(*(escape(str(cell)) for cell in row))
     return table
 
 

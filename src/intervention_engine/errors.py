@@ -18,7 +18,9 @@ class CouncilNotFound(InterventionError, LookupError):
 
     def __init__(self, council: str, known: int = 0) -> None:
         self.council = council
-        hint = f" ({known} councils are registered)" if known else " (no councils are registered yet)"
+        hint = {0: " (no councils are registered yet)", 1: " (1 council is registered)"}.get(
+            known, f" ({known} councils are registered)"
+        )
         super().__init__(f"council {council!r} is not registered{hint}; record a council_registered fact first")
 
 

@@ -46,6 +46,14 @@ def parse_partial_date(value: str) -> tuple[dt.date, DatePrecision]:
     return dt.date(year, 1, 1), DatePrecision.year
 
 
+class Confidence(StrEnum):
+    """How far a source can be trusted (RULES.md conventions)."""
+
+    high = "high"
+    medium = "medium"
+    low = "low"
+
+
 class Grade(StrEnum):
     """Ofsted's four-point scale (ILACS-03), plus `not_graded` for the overall judgement from April 2026."""
 
@@ -102,12 +110,19 @@ class Fact(BaseModel):
     occurred_on: dt.date
     date_precision: DatePrecision = DatePrecision.day
     source: str | None = None
+    confidence: Confidence | None = Field(default=None, description="how far the source can be trusted")
     note: str | None = None
     simulated: bool = False
 
     @model_validator(mode="before")
     @classmethod
     def _place_partial_date(cls, data: Any) -> Any:
+        if (
+            isinstance(data, dict)
+            and isinstance(data.get("occurred_on"), int | float)
+            and not isinstance(data.get("occurred_on"), bool)
+        ):
+            raise ValueError("occurred_on must be a date (YYYY-MM-DD, YYYY-MM, YYYY-Qn or YYYY), not a number")
         if isinstance(data, dict) and isinstance(data.get("occurred_on"), str):
             try:
                 day, precision = parse_partial_date(data["occurred_on"])

@@ -7,6 +7,7 @@ from typing import Any
 
 from ..facts import (
     AlternativeDeliveryDecided,
+    AlternativeDeliveryEnded,
     CommissionerAppointed,
     Fact,
     Framework,
@@ -28,6 +29,8 @@ def decide_details(fact: Fact, details: Mapping[str, Any], inspections: Sequence
         return {"visit": {"published_on": fact.occurred_on.isoformat(), "number": fact.visit_number}}
     if isinstance(fact, AlternativeDeliveryDecided):
         return {"delivery_form": fact.form.value, "provider": fact.provider}
+    if isinstance(fact, AlternativeDeliveryEnded):
+        return {"delivery_form": None, "provider": None}
     if isinstance(fact, StatutoryDirectionIssued):
         if fact.commissioner_review:
             return {"direction_led_by": "commissioner"}

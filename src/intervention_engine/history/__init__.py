@@ -3,7 +3,6 @@
 from .scenario import (
     Checkpoint,
     CheckpointResult,
-    Confidence,
     Scenario,
     ScenarioCouncil,
     ScenarioEvent,
@@ -18,7 +17,6 @@ from .scenario import (
 __all__ = [
     "Checkpoint",
     "CheckpointResult",
-    "Confidence",
     "Scenario",
     "ScenarioCouncil",
     "ScenarioEvent",

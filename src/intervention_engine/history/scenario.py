@@ -13,7 +13,6 @@ import datetime as dt
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -34,7 +33,7 @@ from ..bootstrap import build_engine
 from ..clock import VirtualClock
 from ..engine import CouncilStatus, InterventionEngine, Recorded
 from ..errors import InterventionError, InvalidFact, InvalidScenario
-from ..facts import FACT_ADAPTER, FACT_TYPES, AnyFact, CouncilRegistered, Fact
+from ..facts import FACT_ADAPTER, FACT_TYPES, AnyFact, Confidence, CouncilRegistered, Fact
 from ..policies.rulebook import REGIONS, STAGES
 from ..settings import Settings
 
@@ -60,14 +59,6 @@ def _text_date(value: Any) -> Any:
 
 
 Day = Annotated[dt.date, BeforeValidator(_text_date)]
-
-
-class Confidence(StrEnum):
-    """How far the source can be trusted for this event (as in the research timelines)."""
-
-    high = "high"
-    medium = "medium"
-    low = "low"
 
 
 class ScenarioCouncil(BaseModel):
@@ -98,7 +89,7 @@ class ScenarioEvent(BaseModel):
     def _split(cls, data: Any) -> Any:
         if not isinstance(data, dict) or "fact" in data:
             return data
-        fact = {key: value for key, value in data.items() if key != "confidence"}
+        fact = dict(data)
         if isinstance(fact.get("occurred_on"), int) and not isinstance(fact["occurred_on"], bool):
             fact["occurred_on"] = str(fact["occurred_on"])  # an unquoted year
         return {**{key: data[key] for key in ("source", "confidence") if key in data}, "fact": fact}
@@ -110,9 +101,8 @@ class ScenarioEvent(BaseModel):
         return self
 
     def to_fact(self) -> Fact:
-        """The fact to record: the source stays in `source`, the confidence goes first in `note`."""
-        note = f"confidence: {self.confidence.value}" + (f"; {self.fact.note}" if self.fact.note else "")
-        return self.fact.model_copy(update={"note": note})
+        """The fact to record, carrying its `source` and `confidence`."""
+        return self.fact
 
 
 class Checkpoint(BaseModel):
