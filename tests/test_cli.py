@@ -288,3 +288,25 @@ def test_the_demo_will_not_delete_a_file_that_is_not_sqlite(tmp_path: Path) -> N
     with pytest.raises(ConfigurationError, match="is not a SQLite database"):
         run_demo(precious, load_scenario(KIRKLEES), Console(file=io.StringIO()))
     assert precious.read_text() == "my notes"
+
+
+def test_deviations_lists_what_departed_from_the_policy_in_force(db: Path) -> None:
+    assert run(db, "record", "382", REGISTER).exit_code == 0
+    first_inadequate = json.loads(INADEQUATE)
+    first_inadequate["occurred_on"] = "2017-04-07"
+    first_inadequate["fieldwork_start"], first_inadequate["fieldwork_end"] = "2017-01-23", "2017-02-16"
+    first_inadequate["judgements"]["children_in_care"] = "requires_improvement"  # not systemic: DFE-03 expects a notice
+    assert run(db, "record", "382", json.dumps(first_inadequate)).exit_code == 0
+    direction = {"type": "statutory_direction_issued", "occurred_on": "2017-09-12", "commissioner_review": False}
+    assert run(db, "record", "382", json.dumps(direction)).exit_code == 0
+
+    result = run(db, "deviations", "--json")
+    assert result.exit_code == 0, result.output
+    [deviation] = json.loads(result.stdout)
+    assert (deviation["council"], deviation["rule_id"], deviation["policy_version"]) == ("382", "DFE-03", "dfe-2016-07")
+    assert deviation["happened"] == "statutory direction issued without a commissioner"
+
+    assert json.loads(run(db, "deviations", "382", "--as-of", "2017-06-01", "--json").stdout) == []
+    table = run(db, "deviations", "Kirklees")
+    assert "DFE-03" in table.stdout
+    assert "Deviations: 1" in table.stdout
