@@ -310,3 +310,32 @@ def test_deviations_lists_what_departed_from_the_policy_in_force(db: Path) -> No
     table = run(db, "deviations", "Kirklees")
     assert "DFE-03" in table.stdout
     assert "Deviations: 1" in table.stdout
+
+
+OFSTED_CSV = Path(__file__).resolve().parents[2] / "shared" / "data" / "ofsted_inspections.csv"
+
+
+def test_replay_of_the_national_record_with_a_scenario(db: Path) -> None:
+    result = run(db, "replay", str(KIRKLEES), "--ofsted-csv", str(OFSTED_CSV), "--as-of", "2020-03-31", "--json")
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert report["replayed"] == 153
+    assert report["national"]["councils"] == 153
+    assert sum(report["national"]["stages"].values()) == 153
+    kirklees = next(council for council in report["councils"] if council["council"] == "382")
+    assert kirklees["stage"] == "requires_improvement"  # direction revoked and partnership ended in January 2020
+    assert kirklees["facts"] == 9  # from the scenario file (the CSV holds only its two inspections by then)
+    assert len(report["skipped_rows"]) == 9
+    assert report["all_checkpoints_hold"] is True
+
+    again = json.loads(run(db, "replay", "--ofsted-csv", str(OFSTED_CSV), "--as-of", "2020-03-31", "--json").stdout)
+    assert again["replayed"] == 0
+    assert len(again["already_in_store"]) == 153
+
+    counts = json.loads(run(db, "national", "--on", "2019-03-31", "--on", "2020-03-31", "--json").stdout)
+    assert [count["on"] for count in counts] == ["2019-03-31", "2020-03-31"]
+    assert counts[1] == report["national"]
+
+
+def test_replay_needs_something_to_replay(db: Path) -> None:
+    refused(run(db, "replay"), 2, "give scenario files, --ofsted-csv FILE, or both")

@@ -7,6 +7,7 @@ from .bootstrap import build_engine
 from .calendar import WorkingDayCalendar, add_months
 from .clock import Clock, SystemClock, VirtualClock
 from .engine import CouncilStatus, InterventionEngine, Recorded, TimelineEntry, TimerFiring
+from .projections.national import NationalCount
 from .errors import (
     ConfigurationError,
     CouncilAlreadyRegistered,
@@ -15,6 +16,7 @@ from .errors import (
     FactOutOfOrder,
     InterventionError,
     InvalidFact,
+    InvalidImport,
     InvalidScenario,
     MoveNotAllowed,
 )
@@ -36,8 +38,10 @@ __all__ = [
     "InterventionEngine",
     "InterventionError",
     "InvalidFact",
+    "InvalidImport",
     "InvalidScenario",
     "MoveNotAllowed",
+    "NationalCount",
     "Recorded",
     "Settings",
     "SystemClock",

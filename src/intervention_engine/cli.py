@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from enum import IntEnum
 from pathlib import Path
@@ -27,6 +27,7 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 from rich.markup import escape
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from .bootstrap import build_engine
@@ -34,12 +35,13 @@ from .clock import Clock, SystemClock, VirtualClock
 from .engine import CouncilStatus, InterventionEngine, Recorded, TimelineEntry
 from .errors import CouncilNotFound, InterventionError
 from .facts import Fact, parse_fact
+from .history.national import replay_record, replay_summary
+from .history.ofsted_csv import read_ofsted_csv
 from .history.scenario import (
     CheckpointResult,
     checkpoint_results,
     load_facts,
     load_scenario,
-    replay_scenario,
     scenario_json_schema,
 )
 from .policies.rulebook import Rulebook
@@ -161,23 +163,56 @@ def diagram(db: DbOption = None, as_json: JsonOption = False) -> None:
 
 @app.command()
 def replay(
-    files: Annotated[list[Path], typer.Argument(help="scenario files, one council each", dir_okay=False)],
+    files: Annotated[
+        list[Path] | None, typer.Argument(help="scenario files, one council each", dir_okay=False, show_default=False)
+    ] = None,
+    ofsted_csv: Annotated[
+        Path | None, typer.Option("--ofsted-csv", dir_okay=False, help="the national Ofsted inspections CSV")
+    ] = None,
+    councils_csv: Annotated[
+        Path | None,
+        typer.Option(
+            "--councils", dir_okay=False, help="council identity table (default: councils.csv beside the CSV)"
+        ),
+    ] = None,
+    as_of: Annotated[
+        str | None, typer.Option("--as-of", help="replay up to this date, YYYY-MM-DD (default today)")
+    ] = None,
+    show_timelines: Annotated[bool, typer.Option("--timelines", help="print every council's timeline")] = False,
     lenient: Annotated[bool, typer.Option("--lenient", help="record forbidden moves as deviations")] = False,
     db: DbOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Replay scenario files on a virtual clock and check their checkpoints."""
+    """Replay scenario files and/or the national Ofsted record into the store under the policies in force."""
     with reporting(as_json):
-        scenarios = [load_scenario(path) for path in files]  # every file is valid before anything is recorded
-        reports = []
-        with _engine(db, VirtualClock()) as engine:
-            for scenario in scenarios:
-                recorded = replay_scenario(engine, scenario, strict=False if lenient else None)
-                reports.append((scenario.origin, scenario.council.code, recorded, checkpoint_results(engine, scenario)))
-        holds = all(result.holds for *_, results in reports for result in results)
-        _emit(as_json, _replay_data(reports, holds), lambda: _replay_tables(reports))
+        if not files and ofsted_csv is None:
+            raise BadArgument("give scenario files, --ofsted-csv FILE, or both")
+        until = _day(as_of, "--as-of") or SystemClock().today()
+        scenarios = [load_scenario(path) for path in files or ()]  # every input is valid before anything is recorded
+        ofsted = read_ofsted_csv(ofsted_csv, councils_csv) if ofsted_csv else None
+        total = len(scenarios) + (len(ofsted.councils) if ofsted else 0)
+        with _engine(db, VirtualClock(), lenient) as engine, _progress(as_json, total, "Replaying") as tick:
+            report = replay_record(engine, scenarios=scenarios, ofsted=ofsted, until=until, progress=tick)
+            checks = [(s.origin, s.council.code, checkpoint_results(engine, s)) for s in scenarios]
+            summary = replay_summary(engine, report, until, with_timelines=as_json or show_timelines)
+        holds = all(result.holds for *_, results in checks for result in results)
+        data = {**summary, "files": _checkpoint_data(checks), "all_checkpoints_hold": holds}
+        _emit(as_json, data, lambda: replay_tables(summary, checks, show_timelines))
     if not holds:
         raise typer.Exit(ExitCode.checkpoints_failed)
+
+
+@app.command()
+def national(
+    on: Annotated[list[str] | None, typer.Option("--on", help="a date, YYYY-MM-DD (repeatable)")] = None,
+    db: DbOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Councils in each stage and with each grade on given dates (default: 31 March of every year on record)."""
+    with reporting(as_json), _engine(db, SystemClock()) as engine:
+        days = [day for text in on or () if (day := _day(text, "--on")) is not None]
+        counts = engine.national(days or None)
+        _emit(as_json, [count.to_dict() for count in counts], lambda: [national_table(counts)])
 
 
 @app.command()
@@ -212,12 +247,25 @@ def reporting(as_json: bool) -> Iterator[None]:
 
 
 @contextmanager
-def _engine(db: Path | None, clock: Clock) -> Iterator[InterventionEngine]:
-    engine = build_engine(Settings(db=db) if db is not None else Settings(), clock=clock)
+def _engine(db: Path | None, clock: Clock, lenient: bool = False) -> Iterator[InterventionEngine]:
+    settings = Settings(db=db) if db is not None else Settings()
+    engine = build_engine(settings.model_copy(update={"strict": not lenient}), clock=clock)
     try:
         yield engine
     finally:
         engine.close()
+
+
+@contextmanager
+def _progress(quiet: bool, total: int, label: str) -> Iterator[Callable[[str], None]]:
+    """A progress bar on stderr (none with --json), advanced once per council."""
+    if quiet:
+        yield lambda _: None
+        return
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    with Progress(*columns, console=Console(stderr=True), transient=True) as bar:
+        task = bar.add_task(label, total=total)
+        yield lambda code: bar.update(task, advance=1, description=f"{label} {code}")
 
 
 def _read_facts(text: str) -> list[Fact]:
@@ -359,29 +407,49 @@ def _table(*columns: str, title: str) -> Table:
     return table
 
 
-Report = tuple[str, str, list[Recorded], list[CheckpointResult]]
+Checks = tuple[str, str, list[CheckpointResult]]
 
 
-def _replay_tables(reports: Sequence[Report]) -> list[Any]:
+def replay_tables(summary: dict[str, Any], checks: Sequence[Checks], show_timelines: bool) -> list[Any]:
     out: list[Any] = []
-    for origin, council, recorded, results in reports:
+    table = _table(
+        "council", "stage", "states", "facts", "deviations", title=f"Councils replayed: {summary['replayed']}"
+    )
+    for council in summary["councils"]:
+        states = ", ".join(f"{k}={v}" for k, v in council["states"].items() if v not in ("none", "council"))
+        name = f"{council['name']} ({council['council']})"
+        table.add_row(escape(name), council["stage"], states, str(council["facts"]), str(len(council["deviations"])))
+        if show_timelines:
+            out.append(f"[bold]{escape(name)}[/bold]")
+            out += [f"  {line}" for line in council["timeline"]]
+    out.append(table)
+    for key, label in (
+        ("already_in_store", "Already in the store, not replayed"),
+        ("skipped_rows", "CSV rows left aside"),
+    ):
+        if summary[key]:
+            out.append(f"{label}: {len(summary[key])}")
+    out.append(national_table([summary["national"]]))
+    for origin, council, results in checks:
         held = sum(result.holds for result in results)
-        out.append(f"[bold]{escape(origin)}[/bold]: council {council}, {len(recorded)} facts recorded")
-        out.append(checkpoint_table(results, title=f"Checkpoints: {held} of {len(results)} hold"))
+        out.append(checkpoint_table(results, title=f"Checkpoints: {held} of {len(results)} hold ({escape(origin)})"))
     return out
 
 
-def _replay_data(reports: Sequence[Report], holds: bool) -> dict[str, Any]:
-    files = [
-        {
-            "file": origin,
-            "council": council,
-            "recorded": [item.to_dict() for item in recorded],
-            "checkpoints": [result.to_dict() for result in results],
-        }
-        for origin, council, recorded, results in reports
+def national_table(counts: Sequence[Any]) -> Table:
+    data = [count if isinstance(count, dict) else count.to_dict() for count in counts]
+    stages = sorted({stage for count in data for stage in count["stages"]})
+    table = _table("on", "councils", *stages, title="Councils by stage")
+    for count in data:
+        table.add_row(count["on"], str(count["councils"]), *(str(count["stages"].get(stage, 0)) for stage in stages))
+    return table
+
+
+def _checkpoint_data(checks: Sequence[Checks]) -> list[dict[str, Any]]:
+    return [
+        {"file": origin, "council": council, "checkpoints": [result.to_dict() for result in results]}
+        for origin, council, results in checks
     ]
-    return {"files": files, "all_checkpoints_hold": holds}
 
 
 if __name__ == "__main__":

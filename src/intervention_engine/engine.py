@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,6 +23,7 @@ from .policies.reactions import FiredTimer
 from .policies.registry import PolicyRegistry
 from .policies.rulebook import Rulebook
 from .projections.council_index import CouncilIndex, DueTimer
+from .projections.national import NationalCount, national_counts
 from .projections.timeline import TimelineEntry as TimelineEntry
 from .projections.timeline import timeline_entry
 from .store import CouncilStore
@@ -233,6 +234,12 @@ class InterventionEngine:
     def due(self, until: dt.date | None = None) -> list[DueTimer]:
         """Pending timers across all councils due on or before `until` (all pending when None)."""
         return self.index.due(until)
+
+    def national(self, days: Sequence[dt.date] | None = None) -> list[NationalCount]:
+        """Councils in each stage and with each grade on each date (default: 31 March of every year since 2014)."""
+        if days is None:
+            days = [dt.date(year, 3, 31) for year in range(2014, self.clock.today().year + 1)]
+        return national_counts(self.store, self.index, days)
 
     def councils(self) -> list[tuple[str, str]]:
         self.index.refresh()

@@ -85,5 +85,9 @@ class InvalidScenario(InterventionError, ValueError):
     """A scenario file is malformed; the message names the file, the line and the field."""
 
 
+class InvalidImport(InterventionError, ValueError):
+    """A data file to import is malformed; the message names the file, the line and the column."""
+
+
 class ConfigurationError(InterventionError, ValueError):
     """Settings that cannot work together (unknown backend, unreadable database path)."""

@@ -142,7 +142,7 @@ class DfEInterventionPolicy:
         elif rank < 1:
             expect.append(
                 ExpectationRequest(
-                    "dfe_intervention", "DFE-02", "an improvement notice or a statutory direction", due,
+                    "dfe_intervention", "DFE-02", f"an improvement notice or a statutory direction ({why})", due,
                     meets=(NOTICE, DIRECTION, COMMISSIONER, ADM_DECIDED),
                 )
             )  # fmt: skip
@@ -282,13 +282,10 @@ class DfEInterventionPolicy:
 
 
 def _failure_words(persistent: bool, systemic: bool) -> str:
-    if persistent and systemic:
-        return "persistent and systemic failure"
-    if persistent:
-        return "persistent failure: inadequate twice within five years"
-    if systemic:
-        return "systemic failure: every key judgement inadequate"
-    return "first inadequate judgement, not systemic"
+    """DFE-03 in words: which kinds of failure the judgement shows."""
+    parts = ["persistent failure: inadequate twice within five years"] if persistent else []
+    parts += ["systemic failure: every key judgement inadequate"] if systemic else []
+    return "; ".join(parts) or "first inadequate judgement, not systemic"
 
 
 def _commissioner_expected(why: str, rule: str, due: dt.date) -> ExpectationRequest:
