@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import itertools
 import shutil
 from collections import Counter
 from collections.abc import Iterator
@@ -70,7 +71,7 @@ def _inadequate_twice_within_five_years(rows: list[dict[str, str]]) -> set[tuple
     found = set()
     for council, dates in by_council.items():
         dates.sort()
-        for earlier, later in zip(dates, dates[1:], strict=False):
+        for earlier, later in itertools.pairwise(dates):
             if dt.date.fromisoformat(later) < dt.date.fromisoformat(earlier).replace(year=int(earlier[:4]) + 5):
                 found.add((council, later))
     return found

@@ -7,7 +7,6 @@ from .bootstrap import build_engine
 from .calendar import WorkingDayCalendar, add_months
 from .clock import Clock, SystemClock, VirtualClock
 from .engine import CouncilStatus, InterventionEngine, Recorded, TimelineEntry, TimerFiring
-from .projections.national import NationalCount
 from .errors import (
     ConfigurationError,
     CouncilAlreadyRegistered,
@@ -22,6 +21,7 @@ from .errors import (
 )
 from .facts import AnyFact, Fact, parse_fact
 from .projections.council_index import DueTimer
+from .projections.national import NationalCount
 from .settings import Settings
 
 __all__ = [

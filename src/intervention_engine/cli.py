@@ -430,7 +430,7 @@ def replay_tables(summary: dict[str, Any], checks: Sequence[Checks], show_timeli
         if summary[key]:
             out.append(f"{label}: {len(summary[key])}")
     out.append(national_table([summary["national"]]))
-    for origin, council, results in checks:
+    for origin, _council, results in checks:
         held = sum(result.holds for result in results)
         out.append(checkpoint_table(results, title=f"Checkpoints: {held} of {len(results)} hold ({escape(origin)})"))
     return out
