@@ -47,6 +47,8 @@ from .history.scenario import (
 from .policies.rulebook import Rulebook
 from .projections.council_index import DueTimer
 from .settings import Settings
+from .simulation.calibration import Calibration
+from .simulation.calibration import calibrate as calibrate_record
 
 
 class ExitCode(IntEnum):
@@ -213,6 +215,35 @@ def national(
         days = [day for text in on or () if (day := _day(text, "--on")) is not None]
         counts = engine.national(days or None)
         _emit(as_json, [count.to_dict() for count in counts], lambda: [national_table(counts)])
+
+
+@app.command()
+def calibrate(
+    ofsted_csv: Annotated[
+        Path, typer.Option("--ofsted-csv", dir_okay=False, help="the national Ofsted inspections CSV")
+    ],
+    scenarios: Annotated[
+        list[Path] | None, typer.Argument(help="scenario files giving the lags between DfE steps", dir_okay=False)
+    ] = None,
+    councils_csv: Annotated[
+        Path | None,
+        typer.Option(
+            "--councils", dir_okay=False, help="council identity table (default: councils.csv beside the CSV)"
+        ),
+    ] = None,
+    out: Annotated[
+        Path | None, typer.Option("--out", dir_okay=False, help="also write the calibration as JSON here")
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """What simulations need from the real record: grade transitions, inspection intervals, lags."""
+    with reporting(as_json):
+        found = read_ofsted_csv(ofsted_csv, councils_csv)
+        result = calibrate_record(found, [load_scenario(path) for path in scenarios or ()])
+        data = result.to_dict()
+        if out is not None:
+            out.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+        _emit(as_json, data, lambda: calibration_tables(result, out))
 
 
 @app.command()
@@ -434,6 +465,30 @@ def replay_tables(summary: dict[str, Any], checks: Sequence[Checks], show_timeli
         held = sum(result.holds for result in results)
         out.append(checkpoint_table(results, title=f"Checkpoints: {held} of {len(results)} hold ({escape(origin)})"))
     return out
+
+
+def calibration_tables(result: Calibration, out: Path | None) -> list[Any]:
+    grades = ["outstanding", "good", "requires_improvement", "inadequate", "ungraded"]
+    tables: list[Any] = []
+    for era, rows in result.transitions.items():
+        table = _table("previous", *grades, "n", title=f"Next overall grade after each grade ({era})")
+        for previous, counts in rows.items():
+            total = sum(counts.values())
+            table.add_row(previous, *(f"{counts.get(g, 0) / total:.0%}" for g in grades), str(total))
+        tables.append(table)
+    spreads = _table("measure", "n", "median", "p10", "p90", "range", title="Intervals and lags (days)")
+    named = [
+        *((f"report → next fieldwork, after {grade}", spread) for grade, spread in result.intervals.items()),
+        *((f"fieldwork end → publication ({era})", spread) for era, spread in result.publication_lag.items()),
+        *((f"DfE: {step.replace('_', ' ')}", spread) for step, spread in result.dfe_lags.items()),
+    ]
+    for label, spread in named:
+        spreads.add_row(label, str(spread.n), f"{spread.median:g}", f"{spread.p10:g}", f"{spread.p90:g}",
+                        f"{spread.low}-{spread.high}")  # fmt: skip
+    tables.append(spreads)
+    if out is not None:
+        tables.append(f"Written to {out}")
+    return tables
 
 
 def national_table(counts: Sequence[Any]) -> Table:

@@ -1,0 +1,1 @@
+"""Simulation: calibration on the real record, world model, branches and Monte Carlo."""

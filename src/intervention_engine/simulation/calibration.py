@@ -1,0 +1,177 @@
+"""Calibration: what a simulation needs to know, computed reproducibly from the real record.
+
+From the Ofsted CSV: the grade transition matrix by previous grade and era, the interval from one report to the
+next inspection by grade, and the lag from the end of fieldwork to publication (ILACS-04, ILACS-09, ILACS-10).
+From scenario files (the hand-translated council timelines): the lags between DfE steps where the sources give
+them (DFE-03a, DFE-06, DFE-07, DFE-08). Every figure carries its sample size; nothing is fitted or smoothed, so
+the same inputs always give the same output.
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from ..facts import Fact, Framework, InspectionPublished
+from ..history.ofsted_csv import OfstedImport
+from ..history.scenario import Scenario
+
+ERAS = {"sif": "sif", "ilacs_2018": "ilacs", "ilacs_2023": "ilacs", "ilacs_2026": "ilacs", "pre_sif": "pre_sif"}
+
+
+@dataclass(frozen=True)
+class Spread:
+    """A sample of day counts: size, median, 10th and 90th percentiles, range."""
+
+    n: int
+    median: float
+    p10: float
+    p90: float
+    low: int
+    high: int
+
+    @classmethod
+    def of(cls, days: Sequence[int]) -> Spread | None:
+        if not days:
+            return None
+        ordered = sorted(days)
+        deciles = statistics.quantiles(ordered, n=10, method="inclusive") if len(ordered) > 1 else [ordered[0]] * 9
+        return cls(len(ordered), statistics.median(ordered), deciles[0], deciles[-1], ordered[0], ordered[-1])
+
+    def to_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+@dataclass(frozen=True)
+class Calibration:
+    transitions: dict[str, dict[str, dict[str, int]]]  # era → previous grade → next grade → count
+    first_grades: dict[str, dict[str, int]]  # era → grade → count, for first inspections on record
+    intervals: dict[str, Spread]  # previous overall grade → days from publication to next fieldwork start
+    intervals_by_era: dict[str, dict[str, Spread]]  # era of the previous report → grade → days
+    publication_lag: dict[str, Spread]  # era → days from end of fieldwork to publication
+    dfe_lags: dict[str, Spread]  # DfE step → days
+    dfe_examples: dict[str, list[str]]  # DfE step → "council: days"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "transitions": self.transitions,
+            "first_grades": self.first_grades,
+            "intervals": {key: spread.to_dict() for key, spread in self.intervals.items()},
+            "intervals_by_era": {
+                era: {key: spread.to_dict() for key, spread in rows.items()}
+                for era, rows in self.intervals_by_era.items()
+            },
+            "publication_lag": {key: spread.to_dict() for key, spread in self.publication_lag.items()},
+            "dfe_lags": {key: spread.to_dict() for key, spread in self.dfe_lags.items()},
+            "dfe_examples": self.dfe_examples,
+        }
+
+    def transition_probabilities(self, era: str, previous: str) -> dict[str, float]:
+        counts = self.transitions.get(era, {}).get(previous, {})
+        total = sum(counts.values())
+        return {grade: count / total for grade, count in counts.items()} if total else {}
+
+
+def calibrate(ofsted: OfstedImport, scenarios: Iterable[Scenario] = ()) -> Calibration:
+    transitions: dict[str, dict[str, Counter[str]]] = {}
+    first: dict[str, Counter[str]] = {}
+    intervals: dict[str, list[int]] = {}
+    by_era: dict[str, dict[str, list[int]]] = {}
+    lags: dict[str, list[int]] = {}
+    for code in sorted(ofsted.inspections):
+        history = ofsted.inspections[code]
+        for previous, current in zip([None, *history], history, strict=False):
+            era, grade = _era(current), _grade(current)
+            lags.setdefault(era, []).append((current.occurred_on - current.fieldwork_end).days)
+            if previous is None:
+                first.setdefault(era, Counter())[grade] += 1
+                continue
+            transitions.setdefault(era, {}).setdefault(_grade(previous), Counter())[grade] += 1
+            days = (current.fieldwork_start - previous.occurred_on).days
+            intervals.setdefault(_grade(previous), []).append(days)
+            by_era.setdefault(_era(previous), {}).setdefault(_grade(previous), []).append(days)
+    steps, examples = _dfe_steps(scenarios)
+    return Calibration(
+        transitions={era: _sorted_counts(rows) for era, rows in sorted(transitions.items())},
+        first_grades={era: dict(sorted(c.items())) for era, c in sorted(first.items())},
+        intervals=_spreads(intervals),
+        intervals_by_era={era: _spreads(rows) for era, rows in sorted(by_era.items())},
+        publication_lag=_spreads(lags),
+        dfe_lags=_spreads(steps),
+        dfe_examples={step: examples[step] for step in sorted(examples)},
+    )  # fmt: skip
+
+
+def _sorted_counts(rows: dict[str, Counter[str]]) -> dict[str, dict[str, int]]:
+    return {grade: dict(sorted(counts.items())) for grade, counts in sorted(rows.items())}
+
+
+def _era(inspection: InspectionPublished) -> str:
+    return ERAS[inspection.resolved_framework.value]
+
+
+def _grade(inspection: InspectionPublished) -> str:
+    overall = inspection.judgements.overall
+    if inspection.resolved_framework is Framework.ilacs_2026 or overall is None:
+        return "ungraded"
+    return overall.value
+
+
+def _spreads(samples: dict[str, list[int]]) -> dict[str, Spread]:
+    return {key: spread for key in sorted(samples) if (spread := Spread.of(samples[key])) is not None}
+
+
+_RECOVERED = ("requires_improvement", "good", "outstanding")
+
+# DfE steps: (name, the fact that starts the clock, the fact that stops it); patterns are field: value pairs.
+_STEPS: tuple[tuple[str, dict[str, Any], dict[str, Any]], ...] = (
+    ("inadequate_to_instrument", {"type": "inspection_published", "overall": "inadequate"},
+     {"type": ("improvement_notice_issued", "statutory_direction_issued", "commissioner_appointed")}),
+    ("commissioner_to_report", {"type": "statutory_direction_issued", "commissioner_review": True},
+     {"type": "commissioner_reported"}),
+    ("alternative_delivery_decided_to_live", {"type": "alternative_delivery_decided"},
+     {"type": "alternative_delivery_live"}),
+    ("recovery_to_notice_lifted", {"type": "inspection_published", "overall": _RECOVERED},
+     {"type": "improvement_notice_lifted"}),
+    ("recovery_to_direction_revoked", {"type": "inspection_published", "overall": _RECOVERED},
+     {"type": "statutory_direction_revoked"}),
+)  # fmt: skip
+
+
+def _dfe_steps(scenarios: Iterable[Scenario]) -> tuple[dict[str, list[int]], dict[str, list[str]]]:
+    steps: dict[str, list[int]] = {}
+    examples: dict[str, list[str]] = {}
+    for scenario in sorted(scenarios, key=lambda s: s.council.code):
+        facts = [event.to_fact() for event in scenario.events]
+        for name, start, stop in _STEPS:
+            for days in _lags(facts, start, stop):
+                steps.setdefault(name, []).append(days)
+                examples.setdefault(name, []).append(f"{scenario.council.name}: {days}")
+    return steps, examples
+
+
+def _lags(facts: Sequence[Fact], start: dict[str, Any], stop: dict[str, Any]) -> list[int]:
+    """Days from each fact matching `start` to the first later (or same-day) fact matching `stop`."""
+    found = []
+    for i, fact in enumerate(facts):
+        if not _matches(fact, start):
+            continue
+        later = next((other for other in facts[i + 1 :] if _matches(other, stop)), None)
+        if later is None or any(_matches(between, start) for between in facts[i + 1 : facts.index(later)]):
+            continue
+        found.append((later.occurred_on - fact.occurred_on).days)
+    return found
+
+
+def _matches(fact: Fact, pattern: dict[str, Any]) -> bool:
+    values = fact.model_dump(mode="json")
+    if isinstance(fact, InspectionPublished):
+        values["overall"] = fact.judgements.overall.value if fact.judgements.overall else None
+    for key, wanted in pattern.items():
+        allowed = wanted if isinstance(wanted, tuple) else (wanted,)
+        if values.get(key) not in allowed:
+            return False
+    return True
