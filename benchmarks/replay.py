@@ -1,0 +1,408 @@
+"""Replay benchmark: how fast the engine loads councils from SQLite, against a raw `sqlite3` + `json` read.
+
+    .venv/bin/python benchmarks/replay.py [--councils 153] [--facts 200] [--big-events 2000] [--quick]
+
+1. Records `--councils` councils × `--facts` legal facts each (a deterministic synthetic history, judged by the
+   real rulebook and policies) through `InterventionEngine.record` into a fresh SQLite file in a temp dir.
+2. (a) engine: a NEW store on the same file with snapshotting switched off, so `repository.get` replays every stored
+   event of every council (SELECT, decode, build each event object, mutate the aggregate). No aggregate cache.
+   (b) baseline: the same rows read with the standard library only: the recorder's own SELECT per council through
+   `sqlite3`, and `json.loads` of each row's state.
+   (c) the ratio of (a) to (b) in events per second. A third row loads like (a) on eventsourcing's stock
+   transcoder, mapper and repository: the before of this project's load path (transcoding.py, store.py).
+   Each loader runs `--rounds` times, interleaved; the best round of each is reported (the figure least disturbed
+   by the rest of the machine, for every loader alike).
+3. (d) one more council with `--big-events` events, in the same file: median load time replaying every event,
+   from the engine's own interval snapshot plus the events after it, and from a snapshot taken at its last version.
+
+Figures are printed, never asserted: timing belongs in benchmarks, not in tests.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import random
+import sqlite3
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, ClassVar
+
+from eventsourcing.application import Application
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from intervention_engine import InterventionEngine, Settings, VirtualClock, build_engine
+from intervention_engine.aggregates.council import Council, council_id
+from intervention_engine.facts import Framework, framework_on
+from intervention_engine.store import CouncilStore
+
+START = dt.date(2010, 1, 4)
+GRADES = ("outstanding", "good", "requires_improvement", "inadequate")
+GRADE_WEIGHTS = (1, 3, 3, 2)
+FORMS = ("partnership_trust", "imposed_trust", "council_company", "partner_council")
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# A deterministic, legal synthetic history.
+
+
+@dataclass
+class _Regions:
+    """The generator's own mirror of the rulebook's four regions, so it only ever proposes legal facts."""
+
+    judgement: str = "not_inspected"
+    instrument: str = "none"
+    delivery: str = "council"
+    supervision: str = "none"
+    delivery_form: str = ""
+
+
+Move = tuple[int, Callable[[dt.date], dict[str, Any]]]
+
+
+def synthetic_history(code: str, name: str, seed: int) -> Iterator[dict[str, Any]]:
+    """An endless, legal fact sequence for one council, with strictly increasing dates (same seed, same facts)."""
+    rng = random.Random(seed)
+    regions = _Regions()
+    day = START + dt.timedelta(days=rng.randrange(60))
+    yield {"type": "council_registered", "occurred_on": day.isoformat(), "code": code, "name": name}
+    while True:
+        day += dt.timedelta(days=rng.randint(7, 45))
+        moves = _legal_moves(regions, rng)
+        weights = [weight for weight, _ in moves]
+        _, make = rng.choices(moves, weights=weights)[0]
+        yield make(day)
+
+
+def _legal_moves(r: _Regions, rng: random.Random) -> list[Move]:
+    """Every fact the rulebook accepts from `r`, weighted so the history runs in inspection cycles."""
+    moves: list[Move] = [(6, lambda day: _inspection(r, rng, day))]
+    moves += _judgement_moves(r)
+    moves += _instrument_moves(r, rng)
+    moves += _delivery_moves(r, rng)
+    if r.supervision == "support_and_supervision":
+        moves.append((3, lambda day: _simple(r, day, "support_and_supervision_ended", supervision="none")))
+    return moves
+
+
+def _judgement_moves(r: _Regions) -> list[Move]:
+    moves: list[Move] = []
+    if r.judgement != "not_inspected":
+        moves.append((4, lambda day: _simple(r, day, "action_plan_submitted")))
+    if r.judgement in ("inadequate", "ungraded"):
+        moves.append((6, lambda day: _simple(r, day, "monitoring_visit_published")))
+    if r.judgement in ("outstanding", "good", "requires_improvement", "ungraded"):
+        moves.append((3, lambda day: {**_simple(r, day, "focused_visit_published"), "priority_actions": False}))
+    return moves
+
+
+def _instrument_moves(r: _Regions, rng: random.Random) -> list[Move]:
+    moves: list[Move] = []
+    bad = 4 if r.judgement == "inadequate" else 1
+    if r.instrument == "none":
+        moves.append((bad, lambda day: _simple(r, day, "improvement_notice_issued", instrument="improvement_notice")))
+    if r.instrument == "improvement_notice":
+        moves.append(
+            (
+                3,
+                lambda day: _simple(
+                    r, day, "improvement_notice_lifted", instrument="none", supervision="support_and_supervision"
+                ),
+            )
+        )
+    if r.instrument in ("none", "improvement_notice"):
+        moves.append((bad, lambda day: _direction(r, rng, day, revises=False)))
+    if r.instrument in ("statutory_direction", "commissioner_review"):
+        moves.append((1, lambda day: _direction(r, rng, day, revises=True)))
+        moves.append((2, lambda day: _simple(r, day, "commissioner_appointed", instrument="commissioner_review")))
+        moves.append((3, lambda day: _simple(r, day, "statutory_direction_revoked", instrument="none")))
+    if r.instrument == "commissioner_review":
+        moves.append((4, lambda day: _commissioner_report(r, rng, day)))
+    if r.instrument != "none":
+        moves.append((4, lambda day: _progress_review(rng, day)))
+    return moves
+
+
+def _delivery_moves(r: _Regions, rng: random.Random) -> list[Move]:
+    if r.delivery == "council" and r.instrument != "none":
+        return [(1, lambda day: _alternative_delivery(r, rng, day))]
+    if r.delivery == "alternative_delivery_decided":
+        live = "partner_council" if r.delivery_form == "partner_council" else "trust"
+        return [(3, lambda day: _simple(r, day, "alternative_delivery_live", delivery=live))]
+    if r.delivery in ("trust", "partner_council"):
+        return [(1, lambda day: _simple(r, day, "alternative_delivery_ended", delivery="council"))]
+    return []
+
+
+def _simple(r: _Regions, day: dt.date, fact_type: str, **moves: str) -> dict[str, Any]:
+    for region, state in moves.items():
+        setattr(r, region, state)
+    return {"type": fact_type, "occurred_on": day.isoformat()}
+
+
+def _inspection(r: _Regions, rng: random.Random, day: dt.date) -> dict[str, Any]:
+    grade = rng.choices(GRADES, weights=GRADE_WEIGHTS)[0]
+    start, end = day - dt.timedelta(days=35), day - dt.timedelta(days=21)
+    judgements = dict.fromkeys(("help_and_protection", "children_in_care", "leadership", "care_leavers"), grade)
+    if framework_on(start) is Framework.ilacs_2026:
+        r.judgement = "ungraded"  # ILACS-01: no overall grade from April 2026
+    else:
+        judgements["overall"] = grade
+        r.judgement = grade
+    return {
+        "type": "inspection_published",
+        "occurred_on": day.isoformat(),
+        "fieldwork_start": start.isoformat(),
+        "fieldwork_end": end.isoformat(),
+        "judgements": judgements,
+    }
+
+
+def _direction(r: _Regions, rng: random.Random, day: dt.date, *, revises: bool) -> dict[str, Any]:
+    review = rng.random() < 0.5
+    r.instrument = "commissioner_review" if review else "statutory_direction"
+    fact = _simple(r, day, "statutory_direction_issued")
+    return {**fact, "commissioner_review": review, "revises_earlier": revises}
+
+
+def _commissioner_report(r: _Regions, rng: random.Random, day: dt.date) -> dict[str, Any]:
+    fact = _simple(r, day, "commissioner_reported", instrument="statutory_direction")
+    recommendation = rng.choice(("retain", "retain_with_partner", "alternative_delivery"))
+    return {**fact, "recommendation": recommendation, "council_stance": rng.choice(("cooperative", "resistant"))}
+
+
+def _progress_review(rng: random.Random, day: dt.date) -> dict[str, Any]:
+    outcome = rng.choice(("sufficient", "insufficient"))
+    return {"type": "progress_review_completed", "occurred_on": day.isoformat(), "outcome": outcome}
+
+
+def _alternative_delivery(r: _Regions, rng: random.Random, day: dt.date) -> dict[str, Any]:
+    r.delivery_form = rng.choice(FORMS)
+    fact = _simple(r, day, "alternative_delivery_decided", delivery="alternative_delivery_decided")
+    return {**fact, "form": r.delivery_form, "provider": f"Provider {rng.randrange(100)}"}
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Recording.
+
+
+def council_code(index: int) -> str:
+    return f"B{index:03d}"
+
+
+def record_councils(engine: InterventionEngine, councils: int, facts: int, console: Console) -> int:
+    """Record `councils` × `facts` facts (registration included); returns the number of stored events."""
+    events = 0
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    with Progress(*columns, console=console, transient=False) as progress:
+        task = progress.add_task("recording facts", total=councils * facts)
+        for index in range(councils):
+            code = council_code(index)
+            history = synthetic_history(code, f"Council {code}", seed=index)
+            for _ in range(facts):
+                events += engine.record(code, next(history)).events
+                progress.advance(task)
+    return events
+
+
+def record_big_council(engine: InterventionEngine, code: str, events: int) -> int:
+    """Record facts for one council until its stream holds at least `events` events; returns the count."""
+    history = synthetic_history(code, f"Council {code}", seed=10_000)
+    recorded = 0
+    while recorded < events:
+        recorded += engine.record(code, next(history)).events
+    return recorded
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Loading.
+
+
+def store_env(db: Path, *, snapshots: bool) -> dict[str, str]:
+    env = Settings(backend="sqlite", db=db).eventsourcing_env()
+    return {**env, "IS_SNAPSHOTTING_ENABLED": "y" if snapshots else "n"}
+
+
+class StockStore(CouncilStore):
+    """The same store with eventsourcing's stock transcoder, mapper and repository, for the before/after row."""
+
+    snapshotting_projectors: ClassVar[dict[type[Any], Any]] = {}
+    construct_transcoder = Application.construct_transcoder
+    construct_mapper = Application.construct_mapper
+    construct_repository = Application.construct_repository
+
+
+def engine_load(store_class: type[CouncilStore], db: Path, codes: list[str]) -> tuple[float, int]:
+    """Load every council through `repository.get` on a new store without snapshots: a replay of every event."""
+    store = store_class(store_env(db, snapshots=False))
+    try:
+        ids = [council_id(code) for code in codes]
+        events = 0
+        started = time.perf_counter()
+        for cid in ids:
+            council: Council = store.repository.get(cid)
+            events += council.version
+        return time.perf_counter() - started, events
+    finally:
+        store.close()
+
+
+def raw_load(db: Path, codes: list[str]) -> tuple[float, int]:
+    """The baseline: the recorder's own SELECT per council with `sqlite3`, and `json.loads` of every state."""
+    connection = sqlite3.connect(db)
+    try:
+        ids = [council_id(code).hex for code in codes]
+        statement = "SELECT * FROM stored_events WHERE originator_id=? ORDER BY originator_version ASC"
+        events = 0
+        started = time.perf_counter()
+        for cid in ids:
+            for row in connection.execute(statement, (cid,)).fetchall():
+                json.loads(row[3])
+                events += 1
+        return time.perf_counter() - started, events
+    finally:
+        connection.close()
+
+
+@dataclass
+class Measured:
+    label: str
+    seconds: float
+    events: int
+
+    @property
+    def rate(self) -> float:
+        return self.events / self.seconds
+
+
+def measure_replay(db: Path, codes: list[str], rounds: int) -> list[Measured]:
+    """Best of `rounds` interleaved rounds of each loader."""
+    loaders: dict[str, Callable[[], tuple[float, int]]] = {
+        "(b) raw: sqlite3 SELECT + json.loads": lambda: raw_load(db, codes),
+        "engine on eventsourcing's stock pipeline": lambda: engine_load(StockStore, db, codes),
+        "(a) engine: repository.get, full replay": lambda: engine_load(CouncilStore, db, codes),
+    }
+    best: dict[str, tuple[float, int]] = {}
+    for _ in range(rounds):
+        for label, load in loaders.items():
+            seconds, events = load()
+            if label not in best or seconds < best[label][0]:
+                best[label] = (seconds, events)
+    return [Measured(label, seconds, events) for label, (seconds, events) in best.items()]
+
+
+def time_load(store: CouncilStore, cid: Any, repeat: int) -> tuple[float, Council]:
+    """Median load time of one aggregate, and the aggregate."""
+    times: list[float] = []
+    council: Council | None = None
+    for _ in range(repeat):
+        started = time.perf_counter()
+        council = store.repository.get(cid)
+        times.append(time.perf_counter() - started)
+    assert council is not None
+    return statistics.median(times), council
+
+
+def measure_big_council(db: Path, code: str, repeat: int) -> tuple[list[tuple[str, float, int]], bool]:
+    """Load times of one long stream: full replay, the engine's interval snapshot plus tail, a snapshot at head."""
+    cid = council_id(code)
+    replay_store = CouncilStore(store_env(db, snapshots=False))
+    snap_store = CouncilStore(store_env(db, snapshots=True))
+    try:
+        full_time, full = time_load(replay_store, cid, repeat)
+        assert snap_store.snapshots is not None
+        latest = next(iter(snap_store.snapshots.get(cid, desc=True, limit=1)))
+        tail_time, _ = time_load(snap_store, cid, repeat)
+        snap_store.take_snapshot(cid)
+        head_time, from_snapshot = time_load(snap_store, cid, repeat)
+    finally:
+        replay_store.close()
+        snap_store.close()
+    version = full.version
+    rows = [
+        (f"replay all {version} events (no snapshot)", full_time, version),
+        (
+            f"engine's interval snapshot v{latest.originator_version} + {version - latest.originator_version} events",
+            tail_time,
+            version - latest.originator_version,
+        ),
+        (f"snapshot at head v{version} (0 events replayed)", head_time, 0),
+    ]
+    return rows, vars(from_snapshot) == vars(full)
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Report.
+
+
+def replay_table(measured: list[Measured], councils: int) -> Table:
+    raw = next(m for m in measured if m.label.startswith("(b)"))
+    table = Table(title=f"Cold load of {councils} councils from SQLite (best of rounds)")
+    for column in ("loader", "events", "seconds", "events/s", "÷ raw"):
+        table.add_column(column, justify="left" if column == "loader" else "right", no_wrap=True)
+    for m in measured:
+        table.add_row(m.label, f"{m.events:,}", f"{m.seconds:.3f}", f"{m.rate:,.0f}", f"{m.rate / raw.rate:.3f}")
+    return table
+
+
+def big_table(rows: list[tuple[str, float, int]], same: bool) -> Table:
+    table = Table(title="(d) One long stream (median load time)")
+    table.add_column("load", no_wrap=True)
+    table.add_column("events replayed", justify="right")
+    table.add_column("ms", justify="right")
+    for label, seconds, replayed in rows:
+        table.add_row(label, f"{replayed:,}", f"{seconds * 1000:.2f}")
+    table.caption = "snapshot state equals full replay: " + ("yes" if same else "NO")
+    return table
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--councils", type=int, default=153)
+    parser.add_argument("--facts", type=int, default=200, help="facts per council, registration included")
+    parser.add_argument("--big-events", type=int, default=2000, help="events of the long stream in (d)")
+    parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds of (a) and (b); best is shown")
+    parser.add_argument("--quick", action="store_true", help="smoke test: 10 councils × 50 facts, 1 round")
+    args = parser.parse_args(argv)
+    if args.quick:
+        args.councils, args.facts, args.big_events, args.rounds = 10, 50, 300, 1
+    return args
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    console = Console() if sys.stdout.isatty() else Console(width=120)  # tables unclipped in a log
+    with tempfile.TemporaryDirectory(prefix="replay-bench-") as folder:
+        db = Path(folder) / "replay.sqlite"
+        engine = build_engine(Settings(backend="sqlite", db=db), clock=VirtualClock(START))
+        try:
+            started = time.perf_counter()
+            stored = record_councils(engine, args.councils, args.facts, console)
+            elapsed = time.perf_counter() - started
+            console.print(f"recorded {args.councils * args.facts:,} facts as {stored:,} events in {elapsed:.1f} s")
+            big_code = "BIG"
+            big = record_big_council(engine, big_code, args.big_events)
+            console.print(f"recorded one more council with {big:,} events")
+        finally:
+            engine.close()
+        codes = [council_code(index) for index in range(args.councils)]
+        measured = measure_replay(db, codes, args.rounds)
+        big_rows, same = measure_big_council(db, big_code, repeat=5)
+    console.print(replay_table(measured, args.councils))
+    engine_rate = next(m for m in measured if m.label.startswith("(a)")).rate
+    raw_rate = next(m for m in measured if m.label.startswith("(b)")).rate
+    console.print(f"(c) ratio engine ÷ raw = {engine_rate / raw_rate:.3f} (target ≥ 0.25)")
+    console.print(big_table(big_rows, same))
+    return 0 if same else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
