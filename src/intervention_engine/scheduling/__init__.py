@@ -1,0 +1,23 @@
+"""Live firing of timers: the APScheduler 3.x adapter, the one-scheduler-per-database lock and the service loop.
+
+The scheduler is a cache of the timer events (DESIGN decisions 6 and 7): `LiveScheduler` rebuilds its jobs from
+`engine.due()` at start-up and after every firing; `run_service` is what `intervention-engine run` calls.
+"""
+
+from .live import DayStarts, LiveScheduler, StartOfDay, fires_on, job_id
+from .lock import FileLock, NoLock, SchedulerAlreadyRunning, SchedulerLock, lock_for
+from .service import run_service
+
+__all__ = [
+    "DayStarts",
+    "FileLock",
+    "LiveScheduler",
+    "NoLock",
+    "SchedulerAlreadyRunning",
+    "SchedulerLock",
+    "StartOfDay",
+    "fires_on",
+    "job_id",
+    "lock_for",
+    "run_service",
+]
