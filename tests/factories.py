@@ -17,7 +17,7 @@ def inspection(on: dt.date, overall: str | None, **judgements: str) -> dict[str,
     start, end = on - dt.timedelta(days=70), on - dt.timedelta(days=42)
     keys = KEY_INADEQUATE if overall == "inadequate" else KEY_RI
     grades: dict[str, str] = {**keys, **judgements}
-    if overall is not None:
+    if overall is not None and start < dt.date(2026, 4, 1):  # no overall grade from April 2026 (ILACS-01)
         grades["overall"] = overall
     if start >= dt.date(2023, 1, 1):
         grades.setdefault("care_leavers", "requires_improvement")

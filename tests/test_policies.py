@@ -271,7 +271,8 @@ def test_ilacs12_after_april_2026_leaders_inadequate_counts_as_inadequate(engine
 @pytest.mark.parametrize(
     ("day", "version"),
     [
-        (D(2012, 12, 31), None),
+        (D(1999, 12, 31), None),
+        (D(2012, 12, 31), "dfe-2013"),
         (D(2015, 12, 13), "dfe-2013"),
         (D(2015, 12, 14), "dfe-2015-12"),
         (D(2016, 7, 3), "dfe-2015-12"),

@@ -185,7 +185,10 @@ class InterventionEngine:
     # Queries.
 
     def state(self, council: str, *, as_of: dt.date | None = None) -> CouncilStatus:
-        """Where a council stands now, or on `as_of` (a date in the world)."""
+        """Where a council stands now, or at the end of the day `as_of` (a date in the world).
+
+        At the end of a day, the timers due that day have fired (they fire when their day is over).
+        """
         cid = self._resolve(council)
         aggregate = self._load(cid) if as_of is None else self._load_as_of(cid, as_of)
         pending = [

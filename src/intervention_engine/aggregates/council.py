@@ -223,6 +223,7 @@ class Council(Aggregate):
             self._expect(wanted, version, occurred_on)
         for found in reactions.deviations:
             self._record_deviation(
+                occurred_on=occurred_on,
                 deviation={
                     "occurred_on": occurred_on,
                     "kind": found.kind,
@@ -231,7 +232,7 @@ class Council(Aggregate):
                     "policy_version": version,
                     "expected": found.expected,
                     "happened": found.happened,
-                }
+                },
             )
         for fact in reactions.record:
             self.record(fact, rulebook=rulebook, policies=(), calendar=calendar, strict=False)
@@ -391,5 +392,5 @@ class Council(Aggregate):
             self.deviations.append(deviation)
 
     @event("DeviationFound", topic=event_topic("DeviationFound"))
-    def _record_deviation(self, deviation: dict[str, Any]) -> None:
+    def _record_deviation(self, occurred_on: str, deviation: dict[str, Any]) -> None:
         self.deviations.append(deviation)

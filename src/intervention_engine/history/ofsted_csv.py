@@ -143,6 +143,8 @@ def _inspection(path: Path, line: int, row: Mapping[str, str]) -> InspectionPubl
         "source": f"Ofsted report {row.get('inspection_link', '').strip()} (ofsted_inspections.csv line {line})",
         "confidence": "high",
     }
+    if row["framework"].strip().startswith("SIF"):
+        data["framework"] = "sif"  # SIF re-inspections went on into 2018 (FRAMEWORK_OVERLAPS)
     if _GRADED_FRAMEWORKS[row["framework"].strip()] is not None:
         data["inspection_type"] = InspectionType.sif_reinspection.value
     try:

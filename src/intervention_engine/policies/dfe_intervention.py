@@ -29,7 +29,7 @@ from ..facts import (
     StatutoryDirectionRevoked,
     SupportAndSupervisionEnded,
 )
-from .framework import framework_for, framework_of
+from .framework import framework_of, framework_of_fact
 from .reactions import CouncilView, ExpectationRequest, FiredTimer, Reactions, TimerChange, TimerRequest
 
 NOTICE = {"type": "improvement_notice_issued"}
@@ -112,7 +112,7 @@ class DfEInterventionPolicy:
     # Inspections: the decision tree of DFE-02/03/04 and the exit rules of DFE-08.
 
     def _after_inspection(self, council: CouncilView, fact: InspectionPublished) -> Reactions:
-        framework = framework_for(fact.fieldwork_start)
+        framework = framework_of_fact(fact)
         if framework.is_inadequate(fact.judgements):
             return self._after_inadequate(council, fact, framework.is_systemic(fact.judgements))
         return self._after_recovery(council, fact.occurred_on)

@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from ..facts import Framework, Grade, Judgements, framework_on
+from ..facts import Framework, Grade, InspectionPublished, Judgements, framework_on
 
 JudgementTest = Callable[[Judgements], bool]
 
@@ -58,6 +58,11 @@ def framework_for(fieldwork_start: dt.date) -> InspectionFramework:
     return all_frameworks()[framework_on(fieldwork_start)]
 
 
+def framework_of_fact(fact: InspectionPublished) -> InspectionFramework:
+    """The framework a report was made under: its own, or the one in force when its fieldwork began."""
+    return all_frameworks()[fact.resolved_framework]
+
+
 def framework_of(inspection: Mapping[str, Any]) -> InspectionFramework:
     """The framework of a recorded inspection (as stored on the Council aggregate)."""
-    return framework_for(dt.date.fromisoformat(inspection["fieldwork_start"]))
+    return all_frameworks()[Framework(inspection["framework"])]

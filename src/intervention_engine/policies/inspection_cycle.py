@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from ..calendar import WorkingDayCalendar, add_months
 from ..facts import ActionPlanSubmitted, Fact, Framework, InspectionPublished, MonitoringVisitPublished
-from .framework import framework_for, framework_of
+from .framework import framework_of, framework_of_fact
 from .reactions import CouncilView, DeviationRequest, FiredTimer, Reactions, TimerChange, TimerRequest
 
 VERSION = "ofsted-inspection-cycle"
@@ -85,7 +85,7 @@ class InspectionCyclePolicy:
         self, council: CouncilView, fact: InspectionPublished, calendar: WorkingDayCalendar
     ) -> Reactions:
         p = self.parameters
-        framework = framework_for(fact.fieldwork_start)
+        framework = framework_of_fact(fact)
         # A new report supersedes every inspection-cycle timer of the previous one.
         change = [TimerChange(kind, "superseded by a new inspection report") for kind in CYCLE_KINDS]
         deviations = self._monitoring_before_reinspection(council)
