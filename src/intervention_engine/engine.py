@@ -78,6 +78,11 @@ class TimerFiring:
         return {**self.__dict__, "due_on": self.due_on.isoformat()}
 
 
+def fires_on(due_on: dt.date) -> dt.date:
+    """The day a timer due on `due_on` fires: the day after, when its own day is over (facts of that day first)."""
+    return due_on + dt.timedelta(days=1)
+
+
 class InterventionEngine:
     """Record facts, let timers fall due, and ask where each council stands."""
 
@@ -154,7 +159,7 @@ class InterventionEngine:
         """Fire every pending timer due before `now` (its day is over), across all councils, one day at a time."""
         fired: list[TimerFiring] = []
         while True:
-            due = self.index.due(now - dt.timedelta(days=1))
+            due = [timer for timer in self.index.due(now) if fires_on(timer.due_on) <= now]
             if not due:
                 return fired
             first = due[0].due_on

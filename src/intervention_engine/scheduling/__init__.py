@@ -4,7 +4,8 @@ The scheduler is a cache of the timer events (DESIGN decisions 6 and 7): `LiveSc
 `engine.due()` at start-up and after every firing; `run_service` is what `intervention-engine run` calls.
 """
 
-from .live import DayStarts, LiveScheduler, StartOfDay, fires_on, job_id
+from ..engine import fires_on
+from .live import DayStarts, LiveScheduler, StartOfDay, job_id
 from .lock import FileLock, NoLock, SchedulerAlreadyRunning, SchedulerLock, lock_for
 from .service import run_service
 

@@ -45,7 +45,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
-from ..engine import InterventionEngine, Recorded, TimerFiring
+from ..engine import InterventionEngine, Recorded, TimerFiring, fires_on
 from ..facts import Fact
 from ..projections.council_index import DueTimer
 from .lock import NoLock, SchedulerLock
@@ -73,11 +73,6 @@ class StartOfDay:
 def job_id(timer: DueTimer) -> str:
     """The deterministic APScheduler job id of a pending timer."""
     return f"{timer.council}:{timer.timer_id}"
-
-
-def fires_on(due_on: dt.date) -> dt.date:
-    """The first day on which `engine.fire_due(day)` fires a timer due on `due_on`: the day after (its day is over)."""
-    return due_on + dt.timedelta(days=1)
 
 
 class LiveScheduler:
