@@ -291,3 +291,20 @@ def test_a_counterfactual_registry_applies_one_regime_to_every_date() -> None:
     assert versions == ["ofsted-inspection-cycle", "dfe-2016-07"]
     with pytest.raises(ValueError, match="unknown DfE policy 'dfe-1999'"):
         registry_with("dfe-1999")
+
+
+def test_dfe07_a_voluntary_trust_without_any_intervention_is_a_deviation(engine: InterventionEngine) -> None:
+    engine.record("382", inspection(D(2013, 11, 1), "requires_improvement"))
+    record(engine, "alternative_delivery_decided", D(2014, 4, 1), form="council_company")  # Achieving for Children
+    [deviation] = deviations(engine)
+    assert (deviation["rule_id"], deviation["how"], deviation["kind"]) == (
+        "DFE-07",
+        "found",
+        "voluntary_alternative_delivery",
+    )
+
+
+def test_dfe07_a_trust_imposed_by_the_minister_is_not_a_deviation(engine: InterventionEngine) -> None:
+    inadequate(engine, D(2014, 2, 14), systemic=True)
+    record(engine, "alternative_delivery_decided", D(2014, 7, 15), form="imposed_trust")  # Slough 2014
+    assert deviations(engine) == []

@@ -386,6 +386,18 @@ class SupportAndSupervisionEnded(Fact):
     trigger_name: ClassVar[str] = "end_support_and_supervision"
 
 
+class NoteRecorded(Fact):
+    """Something the record mentions that moves no state: an inquiry, a restructure, a replaced commissioner.
+
+    Importers keep events they cannot express as other facts this way, so nothing is dropped in silence.
+    """
+
+    type: Literal["note_recorded"] = "note_recorded"
+    trigger_name: ClassVar[str] = "record_note"
+    kind: str = Field(min_length=1, description="what the source called it, e.g. independent_inquiry")
+    detail: str | None = None
+
+
 AnyFact = Annotated[
     CouncilRegistered
     | InspectionPublished
@@ -402,7 +414,8 @@ AnyFact = Annotated[
     | AlternativeDeliveryDecided
     | AlternativeDeliveryLive
     | AlternativeDeliveryEnded
-    | SupportAndSupervisionEnded,
+    | SupportAndSupervisionEnded
+    | NoteRecorded,
     Field(discriminator="type"),
 ]
 
@@ -427,6 +440,7 @@ FACT_TYPES: tuple[str, ...] = tuple(
         AlternativeDeliveryLive,
         AlternativeDeliveryEnded,
         SupportAndSupervisionEnded,
+        NoteRecorded,
     )
 )
 

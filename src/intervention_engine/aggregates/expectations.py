@@ -19,6 +19,8 @@ def matches_any(patterns: Iterable[Mapping[str, Any]], fact: Mapping[str, Any]) 
 
 def describe_fact(fact: Mapping[str, Any]) -> str:
     """A short phrase for a recorded fact, for deviation messages and timelines."""
+    if fact["type"] == "note_recorded":
+        return f"note ({fact['kind']})" + (f": {fact['detail']}" if fact.get("detail") else "")
     text = str(fact["type"]).replace("_", " ")
     judgements = fact.get("judgements")
     if judgements:

@@ -30,7 +30,15 @@ from ..facts import (
     SupportAndSupervisionEnded,
 )
 from .framework import framework_of, framework_of_fact
-from .reactions import CouncilView, ExpectationRequest, FiredTimer, Reactions, TimerChange, TimerRequest
+from .reactions import (
+    CouncilView,
+    DeviationRequest,
+    ExpectationRequest,
+    FiredTimer,
+    Reactions,
+    TimerChange,
+    TimerRequest,
+)
 
 NOTICE = {"type": "improvement_notice_issued"}
 DIRECTION = {"type": "statutory_direction_issued"}
@@ -261,7 +269,19 @@ class DfEInterventionPolicy:
     def _after_delivery_decided(self, council: CouncilView, fact: Fact) -> Reactions:
         r, on = self.regime, fact.occurred_on
         opens, closes = r.go_live_window_months
+        deviations = []
+        imposed = council.details.get("delivery_form") == "imposed_trust"
+        if council.states["instrument"] == "none" and not imposed:
+            # DFE-07: alternative delivery is the DfE's remedy under a direction (or imposed by the minister, as in
+            # Slough 2014); one with no intervention open is a voluntary arrangement.
+            deviations.append(
+                DeviationRequest(
+                    "voluntary_alternative_delivery", "DFE-07", "alternative delivery decided under an intervention",
+                    "alternative delivery decided with no notice or direction open (a voluntary arrangement)",
+                )
+            )  # fmt: skip
         return Reactions(
+            deviations=deviations,
             schedule=[
                 TimerRequest("alternative_delivery_window_opens", add_months(on, opens), "DFE-07"),
                 TimerRequest("alternative_delivery_due", add_months(on, closes), "DFE-07"),
