@@ -16,6 +16,7 @@ from intervention_engine.cli import app
 from intervention_engine.demo import run as run_demo
 from intervention_engine.errors import ConfigurationError
 from intervention_engine.history import load_scenario
+from intervention_engine.settings import Settings
 
 KIRKLEES = Path(__file__).resolve().parents[1] / "scenarios" / "kirklees.yaml"
 
@@ -339,3 +340,15 @@ def test_replay_of_the_national_record_with_a_scenario(db: Path) -> None:
 
 def test_replay_needs_something_to_replay(db: Path) -> None:
     refused(run(db, "replay"), 2, "give scenario files, --ofsted-csv FILE, or both")
+
+
+def test_run_refuses_a_second_scheduler_on_the_same_database(db: Path) -> None:
+    from intervention_engine.scheduling.lock import lock_for
+
+    assert run(db, "record", "382", REGISTER).exit_code == 0
+    held = lock_for(Settings(db=db))
+    held.acquire()
+    try:
+        refused(run(db, "run"), 2, "a scheduler is already running on database", str(db.name))
+    finally:
+        held.release()

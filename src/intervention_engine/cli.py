@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from enum import IntEnum
@@ -44,8 +45,12 @@ from .history.scenario import (
     load_scenario,
     scenario_json_schema,
 )
+from .history.timelines import is_research_timeline, read_timeline, timeline_report
 from .policies.rulebook import Rulebook
 from .projections.council_index import DueTimer
+from .reports import collect as collect_report
+from .reports import write_report
+from .scheduling.service import run_service
 from .settings import Settings
 from .simulation.calibration import Calibration
 from .simulation.calibration import calibrate as calibrate_record
@@ -166,7 +171,12 @@ def diagram(db: DbOption = None, as_json: JsonOption = False) -> None:
 @app.command()
 def replay(
     files: Annotated[
-        list[Path] | None, typer.Argument(help="scenario files, one council each", dir_okay=False, show_default=False)
+        list[Path] | None,
+        typer.Argument(
+            help="scenario files, or research timelines (YAML with `la_key`), one council each",
+            dir_okay=False,
+            show_default=False,
+        ),
     ] = None,
     ofsted_csv: Annotated[
         Path | None, typer.Option("--ofsted-csv", dir_okay=False, help="the national Ofsted inspections CSV")
@@ -190,15 +200,23 @@ def replay(
         if not files and ofsted_csv is None:
             raise BadArgument("give scenario files, --ofsted-csv FILE, or both")
         until = _day(as_of, "--as-of") or SystemClock().today()
-        scenarios = [load_scenario(path) for path in files or ()]  # every input is valid before anything is recorded
+        # Every input is read and checked before anything is recorded.
+        notes = [path for path in files or () if is_research_timeline(path)]
+        scenarios = [load_scenario(path) for path in files or () if path not in notes]
+        timelines = [read_timeline(path, councils_csv) for path in notes]
         ofsted = read_ofsted_csv(ofsted_csv, councils_csv) if ofsted_csv else None
-        total = len(scenarios) + (len(ofsted.councils) if ofsted else 0)
+        total = len(scenarios) + len(timelines) + (len(ofsted.councils) if ofsted else 0)
         with _engine(db, VirtualClock(), lenient) as engine, _progress(as_json, total, "Replaying") as tick:
-            report = replay_record(engine, scenarios=scenarios, ofsted=ofsted, until=until, progress=tick)
+            report = replay_record(
+                engine, scenarios=scenarios, timelines=timelines, ofsted=ofsted, until=until, progress=tick
+            )
             checks = [(s.origin, s.council.code, checkpoint_results(engine, s)) for s in scenarios]
             summary = replay_summary(engine, report, until, with_timelines=as_json or show_timelines)
         holds = all(result.holds for *_, results in checks for result in results)
-        data = {**summary, "files": _checkpoint_data(checks), "all_checkpoints_hold": holds}
+        data = {
+            **summary, "files": _checkpoint_data(checks), "all_checkpoints_hold": holds,
+            "timelines": [timeline_report(found) for found in timelines],
+        }  # fmt: skip
         _emit(as_json, data, lambda: replay_tables(summary, checks, show_timelines))
     if not holds:
         raise typer.Exit(ExitCode.checkpoints_failed)
@@ -244,6 +262,43 @@ def calibrate(
         if out is not None:
             out.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n", encoding="utf-8")
         _emit(as_json, data, lambda: calibration_tables(result, out))
+
+
+@app.command()
+def report(
+    out: Annotated[
+        Path, typer.Option("--out", file_okay=False, help="folder for index.html and the chart files")
+    ] = Path("report"),
+    council: Annotated[
+        list[str] | None,
+        typer.Option("--council", help="council code or name (repeatable; default: every council with a DfE fact)"),
+    ] = None,
+    db: DbOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Write an HTML report (no network needed): lifecycle diagram, council timelines, national chart, deviations."""
+    with reporting(as_json):
+        with _engine(db, SystemClock()) as engine:
+            data = collect_report(engine, council or ())
+        with _progress(as_json, len(data.councils), "Drawing") as tick:
+            written = write_report(data, out, progress=tick)
+        message = f"Report written to {written.index} ({len(written.councils)} council timelines)"
+        _emit(as_json, written.to_dict(), lambda: [escape(message)])
+
+
+@app.command()
+def run(
+    db: DbOption = None,
+    resync_every: Annotated[
+        float, typer.Option("--resync-every", min=1.0, help="seconds between re-reads of timers other processes set")
+    ] = 60.0,
+) -> None:
+    """Fire this database's timers as they fall due, in the foreground, until Ctrl-C (one scheduler per database)."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    with reporting(False):
+        settings = Settings(db=db) if db is not None else Settings()
+        run_service(settings, resync_every=resync_every)
 
 
 @app.command()

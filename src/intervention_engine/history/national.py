@@ -15,6 +15,7 @@ from typing import Any
 from ..engine import InterventionEngine
 from .ofsted_csv import OfstedImport, Skipped
 from .scenario import Scenario, replay_scenario
+from .timelines import TimelineImport
 
 Progress = Callable[[str], None]
 
@@ -34,11 +35,13 @@ def replay_record(
     engine: InterventionEngine,
     *,
     scenarios: Sequence[Scenario] = (),
+    timelines: Sequence[TimelineImport] = (),
     ofsted: OfstedImport | None = None,
     until: dt.date,
     progress: Progress | None = None,
 ) -> NationalReplay:
-    """Record the scenarios, then every other council of the CSV, then let timers fall due up to `until`."""
+    """Record the scenarios, then the research timelines (lenient), then every other council of the CSV, then let
+    timers fall due up to `until`."""
     report = NationalReplay(skipped_rows=list(ofsted.skipped) if ofsted else [])
     present = {code.casefold() for code, _ in engine.councils()}
     for scenario in scenarios:

@@ -1,0 +1,10 @@
+"""Reports people look at: the lifecycle diagram, council timelines, the national chart and deviations, as one
+self-contained HTML page with the same charts as SVG and PNG files beside it."""
+
+from __future__ import annotations
+
+from .build import WrittenReport, write_report
+from .collect import CouncilHistory, ReportData, collect
+from .diagram import lifecycle_svg
+
+__all__ = ["CouncilHistory", "ReportData", "WrittenReport", "collect", "lifecycle_svg", "write_report"]

@@ -1,0 +1,279 @@
+"""The report people look at: one HTML page with no network, and the same charts as SVG and PNG files.
+
+The store holds Kirklees (replayed from its scenario), a council that went through an improvement notice and the
+year of support after it, one that the DfE left alone after a systemic failure (a deviation: DFE-02, nothing within
+six months), and one with nothing but a good inspection (no chart of its own). The page is opened in headless
+Chromium: it must raise no error and draw something.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+import shutil
+import subprocess
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+from PIL import Image
+from typer.testing import CliRunner, Result
+
+from intervention_engine import Settings, VirtualClock, build_engine
+from intervention_engine.cli import app
+from intervention_engine.history import load_scenario
+from intervention_engine.history.national import replay_record
+from intervention_engine.policies.rulebook import REGIONS
+from intervention_engine.reports.collect import national_days
+from intervention_engine.reports.diagram import lifecycle_svg
+from intervention_engine.reports.html import inline_svg
+
+from factories import inspection, registration
+
+KIRKLEES = Path(__file__).resolve().parents[1] / "scenarios" / "kirklees.yaml"
+UNTIL = dt.date(2025, 1, 1)
+SVG = "{http://www.w3.org/2000/svg}"
+CHROMIUM_FLAGS = (
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-dev-shm-usage",  # containers often give /dev/shm 64 MB, too little for a tall page
+)
+# Injected at the top of a copy of the page: records every error event (scripts, failed loads, which the capture
+# phase sees too), every console.error and the load event into attributes of <html>, which --dump-dom prints.
+PROBE = """<script>
+const note = (text) => {
+  const seen = JSON.parse(document.documentElement.getAttribute("data-errors") || "[]");
+  document.documentElement.setAttribute("data-errors", JSON.stringify([...seen, String(text)]));
+};
+window.addEventListener("error", (e) => note(e.message || "failed to load " + (e.target.src || e.target.href)), true);
+window.addEventListener("unhandledrejection", (e) => note(e.reason));
+const consoleError = console.error;
+console.error = (...args) => { note(args.join(" ")); consoleError(...args); };
+window.addEventListener("load", () => document.documentElement.setAttribute("data-loaded", "yes"));
+</script>"""
+
+
+def run(*args: str) -> Result:
+    return CliRunner().invoke(app, list(args))
+
+
+def record_store(db: Path) -> None:
+    """Kirklees from its scenario, plus three councils recorded here; timers fall due up to 2025."""
+    engine = build_engine(Settings(db=db), clock=VirtualClock(dt.date(2014, 1, 1)))
+    try:
+        for code, name in (("901", "Noticeshire"), ("902", "Waitborough"), ("903", "Goodham")):
+            engine.record(None, registration(code, name))
+        not_systemic = {"help_and_protection": "requires_improvement", "children_in_care": "requires_improvement"}
+        engine.record("901", inspection(dt.date(2015, 3, 2), "inadequate", **not_systemic))
+        engine.record("901", {"type": "improvement_notice_issued", "occurred_on": "2015-05-01"})
+        engine.record("901", inspection(dt.date(2017, 5, 2), "requires_improvement"))
+        engine.record("901", {"type": "improvement_notice_lifted", "occurred_on": "2017-06-01"})
+        engine.record("901", {"type": "support_and_supervision_ended", "occurred_on": "2018-06-01"})
+        engine.record("902", inspection(dt.date(2016, 2, 1), "inadequate"))  # systemic, and no direction follows
+        engine.record("903", inspection(dt.date(2015, 6, 1), "good"))
+        replay_record(engine, scenarios=[load_scenario(KIRKLEES)], until=UNTIL)
+    finally:
+        engine.close()
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    db = tmp_path_factory.mktemp("store") / "report.sqlite"
+    record_store(db)
+    return db
+
+
+@pytest.fixture(scope="module")
+def report(store: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("report") / "report"
+    result = run("report", "--db", str(store), "--out", str(out))
+    assert result.exit_code == 0, result.output
+    assert f"Report written to {out / 'index.html'}" in " ".join(result.output.split())
+    return out
+
+
+def svg_text(path: Path) -> str:
+    """Every piece of text an SVG file shows, joined (it must parse as XML)."""
+    return " ".join(" ".join(node.itertext()) for node in ET.parse(path).getroot().iter(f"{SVG}text"))
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Files.
+
+
+def test_report_writes_the_page_and_each_chart_as_svg_and_png(report: Path) -> None:
+    expected = ["index.html", "lifecycle.svg", "national.svg", "national.png"]
+    expected += [f"councils/{code}.{kind}" for code in ("382", "901", "902") for kind in ("svg", "png")]
+    assert [name for name in expected if not (report / name).is_file()] == []
+    for png in report.rglob("*.png"):
+        with Image.open(png) as image:
+            assert image.width > 600
+            assert image.height > 300
+
+
+def test_councils_with_only_inspections_and_no_deviation_get_no_chart(report: Path) -> None:
+    assert sorted(path.stem for path in (report / "councils").glob("*.svg")) == ["382", "901", "902"]
+    assert 'id="council-903"' not in (report / "index.html").read_text(encoding="utf-8")
+
+
+def test_council_chart_shows_bands_timers_and_deviations(report: Path) -> None:
+    kirklees = svg_text(report / "councils" / "382.svg")
+    for text in ("Kirklees (382)", "Grade", "DfE instrument", "Delivery", "Supervision", "Timers fell due"):
+        assert text in kirklees
+    for text in ("inadequate", "requires improvement", "statutory direction", "partner council", "good"):
+        assert text in kirklees
+    assert "timer: monitoring visit due" in kirklees
+    assert "inspection published" in kirklees
+    notice = svg_text(report / "councils" / "901.svg")
+    assert "improvement notice" in notice
+    assert "support and supervision" in notice
+    waiting = svg_text(report / "councils" / "902.svg")
+    assert "deviation (rule id)" in waiting
+    assert "DFE-02" in waiting
+
+
+def test_national_chart_stacks_councils_by_stage_over_time(report: Path) -> None:
+    text = svg_text(report / "national.svg")
+    assert "Councils by stage, monthly, January 2014 to" in text
+    for stage in ("not inspected", "good", "inadequate", "improvement notice", "statutory direction", "returned"):
+        assert stage in text
+    assert "2016" in text
+    assert "2020" in text
+
+
+def test_national_points_are_monthly_from_2014_to_the_latest_date() -> None:
+    days = national_days(dt.date(2014, 4, 15))
+    assert days == [dt.date(2014, 1, 1), dt.date(2014, 2, 1), dt.date(2014, 3, 1), dt.date(2014, 4, 1), days[-1]]
+    assert days[-1] == dt.date(2014, 4, 15)
+    assert national_days(dt.date(2014, 12, 31))[-2] == dt.date(2014, 12, 1)
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# The lifecycle diagram.
+
+
+def test_lifecycle_diagram_draws_every_state_and_every_move_of_the_rulebook() -> None:
+    root = ET.fromstring(lifecycle_svg())
+    regions = {group.get("id") for group in root.iter(f"{SVG}g") if group.get("class") == "region"}
+    assert regions == {f"region-{name}" for name in REGIONS}
+    states = {group.get("data-state") for group in root.iter(f"{SVG}g") if group.get("class") == "state"}
+    assert {state for spec in REGIONS.values() for state in spec["states"]} <= states
+    text = " ".join(root.itertext())
+    assert {move["trigger"] for spec in REGIONS.values() for move in spec["transitions"]} <= set(
+        re.findall(r"\w+", text)
+    )
+
+
+def test_lifecycle_file_is_the_diagram_and_the_page_keeps_the_mermaid_source(report: Path) -> None:
+    assert (report / "lifecycle.svg").read_text(encoding="utf-8") == lifecycle_svg()
+    page = (report / "index.html").read_text(encoding="utf-8")
+    details = page[page.index("<details><summary>Mermaid source") :]
+    assert "stateDiagram-v2" in details[: details.index("</details>")]
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# The page.
+
+
+def test_page_needs_no_network_and_no_script(report: Path) -> None:
+    page = (report / "index.html").read_text(encoding="utf-8")
+    assert "<script" not in page
+    assert re.findall(r"""(?:src|href)=["']?(?:https?:)?//|@import|url\(\s*['"]?https?:""", page) == []
+    assert page.count("<svg") == 2 + 3  # lifecycle, national, three councils
+
+
+def test_page_lists_every_deviation_with_its_rule(report: Path) -> None:
+    page = (report / "index.html").read_text(encoding="utf-8")
+    table = page[page.index('<section id="deviations">') :]
+    assert "Waitborough (902)" in table
+    assert '<td class="rule">DFE-02</td>' in table
+
+
+def test_inlined_charts_keep_their_ids_apart(report: Path) -> None:
+    document = '<?xml version="1.0"?>\n<svg><defs><clipPath id="p1"/></defs><g clip-path="url(#p1)"/></svg>'
+    assert inline_svg(document, "a") == '<svg><defs><clipPath id="a-p1"/></defs><g clip-path="url(#a-p1)"/></svg>'
+    ids = re.findall(r'\bid="([^"]+)"', (report / "index.html").read_text(encoding="utf-8"))
+    assert len(ids) == len(set(ids))
+
+
+def test_report_for_named_councils_draws_only_those(store: Path, tmp_path: Path) -> None:
+    result = run("report", "--db", str(store), "--out", str(tmp_path), "--council", "Noticeshire", "--json")
+    assert result.exit_code == 0, result.output
+    assert sorted(path.name for path in (tmp_path / "councils").iterdir()) == ["901.png", "901.svg"]
+    assert "Waitborough" not in (tmp_path / "index.html").read_text(encoding="utf-8")
+
+
+def test_report_for_an_unknown_council_is_refused(store: Path, tmp_path: Path) -> None:
+    result = run("report", "--db", str(store), "--out", str(tmp_path), "--council", "Atlantis")
+    assert result.exit_code == 3
+    assert not (tmp_path / "index.html").exists()
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# In a browser.
+
+
+@pytest.fixture
+def chromium(tmp_path: Path) -> list[str]:
+    """The headless Chromium command line; skipped when Chromium is missing, unless CI is set (then it fails)."""
+    binary = shutil.which("chromium") or shutil.which("chromium-browser")
+    if binary is None:
+        if os.environ.get("CI"):
+            pytest.fail("chromium is not installed (apt-get install -y chromium)")
+        pytest.skip("chromium is not installed (apt-get install -y chromium); set CI to make this a failure")
+    return [binary, *CHROMIUM_FLAGS, f"--user-data-dir={tmp_path / 'profile'}"]
+
+
+def open_page(chromium: list[str], page: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    # The timeout only stops a hung browser from hanging the suite; nothing is asserted about time.
+    command = [*chromium, "--enable-logging=stderr", "--v=0", *args, page.as_uri()]
+    return subprocess.run(command, capture_output=True, text=True, timeout=300, check=False)
+
+
+def page_errors(chromium: list[str], page: Path) -> list[str]:
+    """Open a probed copy of `page` beside it; every error the page raised (or logged), and proof it loaded."""
+    probed = page.with_name(f"probed-{page.name}")
+    probed.write_text(page.read_text(encoding="utf-8").replace("<head>", "<head>" + PROBE, 1), encoding="utf-8")
+    browser = open_page(chromium, probed, "--dump-dom")
+    probed.unlink()
+    assert browser.returncode == 0, browser.stderr
+    opening = re.search(r"<html[^>]*>", browser.stdout)
+    assert opening is not None, f"no DOM dumped: {browser.stderr}"
+    html = opening.group(0)
+    console = [line for line in browser.stderr.splitlines() if ":CONSOLE" in line or "Uncaught" in line]
+    recorded = re.findall(r'data-errors="([^"]*)"', html)
+    return [*console, *recorded, *([] if 'data-loaded="yes"' in html else ["the page never finished loading"])]
+
+
+def test_the_probe_catches_script_errors_and_failed_loads(chromium: list[str], tmp_path: Path) -> None:
+    bad = tmp_path / "bad.html"
+    bad.write_text(
+        '<!DOCTYPE html><html><head></head><body><img src="missing.png"><script>nowhere()</script></body></html>'
+    )
+    errors = " ".join(page_errors(chromium, bad))
+    assert "nowhere is not defined" in errors
+    assert "missing.png" in errors
+
+
+def test_page_opens_in_headless_chromium_without_errors(chromium: list[str], report: Path) -> None:
+    assert page_errors(chromium, report / "index.html") == []
+
+
+def test_page_screenshot_shows_the_charts(chromium: list[str], report: Path) -> None:
+    shot = report / "screenshot.png"
+    browser = open_page(chromium, report / "index.html", f"--screenshot={shot}", "--window-size=1400,2000")
+    assert browser.returncode == 0, browser.stderr
+    with Image.open(shot) as image:
+        assert image.size == (1400, 2000)
+        pixels = image.convert("RGB")
+        colours = pixels.getcolors(maxcolors=1 << 24) or []
+    white = max((count for count, colour in colours if colour == (255, 255, 255)), default=0)
+    assert len(colours) > 200  # text, boxes and filled charts, not a blank or single-colour page
+    assert white < 0.95 * 1400 * 2000
