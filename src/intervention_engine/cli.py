@@ -547,11 +547,20 @@ def calibration_tables(result: Calibration, out: Path | None) -> list[Any]:
 
 
 def national_table(counts: Sequence[Any]) -> Table:
+    """Councils by stage: one row per stage, one column per date (31 March shows as its year)."""
     data = [count if isinstance(count, dict) else count.to_dict() for count in counts]
     stages = sorted({stage for count in data for stage in count["stages"]})
-    table = _table("on", "councils", *stages, title="Councils by stage")
-    for count in data:
-        table.add_row(count["on"], str(count["councils"]), *(str(count["stages"].get(stage, 0)) for stage in stages))
+    heads = [count["on"][:4] if count["on"].endswith("-03-31") else count["on"] for count in data]
+    title = (
+        "Councils by stage (columns: 31 March of each year)" if all(len(h) == 4 for h in heads) else "Councils by stage"
+    )
+    table = Table(title=title, title_justify="left")
+    table.add_column("stage", overflow="fold")
+    for head in heads:
+        table.add_column(head, justify="right")
+    for stage in stages:
+        table.add_row(stage, *(str(count["stages"].get(stage, 0)) for count in data))
+    table.add_row("[bold]councils[/bold]", *(str(count["councils"]) for count in data))
     return table
 
 

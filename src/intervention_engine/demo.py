@@ -1,27 +1,44 @@
-"""The demo (`make demo`): replay a real council's history into a fresh SQLite file and show what the engine knows.
+"""The demo (`make demo`): replay the real record into a fresh SQLite file and show what the engine knows.
 
     python -m intervention_engine.demo --db demo.sqlite --scenario scenarios/kirklees.yaml
 
-It deletes the previous demo database (only if it is a SQLite file), replays the scenario on a virtual clock,
+It deletes the previous demo database (only if it is a SQLite file), replays one scenario on a virtual clock,
 moves the clock to the scenario's last date so every timer due by then falls due, and prints the timeline, the
-council's states and stage, and whether the scenario's checkpoints hold.
+council's states and stage, and whether the scenario's checkpoints hold. Then it replays the other scenarios and,
+when `../shared/data` is present, the national Ofsted record for all 153 councils up to today, prints the
+national counts and deviations, and writes the HTML report, saying where it is.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+from collections import Counter
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
 from rich.markup import escape
+from rich.table import Table
 
 from .bootstrap import build_engine
-from .cli import ExitCode, checkpoint_table, recorded_table, reporting, status_tables, timeline_table
-from .clock import VirtualClock
+from .cli import (
+    ExitCode,
+    checkpoint_table,
+    national_table,
+    recorded_table,
+    reporting,
+    status_tables,
+    timeline_table,
+)
+from .clock import SystemClock, VirtualClock
 from .errors import ConfigurationError
 from .facts import DatePrecision
+from .history.national import replay_record
+from .history.ofsted_csv import read_ofsted_csv
 from .history.scenario import Scenario, checkpoint_results, load_scenario, replay_scenario
+from .reports import collect as collect_report
+from .reports import write_report
 from .settings import Settings
 
 _SQLITE_HEADER = b"SQLite format 3\x00"
@@ -34,13 +51,50 @@ def main(
     scenario: Annotated[Path, typer.Option("--scenario", help="scenario file to replay")] = Path(
         "scenarios/kirklees.yaml"
     ),
+    ofsted_csv: Annotated[Path, typer.Option("--ofsted-csv", help="national inspections CSV, if present")] = Path(
+        "../shared/data/ofsted_inspections.csv"
+    ),
+    report: Annotated[Path, typer.Option("--report", file_okay=False, help="folder for the HTML report")] = Path(
+        "report"
+    ),
 ) -> None:
-    """Replay one scenario into a fresh SQLite database and report on it."""
+    """Replay the real record into a fresh SQLite database and report on it."""
     console = Console(highlight=False)
     with reporting(as_json=False):
         holds = run(db, load_scenario(scenario), console)
+        others = [load_scenario(path) for path in sorted(scenario.parent.glob("*.yaml")) if path != scenario]
+        national(db, others, ofsted_csv if ofsted_csv.exists() else None, report, console)
     if not holds:
         raise typer.Exit(ExitCode.checkpoints_failed)
+
+
+def national(db: Path, scenarios: list[Scenario], ofsted_csv: Path | None, out: Path, console: Console) -> None:
+    """Replay the other scenarios and the national record, print the national picture, write the HTML report."""
+    console.rule("[bold]The national record[/bold]")
+    ofsted = read_ofsted_csv(ofsted_csv) if ofsted_csv else None
+    if ofsted is None:
+        console.print("No national CSV found (../shared/data is not beside the project): scenarios only.")
+    today = SystemClock().today()
+    engine = build_engine(Settings(backend="sqlite", db=db), clock=VirtualClock(dt.date(2000, 1, 1)))
+    try:
+        report = replay_record(engine, scenarios=scenarios, ofsted=ofsted, until=today)
+        console.print(
+            f"Replayed {len(report.councils)} more councils ({report.facts} facts; {len(report.from_scenarios)} from "
+            f"scenario files) up to {today}; {len(report.skipped_rows)} CSV rows were not graded inspections."
+        )
+        years = range(2015, today.year + 1, 2)
+        console.print(national_table(engine.national([dt.date(year, 3, 31) for year in years])))
+        console.print(deviation_summary(engine.deviations()))
+        console.print(
+            "Most deviations are 'missed': the national CSV holds Ofsted's reports only, so for councils without a "
+            "scenario file the record has no DfE notice or direction to meet what the policy expected. "
+            "`intervention-engine deviations COUNCIL --db ...` lists them one by one."
+        )
+        data = collect_report(engine)
+    finally:
+        engine.close()
+    written = write_report(data, out)
+    console.print(f"HTML report: [bold]{written.index.resolve()}[/bold] ({len(written.councils)} council timelines)")
 
 
 def run(db: Path, scenario: Scenario, console: Console) -> bool:
@@ -78,6 +132,17 @@ def run(db: Path, scenario: Scenario, console: Console) -> bool:
     console.print(f"Database: [bold]{db.resolve()}[/bold]")
     console.print(f"Try: intervention-engine status {council.code} --as-of 2017-10-01 --db {db}")
     return held == len(results)
+
+
+def deviation_summary(found: list[dict[str, Any]]) -> Table:
+    """Deviations counted by rule, policy version and how they arose."""
+    counts = Counter((d["rule_id"], d["policy_version"], d["how"]) for d in found)
+    table = Table(title=f"Deviations from the policy in force: {len(found)}", title_justify="left")
+    for column in ("rule", "policy", "how", "deviations"):
+        table.add_column(column)
+    for (rule, policy, how), count in sorted(counts.items()):
+        table.add_row(rule, policy, how, str(count))
+    return table
 
 
 def _start_fresh(db: Path, console: Console) -> None:

@@ -37,9 +37,11 @@ def national_counts(store: CouncilStore, index: CouncilIndex, dates: Iterable[dt
     index.refresh()
     for cid in index.codes:
         for position, states in enumerate(_states_on(store, cid, wanted)):
-            if states is not None:
-                stages[position][derive_stage(states)] += 1
-                grades[position][states["judgement"]] += 1
+            # A council registered later than the date is in the store's population all the same: on that date
+            # the record holds no inspection of it.
+            stage, grade = (derive_stage(states), states["judgement"]) if states else ("not_inspected", "not_inspected")
+            stages[position][stage] += 1
+            grades[position][grade] += 1
     return [
         NationalCount(day, sum(grades[i].values()), dict(sorted(stages[i].items())), dict(sorted(grades[i].items())))
         for i, day in enumerate(wanted)
