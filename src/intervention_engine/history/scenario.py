@@ -10,13 +10,10 @@ ones (`2022-02-30`) reach the fact models, which place or reject them with the f
 from __future__ import annotations
 
 import datetime as dt
-import re
-from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
 
-import yaml
 from pydantic import (
     BaseModel,
     BeforeValidator,
@@ -27,29 +24,16 @@ from pydantic import (
     field_validator,
     model_validator,
 )
-from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+from yaml.nodes import Node
 
 from ..bootstrap import build_engine
 from ..clock import VirtualClock
 from ..engine import CouncilStatus, InterventionEngine, Recorded
 from ..errors import InterventionError, InvalidFact, InvalidScenario
-from ..facts import FACT_ADAPTER, FACT_TYPES, AnyFact, Confidence, CouncilRegistered, Fact
+from ..facts import FACT_ADAPTER, AnyFact, Confidence, CouncilRegistered, Fact
 from ..policies.rulebook import REGIONS, STAGES
 from ..settings import Settings
-
-_TIMESTAMP, _BOOL = "tag:yaml.org,2002:timestamp", "tag:yaml.org,2002:bool"
-_MODEL_ONLY = frozenset({"fact", *FACT_TYPES})  # levels of an error location that the file does not write
-
-
-class _Loader(yaml.SafeLoader):
-    """Safe YAML that keeps dates as text and reads only true/false as booleans (YAML 1.1 reads `on:` as True)."""
-
-
-_Loader.yaml_implicit_resolvers = {
-    first: [(tag, regexp) for tag, regexp in resolvers if tag not in (_TIMESTAMP, _BOOL)]
-    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
-_Loader.add_implicit_resolver(_BOOL, re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF"))
+from .yaml_source import explain, item_lines, locate, read_yaml
 
 
 def _text_date(value: Any) -> Any:
@@ -194,21 +178,21 @@ class Scenario(BaseModel):
 def load_scenario(path: Path | str) -> Scenario:
     """Read and validate a whole scenario file, or raise `InvalidScenario` (file, line, field)."""
     origin = str(path)
-    node, data = _read_yaml(Path(path), InvalidScenario)
+    node, data = read_yaml(Path(path), InvalidScenario)
     try:
         scenario = Scenario.model_validate(data)
     except ValidationError as error:
-        raise InvalidScenario(_explain(origin, node, error)) from None
+        raise InvalidScenario(explain(origin, node, error)) from None
     _check_order(origin, node, scenario)
     scenario._origin = origin
-    scenario._event_lines = _item_lines(node, "events")
-    scenario._checkpoint_lines = _item_lines(node, "expect")
+    scenario._event_lines = item_lines(node, "events")
+    scenario._checkpoint_lines = item_lines(node, "expect")
     return scenario
 
 
 def load_facts(path: Path | str) -> list[Fact]:
     """Read a JSON or YAML file holding one fact or a list of facts, or raise `InvalidFact` (file, line, field)."""
-    node, data = _read_yaml(Path(path), InvalidFact)
+    node, data = read_yaml(Path(path), InvalidFact)
     items = data if isinstance(data, list) else [data]
     facts: list[Fact] = []
     for index, item in enumerate(items):
@@ -219,91 +203,8 @@ def load_facts(path: Path | str) -> list[Fact]:
             facts.append(FACT_ADAPTER.validate_python(item))
         except ValidationError as error:
             prefixed = [{**detail, "loc": loc + tuple(detail["loc"])} for detail in error.errors()]
-            raise InvalidFact(_explain(str(path), node, error, prefixed)) from None
+            raise InvalidFact(explain(str(path), node, error, prefixed)) from None
     return facts
-
-
-def _read_yaml(path: Path, error: type[InterventionError]) -> tuple[Node | None, Any]:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as problem:
-        raise error(f"{path}: cannot read the file: {problem}") from None
-    loader = _Loader(text)
-    try:
-        node = loader.get_single_node()
-        data = loader.construct_document(node) if node is not None else None
-    except (yaml.YAMLError, ValueError) as problem:
-        mark = getattr(problem, "problem_mark", None)
-        line = f", line {mark.line + 1}" if mark is not None else ""
-        reason = getattr(problem, "problem", None) or str(problem)
-        raise error(f"{path}{line}: not valid YAML: {reason}") from None
-    finally:
-        loader.dispose()
-    duplicate = _first_duplicate_key(node)
-    if duplicate is not None:
-        raise error(f"{path}, line {duplicate.start_mark.line + 1}: duplicate key {duplicate.value!r}")
-    return node, data
-
-
-def _first_duplicate_key(node: Node | None) -> ScalarNode | None:
-    if isinstance(node, SequenceNode):
-        return next(filter(None, (_first_duplicate_key(item) for item in node.value)), None)
-    if not isinstance(node, MappingNode):
-        return None
-    seen: set[str] = set()
-    for key, value in node.value:
-        if isinstance(key, ScalarNode) and key.value in seen:
-            return key
-        seen.add(key.value if isinstance(key, ScalarNode) else "")
-        found = _first_duplicate_key(value)
-        if found is not None:
-            return found
-    return None
-
-
-def _explain(origin: str, root: Node | None, error: ValidationError, details: Sequence[Any] | None = None) -> str:
-    """One line for the first problem: `file, line N: field: what is wrong` (and how many more there are)."""
-    problems = list(details if details is not None else error.errors())
-    first = problems[0]
-    loc, message = tuple(first["loc"]), str(first["msg"])
-    if first["type"] in ("union_tag_invalid", "union_tag_not_found"):
-        loc += ("type",)
-        tag = first["ctx"].get("tag") if first["type"] == "union_tag_invalid" else None
-        known = ", ".join(kind for kind in FACT_TYPES if kind != "council_registered")
-        message = f"unknown fact type {tag!r}; known types: {known}" if tag else f"missing; one of: {known}"
-    line, field = _locate(root, loc)
-    message = message.removeprefix("Value error, ")
-    more = f" (and {len(problems) - 1} more in the file)" if len(problems) > 1 else ""
-    return f"{origin}, line {line}: {field or 'file'}: {message[:1].lower()}{message[1:]}{more}"
-
-
-def _locate(root: Node | None, loc: tuple[int | str, ...]) -> tuple[int, str]:
-    """The line and the written path of a pydantic error location, skipping model-only levels (`fact`, the tag)."""
-    node, line, field = root, root.start_mark.line + 1 if root else 1, ""
-    for position, part in enumerate(loc):
-        if isinstance(node, SequenceNode) and isinstance(part, int) and part < len(node.value):
-            node = node.value[part]
-            line, field = node.start_mark.line + 1, f"{field}[{part}]"
-            continue
-        pair = _entry(node, part)
-        if pair is not None:
-            line, node, field = pair[0].start_mark.line + 1, pair[1], f"{field}.{part}".lstrip(".")
-        elif part not in _MODEL_ONLY and position == len(loc) - 1:  # missing: the line of its mapping
-            field = f"{field}.{part}".lstrip(".")
-    return line, field
-
-
-def _entry(node: Node | None, key: int | str) -> tuple[Node, Node] | None:
-    if not isinstance(node, MappingNode):
-        return None
-    return next(((k, v) for k, v in node.value if isinstance(k, ScalarNode) and k.value == str(key)), None)
-
-
-def _item_lines(root: Node | None, key: str) -> tuple[int, ...]:
-    pair = _entry(root, key)
-    if pair is None or not isinstance(pair[1], SequenceNode):
-        return ()
-    return tuple(item.start_mark.line + 1 for item in pair[1].value)
 
 
 def _check_order(origin: str, root: Node | None, scenario: Scenario) -> None:
@@ -311,12 +212,12 @@ def _check_order(origin: str, root: Node | None, scenario: Scenario) -> None:
     first = scenario.events[0].fact.occurred_on
     registered = scenario.council.registered_on
     if registered is not None and registered > first:
-        line, _ = _locate(root, ("council", "registered_on"))
+        line, _ = locate(root, ("council", "registered_on"))
         raise InvalidScenario(f"{origin}, line {line}: council.registered_on: {registered} is after the first event")
     for index in range(1, len(scenario.events)):
         before, this = scenario.events[index - 1].fact.occurred_on, scenario.events[index].fact.occurred_on
         if this < before:
-            line, field = _locate(root, ("events", index, "occurred_on"))
+            line, field = locate(root, ("events", index, "occurred_on"))
             raise InvalidScenario(
                 f"{origin}, line {line}: {field}: {this} is before the previous event ({before}); "
                 "list events in the order they happened"

@@ -23,12 +23,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from ..engine import InterventionEngine, Recorded
 from ..errors import InvalidFact, InvalidImport
 from ..facts import CouncilRegistered, DatePrecision, Fact, parse_fact, parse_partial_date
 from .ofsted_csv import read_councils
+from .yaml_source import item_lines, read_yaml
 
 _GRADE_KEYS = {
     "overall_effectiveness": "overall",
@@ -118,21 +117,10 @@ def import_timeline(engine: InterventionEngine, found: TimelineImport) -> list[R
 
 
 def _load(path: Path) -> tuple[list[Mapping[str, Any]], list[int], str]:
-    try:
-        text = path.read_text(encoding="utf-8")
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
-    except OSError as error:
-        raise InvalidImport(f"{path}: cannot be read: {error.strerror}") from None
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        where = f", line {mark.line + 1}" if mark else ""
-        raise InvalidImport(f"{path}{where}: not valid YAML: {getattr(error, 'problem', error)}") from None
-    if root is None or not isinstance(data, dict) or not isinstance(data.get("events"), list) or not data.get("la_key"):
+    node, data = read_yaml(path, InvalidImport)
+    if not isinstance(data, dict) or not isinstance(data.get("events"), list) or not data.get("la_key"):
         raise InvalidImport(f"{path}, line 1: a timeline needs `la_key` and a list of `events`")
-    events_node = next(value for key, value in root.value if key.value == "events")
-    lines = [item.start_mark.line + 1 for item in events_node.value]
-    return data["events"], lines, str(data["la_key"])
+    return data["events"], list(item_lines(node, "events")), str(data["la_key"])
 
 
 def _identity(path: Path, la_key: str, councils_path: Path) -> CouncilRegistered:
