@@ -1,1 +1,29 @@
-"""Simulation: calibration on the real record, world model, branches and Monte Carlo."""
+"""Simulation: calibration on the real record, the world model, branches, comparisons and Monte Carlo."""
+
+from .backtest import Backtest, backtest
+from .branch import Branch, BranchRun, branch
+from .calibration import Calibration, calibrate
+from .compare import Comparison, compare
+from .counterfactual import Counterfactual, counterfactual
+from .montecarlo import Projection, simulate
+from .record import RealRecord
+from .world import ScriptedInspection, WorldModel
+
+__all__ = [
+    "Backtest",
+    "Branch",
+    "BranchRun",
+    "Calibration",
+    "Comparison",
+    "Counterfactual",
+    "Projection",
+    "RealRecord",
+    "ScriptedInspection",
+    "WorldModel",
+    "backtest",
+    "branch",
+    "calibrate",
+    "compare",
+    "counterfactual",
+    "simulate",
+]

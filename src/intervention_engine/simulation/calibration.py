@@ -5,6 +5,10 @@ next inspection by grade, and the lag from the end of fieldwork to publication (
 From scenario files (the hand-translated council timelines): the lags between DfE steps where the sources give
 them (DFE-03a, DFE-06, DFE-07, DFE-08). Every figure carries its sample size; nothing is fitted or smoothed, so
 the same inputs always give the same output.
+
+Besides the summaries, `samples` keeps every observation (sorted) so a simulation can draw from the real cases
+themselves, and `systemic` and `recommendations` give the shares a world model needs: how many inadequate
+judgements were systemic failures (DFE-03) and what commissioners recommended (DFE-06).
 """
 
 from __future__ import annotations
@@ -12,10 +16,10 @@ from __future__ import annotations
 import statistics
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
-from ..facts import Fact, Framework, InspectionPublished
+from ..facts import CommissionerReported, Fact, Framework, Grade, InspectionPublished
 from ..history.ofsted_csv import OfstedImport
 from ..history.scenario import Scenario
 
@@ -54,6 +58,9 @@ class Calibration:
     publication_lag: dict[str, Spread]  # era → days from end of fieldwork to publication
     dfe_lags: dict[str, Spread]  # DfE step → days
     dfe_examples: dict[str, list[str]]  # DfE step → "council: days"
+    samples: dict[str, list[int]] = field(default_factory=dict)  # "interval:<era>:<grade>", ... → sorted days
+    systemic: dict[str, dict[str, int]] = field(default_factory=dict)  # era → systemic / not_systemic counts
+    recommendations: dict[str, int] = field(default_factory=dict)  # commissioner recommendation → count
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -67,7 +74,30 @@ class Calibration:
             "publication_lag": {key: spread.to_dict() for key, spread in self.publication_lag.items()},
             "dfe_lags": {key: spread.to_dict() for key, spread in self.dfe_lags.items()},
             "dfe_examples": self.dfe_examples,
+            "systemic": self.systemic,
+            "recommendations": self.recommendations,
+            "samples": self.samples,
         }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Calibration:
+        """A calibration written by `to_dict` (the `calibrate --out` file), read back."""
+
+        def spreads(rows: dict[str, Any]) -> dict[str, Spread]:
+            return {key: Spread(**value) for key, value in rows.items()}
+
+        return cls(
+            transitions=data["transitions"],
+            first_grades=data["first_grades"],
+            intervals=spreads(data["intervals"]),
+            intervals_by_era={era: spreads(rows) for era, rows in data["intervals_by_era"].items()},
+            publication_lag=spreads(data["publication_lag"]),
+            dfe_lags=spreads(data["dfe_lags"]),
+            dfe_examples=data["dfe_examples"],
+            samples=data.get("samples", {}),
+            systemic=data.get("systemic", {}),
+            recommendations=data.get("recommendations", {}),
+        )
 
     def transition_probabilities(self, era: str, previous: str) -> dict[str, float]:
         counts = self.transitions.get(era, {}).get(previous, {})
@@ -81,11 +111,18 @@ def calibrate(ofsted: OfstedImport, scenarios: Iterable[Scenario] = ()) -> Calib
     intervals: dict[str, list[int]] = {}
     by_era: dict[str, dict[str, list[int]]] = {}
     lags: dict[str, list[int]] = {}
+    fieldwork: dict[str, list[int]] = {}
+    systemic: dict[str, Counter[str]] = {}
     for code in sorted(ofsted.inspections):
         history = ofsted.inspections[code]
         for previous, current in zip([None, *history], history, strict=False):
             era, grade = _era(current), _grade(current)
             lags.setdefault(era, []).append((current.occurred_on - current.fieldwork_end).days)
+            fieldwork.setdefault(era, []).append((current.fieldwork_end - current.fieldwork_start).days)
+            if grade == "inadequate":
+                key_grades = current.judgements.key_grades()
+                failure = "systemic" if all(g is Grade.inadequate for g in key_grades) else "not_systemic"
+                systemic.setdefault(era, Counter())[failure] += 1
             if previous is None:
                 first.setdefault(era, Counter())[grade] += 1
                 continue
@@ -93,7 +130,15 @@ def calibrate(ofsted: OfstedImport, scenarios: Iterable[Scenario] = ()) -> Calib
             days = (current.fieldwork_start - previous.occurred_on).days
             intervals.setdefault(_grade(previous), []).append(days)
             by_era.setdefault(_era(previous), {}).setdefault(_grade(previous), []).append(days)
+    scenarios = list(scenarios)
     steps, examples = _dfe_steps(scenarios)
+    samples = {
+        **{f"interval:{era}:{grade}": days for era, rows in by_era.items() for grade, days in rows.items()},
+        **{f"interval:any:{grade}": days for grade, days in intervals.items()},
+        **{f"publication_lag:{era}": days for era, days in lags.items()},
+        **{f"fieldwork:{era}": days for era, days in fieldwork.items()},
+        **{f"dfe:{step}": days for step, days in steps.items()},
+    }
     return Calibration(
         transitions={era: _sorted_counts(rows) for era, rows in sorted(transitions.items())},
         first_grades={era: dict(sorted(c.items())) for era, c in sorted(first.items())},
@@ -102,6 +147,9 @@ def calibrate(ofsted: OfstedImport, scenarios: Iterable[Scenario] = ()) -> Calib
         publication_lag=_spreads(lags),
         dfe_lags=_spreads(steps),
         dfe_examples={step: examples[step] for step in sorted(examples)},
+        samples={key: sorted(samples[key]) for key in sorted(samples)},
+        systemic={era: dict(sorted(counts.items())) for era, counts in sorted(systemic.items())},
+        recommendations=_recommendations(scenarios),
     )  # fmt: skip
 
 
@@ -175,3 +223,14 @@ def _matches(fact: Fact, pattern: dict[str, Any]) -> bool:
         if values.get(key) not in allowed:
             return False
     return True
+
+
+def _recommendations(scenarios: Iterable[Scenario]) -> dict[str, int]:
+    """What commissioners recommended in the real cases (DFE-06), by recommendation."""
+    found: Counter[str] = Counter()
+    for scenario in scenarios:
+        for event in scenario.events:
+            fact = event.to_fact()
+            if isinstance(fact, CommissionerReported):
+                found[fact.recommendation.value] += 1
+    return dict(sorted(found.items()))

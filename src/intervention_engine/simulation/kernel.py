@@ -1,0 +1,293 @@
+"""The compact simulation kernel: one council, one run, on plain integers, without the event store.
+
+It plays exactly what `forward.play_forward` plays on the full engine (the agreement is tested): the same world
+model draws in the same order, the same rulebook moves (`tables.KernelTables.moves`, computed from
+`Rulebook.rule`), the same policy reactions (asked of the policies themselves), timers kept as due dates.
+States are one integer (the combination of the four regions), days are ordinals, expectations are small lists.
+
+Per run it adds into a `RunTally`: councils in each stage on each sample date (as differences, summed at the
+end), councils judged inadequate in each calendar year, days in intervention, and alternative delivery going live.
+"""
+
+from __future__ import annotations
+
+import bisect
+import datetime as dt
+import random
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any
+
+from ..calendar import add_months
+from ..policies.rulebook import STAGES
+from .start import CouncilStart
+from .tables import ADM_LIVE_PARTNER, KernelTables, variant_of
+from .world import (
+    ADM_LIVE,
+    REPORT_ADM,
+    REPORT_RETAIN,
+    RESPONSES,
+    SUPERVISION_ENDED,
+    LastInspection,
+    WorldModel,
+    era_of,
+    response_day,
+)
+
+OFSTED, COMMISSIONER, DFE, TIMER = 0, 1, 2, 3
+_NEVER = 1 << 40
+
+
+@lru_cache(maxsize=1 << 16)
+def months_on(day: int, months: int) -> int:
+    """`calendar.add_months` on ordinals (cached: simulated days repeat across runs)."""
+    return add_months(dt.date.fromordinal(day), months).toordinal()
+
+
+@dataclass(frozen=True)
+class LaneStart:
+    """A `CouncilStart` in the kernel's terms: the combination of states and expectations with pattern ids."""
+
+    start: CouncilStart
+    combo: int
+    partner: bool
+    expectations: tuple[tuple[int, str, int, int | None, int], ...]  # seq, kind, opened, due, pattern id
+
+    @classmethod
+    def of(cls, start: CouncilStart, tables: KernelTables) -> LaneStart:
+        expectations = tuple(
+            (e.seq, e.kind, e.opened, e.due, tables.pattern_id(e.meets, e.contradicts)) for e in start.expectations
+        )
+        return cls(start, tables.combo_of(start.states), start.delivery_form == "partner_council", expectations)
+
+
+@dataclass
+class RunTally:
+    """What one run adds up over every council."""
+
+    samples: list[int]  # ordinals of the sample dates
+    first_year: int
+    years: int
+    stage_diff: list[int] = field(default_factory=list)  # (sample, stage) differences, flattened
+    inadequate_by_year: list[int] = field(default_factory=list)
+    intervention_days: int = 0
+    councils_in_intervention: int = 0
+    alternative_delivery_live: int = 0
+
+    def __post_init__(self) -> None:
+        self.stage_diff = [0] * ((len(self.samples) + 1) * len(STAGES))
+        self.inadequate_by_year = [0] * self.years
+
+    def stage_counts(self) -> list[list[int]]:
+        """Councils in each stage on each sample date."""
+        width = len(STAGES)
+        counts, running = [], [0] * width
+        for sample in range(len(self.samples)):
+            row = self.stage_diff[sample * width : (sample + 1) * width]
+            running = [a + b for a, b in zip(running, row, strict=True)]
+            counts.append(running)
+        return counts
+
+
+class Lane:
+    """One council in one run: its state, its agenda and what it has done."""
+
+    __slots__ = (
+        "combo", "day", "ever", "exps", "gaps", "inadequate_years", "intervention_since", "last_inadequate", "log",
+        "partner", "planned", "report", "rng", "sample", "seq", "stage", "start", "supervision", "tables", "tally",
+        "world",
+    )  # fmt: skip
+
+    def __init__(
+        self,
+        lane: LaneStart,
+        tables: KernelTables,
+        world: WorldModel,
+        rng: random.Random,
+        tally: RunTally,
+        log: list[tuple[int, int, Any]] | None = None,
+    ) -> None:
+        start = lane.start
+        self.start, self.tables, self.world, self.rng, self.tally, self.log = start, tables, world, rng, tally, log
+        self.combo, self.partner, self.day = lane.combo, lane.partner, start.on
+        self.stage = tables.stage_of[self.combo]
+        self.sample = 0
+        self.intervention_since = start.on if tables.intervention[self.combo] else -1
+        self.ever = self.intervention_since >= 0
+        self.last_inadequate = start.last_inadequate
+        self.inadequate_years: set[int] = set()
+        self.seq = start.expectation_count
+        self.report, self.supervision = start.report_due, start.supervision_ends
+        self.planned = world.outcomes.next_inspection(rng, start.code, start.last, start.on)
+        self.exps: list[list[Any]] = []
+        for seq, kind, opened, due, pattern in lane.expectations:
+            self.exps.append([seq, kind, due, pattern, self._answer(kind, opened, due, start.on)])
+        self.gaps: list[list[Any]] = [[seq, kind] for seq, kind in start.gap_fills]
+
+    def run(self, until: int) -> None:
+        while True:
+            day, who, key = self._next()
+            if day > until:
+                break
+            self.day = day
+            self.exps = [e for e in self.exps if e[2] is None or e[2] >= day]  # deadlines passed: missed
+            if who == OFSTED:
+                self._inspect(day)
+            elif who == COMMISSIONER:
+                self._report(day)
+            elif who == DFE:
+                self._respond(day, key)
+            else:
+                self._end_supervision(day)
+        self._close(until)
+
+    # ------------------------------------------------------------------------------------------------------------
+
+    def _next(self) -> tuple[int, int, int]:
+        best = (self.planned.published, OFSTED, 0) if self.planned is not None else (_NEVER, OFSTED, 0)
+        if self.report is not None and (self.report, COMMISSIONER, 0) < best:
+            best = (self.report, COMMISSIONER, 0)
+        for e in self.exps:
+            if e[4] >= 0 and (e[4], DFE, e[0]) < best:
+                best = (e[4], DFE, e[0])
+        for g in self.gaps:
+            if (self.start.on, DFE, g[0]) < best:
+                best = (self.start.on, DFE, g[0])
+        if self.supervision is not None and (self.supervision, TIMER, 0) < best:
+            best = (self.supervision, TIMER, 0)
+        return best
+
+    def _inspect(self, day: int) -> None:
+        planned = self.planned
+        assert planned is not None
+        tables = self.tables
+        policies = tables.policy_set(day)
+        back = months_on(day, -tables.lookback_months(policies))
+        persistent = self.last_inadequate is not None and back <= self.last_inadequate < day
+        variant = variant_of(planned)
+        if planned.grade == "inadequate":
+            self.last_inadequate = day
+            self.inadequate_years.add(dt.date.fromordinal(day).year - self.tally.first_year)
+        revocation_open = any(e[1] == "direction_revoked" for e in self.exps)
+        opened = self._apply(variant, day, persistent, revocation_open)
+        if self.log is not None:
+            self.log.append((day, -1, planned))
+        last = LastInspection(day, era_of(planned.fieldwork_start), planned.grade)
+        self.planned = self.world.outcomes.next_inspection(self.rng, self.start.code, last, day)
+        self._answer_all(opened, day)
+
+    def _report(self, day: int) -> None:
+        self.report = None
+        removal = any(e[1] == "removal_from_council" for e in self.exps)
+        adm = self.world.dfe.recommends_alternative_delivery(self.rng, removal)
+        self._act((REPORT_ADM if adm else REPORT_RETAIN,), day, "commissioner_report_due")
+
+    def _respond(self, day: int, seq: int) -> None:
+        for position, g in enumerate(self.gaps):
+            if g[0] == seq:
+                del self.gaps[position]
+                self._act(RESPONSES[g[1]].actions, day, g[1])
+                return
+        for e in self.exps:
+            if e[0] == seq:
+                e[4] = -1
+                self._act(RESPONSES[e[1]].actions, day, e[1])
+                return
+
+    def _act(self, actions: tuple[int, ...], day: int, because: str) -> None:
+        tables = self.tables
+        for action in actions:
+            variant = ADM_LIVE_PARTNER if action == ADM_LIVE and self.partner else action
+            if tables.moves[variant][self.combo] < 0:
+                continue
+            if action == ADM_LIVE:
+                self.tally.alternative_delivery_live += 1
+            opened = self._apply(variant, day)
+            if self.log is not None:
+                self.log.append((day, action, because))
+            self._answer_all(opened, day)
+            return
+
+    def _end_supervision(self, day: int) -> None:
+        """DFE-08: the year of support and supervision ends (the policy records it when its timer fires)."""
+        self.supervision = None
+        new = self.tables.moves[SUPERVISION_ENDED][self.combo]
+        if self.tables.region(self.combo, "supervision") == "support_and_supervision" and new >= 0:
+            self._move(new, day)
+            if self.log is not None:
+                self.log.append((day, SUPERVISION_ENDED, "support_and_supervision_ends"))
+
+    def _apply(
+        self, variant: int, day: int, persistent: bool = False, revocation_open: bool = False
+    ) -> list[list[Any]]:
+        """Record one fact: move, settle open expectations, then the policies' reactions. Returns the new ones."""
+        tables = self.tables
+        meets, contradicts = tables.meets, tables.contradicts
+        self.exps = [e for e in self.exps if not (contradicts[e[3]][variant] or meets[e[3]][variant])]
+        self._move(tables.moves[variant][self.combo], day)
+        reaction = tables.reaction(tables.policy_set(day), variant, self.combo, persistent, revocation_open)
+        cancel, months = reaction.report
+        if cancel:
+            self.report = None
+        if months is not None:
+            self.report = months_on(day, months)
+        cancel, months = reaction.supervision
+        if cancel:
+            self.supervision = None
+        if months is not None:
+            self.supervision = months_on(day, months)
+        if reaction.withdraws:
+            self.exps = [e for e in self.exps if e[1] not in reaction.withdraws]
+        opened = []
+        for kind, months_due, pattern in reaction.opens:
+            self.seq += 1
+            due = months_on(day, months_due) if months_due is not None else None
+            expectation = [self.seq, kind, due, pattern, -1]
+            self.exps.append(expectation)
+            opened.append(expectation)
+        return opened
+
+    def _answer_all(self, opened: list[list[Any]], day: int) -> None:
+        for e in opened:
+            e[4] = self._answer(e[1], day, e[2], day)
+
+    def _answer(self, kind: str, opened: int, due: int | None, today: int) -> int:
+        response = RESPONSES.get(kind)
+        if response is None:
+            return -1
+        return response_day(opened, self.world.dfe.lag(self.rng, response.step), due, today)
+
+    def _move(self, combo: int, day: int) -> None:
+        tables = self.tables
+        stage = tables.stage_of[combo]
+        if stage != self.stage:
+            self._tally_stage(day)
+            self.stage = stage
+        intervention = tables.intervention[combo]
+        if intervention and self.intervention_since < 0:
+            self.intervention_since = day
+            self.ever = True
+        elif not intervention and self.intervention_since >= 0:
+            self.tally.intervention_days += day - self.intervention_since
+            self.intervention_since = -1
+        self.combo = combo
+
+    def _tally_stage(self, day: int) -> None:
+        """The current stage held from the last change up to (not including) the first sample on or after `day`."""
+        upto = bisect.bisect_left(self.tally.samples, day)
+        if upto > self.sample:
+            width = len(STAGES)
+            diff = self.tally.stage_diff
+            diff[self.sample * width + self.stage] += 1
+            diff[upto * width + self.stage] -= 1
+            self.sample = upto
+
+    def _close(self, until: int) -> None:
+        self._tally_stage(until + 1)
+        if self.intervention_since >= 0:
+            self.tally.intervention_days += until - self.intervention_since
+        tally = self.tally
+        tally.councils_in_intervention += self.ever
+        for year in self.inadequate_years:
+            if 0 <= year < tally.years:
+                tally.inadequate_by_year[year] += 1

@@ -1,0 +1,150 @@
+"""National Monte Carlo: reproducible from the seed whatever executor runs it, and a backtest against the record."""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import datetime as dt
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from intervention_engine.cli import app
+from intervention_engine.policies.rulebook import STAGES
+from intervention_engine.simulation import Projection, RealRecord, WorldModel, backtest, simulate
+from intervention_engine.simulation.charts import fan_chart, save_figure
+from intervention_engine.simulation.montecarlo import SerialExecutor
+from intervention_engine.simulation.start import CouncilStart, national_start
+
+ROOT = Path(__file__).resolve().parents[1]
+OFSTED_CSV = ROOT.parent / "shared" / "data" / "ofsted_inspections.csv"
+SCENARIOS = sorted((ROOT / "scenarios").glob("*.yaml"))
+START = dt.date(2018, 1, 1)
+
+
+@pytest.fixture(scope="module")
+def record() -> RealRecord:
+    return RealRecord.load(OFSTED_CSV, SCENARIOS)
+
+
+@pytest.fixture(scope="module")
+def starts(record: RealRecord) -> list[CouncilStart]:
+    engine = record.replay(START)
+    try:
+        return national_start(engine, START)
+    finally:
+        engine.close()
+
+
+@pytest.fixture(scope="module")
+def projection(record: RealRecord, starts: list[CouncilStart]) -> Projection:
+    world = WorldModel.calibrated(record.calibration())
+    return simulate(START, 3, 12, 7, executor=SerialExecutor(), starts=starts, world=world, batch_runs=5)
+
+
+def _arrays(projection: Projection) -> list[np.ndarray]:
+    return [
+        projection.stage_counts,
+        projection.inadequate_by_year,
+        projection.intervention_months,
+        projection.councils_in_intervention,
+        projection.alternative_delivery_live,
+    ]
+
+
+def test_the_same_seed_gives_the_same_projection_whatever_executor_ran_it(
+    record: RealRecord, starts: list[CouncilStart], projection: Projection
+) -> None:
+    world = WorldModel.calibrated(record.calibration())
+    with cf.ProcessPoolExecutor(max_workers=2) as processes, cf.ThreadPoolExecutor(max_workers=3) as threads:
+        for executor, batch in ((processes, 3), (threads, 12), (None, None)):
+            again = simulate(START, 3, 12, 7, executor=executor, starts=starts, world=world, batch_runs=batch)
+            for first, second in zip(_arrays(projection), _arrays(again), strict=True):
+                np.testing.assert_array_equal(first, second)
+    other = simulate(START, 3, 12, 8, executor=SerialExecutor(), starts=starts, world=world)
+    assert not np.array_equal(other.stage_counts, projection.stage_counts)
+
+
+def test_every_run_places_every_council_in_one_stage_on_every_date(projection: Projection) -> None:
+    assert projection.stage_counts.shape == (12, 37, len(STAGES))
+    assert (projection.stage_counts.sum(axis=2) == 153).all()
+    assert projection.dates[0] == START
+    assert projection.dates[-1] == dt.date(2021, 1, 1)
+    fan = projection.fan("improvement_notice")
+    assert (fan[5] <= fan[25]).all()
+    assert (fan[25] <= fan[50]).all()
+    assert (fan[75] <= fan[95]).all()
+
+
+def test_the_projection_starts_from_the_real_national_state(projection: Projection, record: RealRecord) -> None:
+    engine = record.replay(START)
+    [real] = engine.national([START])
+    engine.close()
+    first = projection.stage_counts[0, 0]
+    for stage, count in real.stages.items():
+        if stage not in ("inadequate", "improvement_notice", "statutory_direction", "commissioner_review"):
+            assert first[STAGES.index(stage)] == count, stage  # the DfE's missing instruments are filled on day one
+
+
+def test_the_summary_is_json_with_bands(projection: Projection) -> None:
+    data = json.loads(json.dumps(projection.to_dict()))
+    assert set(data["inadequate_by_year"]) == {"2018", "2019", "2020"}
+    band = data["out_of_council_control_at_end"]
+    assert band["p5"] <= band["median"] <= band["p95"]
+    assert len(data["monthly"]["out_of_council_control"]["50"]) == len(data["dates"]) == 37
+    assert "Councils judged inadequate per year" in projection.text()
+
+
+def test_the_fan_chart_is_drawn_as_png_and_svg(projection: Projection, tmp_path: Path) -> None:
+    for suffix in (".png", ".svg"):
+        assert save_figure(fan_chart(projection), tmp_path / f"fan{suffix}").stat().st_size > 5000
+
+
+def test_another_policy_projects_from_the_same_state(record: RealRecord, starts: list[CouncilStart]) -> None:
+    world = WorldModel.calibrated(record.calibration())
+    projection = simulate(START, 2, 4, 7, "dfe-2022", SerialExecutor(), starts=starts, world=world)
+    assert projection.policy == "dfe-2022"
+    with pytest.raises(ValueError, match="unknown DfE policy"):
+        simulate(START, 2, 4, 7, "dfe-1066", SerialExecutor(), starts=starts, world=world)
+
+
+def test_the_backtest_sets_the_record_beside_the_simulated_range(record: RealRecord) -> None:
+    result, projection = backtest(record, runs=16, seed=1, executor=SerialExecutor())
+    assert [year.year for year in result.years] == list(range(2018, 2025))
+    assert [year.actual for year in result.years] == [7, 8, 4, 2, 4, 6, 5]  # from ofsted_inspections.csv
+    assert all(year.p5 <= year.p50 <= year.p95 for year in result.years)
+    assert projection.runs == 16
+    assert f"{result.inside} of 7 years inside the 90% band" in result.text()
+    assert json.loads(json.dumps(result.to_dict()))["of_years"] == 7
+
+
+def test_simulate_command_is_reproducible_and_draws_the_fan(tmp_path: Path) -> None:
+    args = ["simulate", "--ofsted-csv", str(OFSTED_CSV), *map(str, SCENARIOS), "--from", "2019-04-01",
+            "--years", "2", "--runs", "6", "--seed", "3", "--workers", "0", "--json"]  # fmt: skip
+    runner = CliRunner()
+    first = runner.invoke(app, [*args, "--chart", str(tmp_path / "fan.svg")])
+    assert first.exit_code == 0, first.output
+    again = runner.invoke(app, args)
+    assert json.loads(first.stdout) == json.loads(again.stdout)
+    assert json.loads(first.stdout)["councils"] == 153
+    assert (tmp_path / "fan.svg").exists()
+    refused = runner.invoke(app, [*args, "--policy", "dfe-1066"])
+    assert refused.exit_code == 2
+
+
+def test_backtest_and_counterfactual_commands(tmp_path: Path) -> None:
+    runner = CliRunner()
+    result = runner.invoke(
+        app, ["backtest", "--ofsted-csv", str(OFSTED_CSV), "--runs", "4", "--workers", "0", "--to", "2019-12-31"]
+    )
+    assert result.exit_code == 0, result.output
+    assert "of 2 years inside the 90% band" in result.stdout
+    db = tmp_path / "record.sqlite"
+    replayed = runner.invoke(app, ["replay", str(ROOT / "scenarios" / "slough.yaml"), "--db", str(db)])
+    assert replayed.exit_code == 0, replayed.output
+    found = runner.invoke(app, ["counterfactual", "--policy", "dfe-2016-07", "--db", str(db), "--json"])
+    assert found.exit_code == 0, found.output
+    [slough] = json.loads(found.stdout)["councils"]
+    assert "direction_with_commissioner" in {e["kind"] for e in slough["expected"]}
