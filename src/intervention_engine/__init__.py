@@ -23,10 +23,23 @@ from .facts import AnyFact, Fact, parse_fact
 from .projections.council_index import DueTimer
 from .projections.national import NationalCount
 from .settings import Settings
+from .simulation import (
+    Branch,
+    Comparison,
+    Projection,
+    RealRecord,
+    WorldModel,
+    backtest,
+    branch,
+    counterfactual,
+    simulate,
+)
 
 __all__ = [
     "AnyFact",
+    "Branch",
     "Clock",
+    "Comparison",
     "ConfigurationError",
     "CouncilAlreadyRegistered",
     "CouncilNotFound",
@@ -42,6 +55,8 @@ __all__ = [
     "InvalidScenario",
     "MoveNotAllowed",
     "NationalCount",
+    "Projection",
+    "RealRecord",
     "Recorded",
     "Settings",
     "SystemClock",
@@ -49,7 +64,12 @@ __all__ = [
     "TimerFiring",
     "VirtualClock",
     "WorkingDayCalendar",
+    "WorldModel",
     "add_months",
+    "backtest",
+    "branch",
     "build_engine",
+    "counterfactual",
     "parse_fact",
+    "simulate",
 ]

@@ -16,15 +16,15 @@ from matplotlib.figure import Figure
 from ..policies.rulebook import STAGES
 from .compare import Comparison
 from .montecarlo import OUT_OF_COUNCIL, Projection
+from .tables import INTERVENTION_STAGES
 
-# What a policy team reads first: the grades, the DfE's instruments, and services out of council control.
+# What a policy team reads first: how many councils the DfE intervenes in, with which instrument, and how many have
+# services out of council control. (Grades are left out: from April 2026 reports carry none, ILACS-01.)
 FAN_PANELS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("Judged inadequate, no instrument yet", ("inadequate",)),
+    ("In intervention: notice, direction, commissioner, trust or partner", tuple(sorted(INTERVENTION_STAGES))),
     ("Improvement notice", ("improvement_notice",)),
-    ("Statutory direction (with or without commissioner)", ("statutory_direction", "commissioner_review")),
+    ("Statutory direction (with or without a commissioner)", ("statutory_direction", "commissioner_review")),
     ("Services in a trust or with a partner council", OUT_OF_COUNCIL),
-    ("Requires improvement", ("requires_improvement",)),
-    ("Good or outstanding", ("good", "outstanding")),
 )
 
 
@@ -67,7 +67,7 @@ def fan_chart(projection: Projection, panels: Sequence[tuple[str, tuple[str, ...
     """Councils in each group of stages by month: the median, the 50% band and the 90% band over the runs."""
     columns = 2
     rows = (len(panels) + columns - 1) // columns
-    figure = new_figure(12, 3.0 * rows)
+    figure = new_figure(12, 3.2 * rows)
     axes_grid = figure.subplots(rows, columns, sharex=True, squeeze=False)
     dates: Any = projection.dates
     for axes, (title, stages) in zip(axes_grid.flat, panels, strict=False):

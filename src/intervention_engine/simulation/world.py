@@ -19,6 +19,7 @@ import datetime as dt
 import random
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any, Protocol
 
 import numpy as np
@@ -108,6 +109,7 @@ def day_of(ordinal: int) -> dt.date:
     return dt.date.fromordinal(ordinal)
 
 
+@lru_cache(maxsize=1 << 14)
 def era_of(fieldwork_start: int) -> str:
     """The calibration era (`sif`, `ilacs`, `pre_sif`) of a report whose fieldwork began that day (ILACS-01)."""
     return ERAS[framework_on(day_of(fieldwork_start)).value]
@@ -176,7 +178,8 @@ class CalibratedOutcomes:
     def next_inspection(
         self, rng: random.Random, council: str, last: LastInspection | None, not_before: int
     ) -> PlannedInspection:
-        u_interval, u_fieldwork, u_lag, u_grade, u_systemic = (rng.random() for _ in range(5))
+        draw = rng.random
+        u_interval, u_fieldwork, u_lag, u_grade, u_systemic = draw(), draw(), draw(), draw(), draw()
         start = self._fieldwork_start(u_interval, last, not_before)
         era = era_of(start)
         end = start + _pick(self._samples(self._fieldwork, era), u_fieldwork, 10)
