@@ -48,9 +48,10 @@ from intervention_engine.simulation import RealRecord, WorldModel, simulate
 from intervention_engine.simulation.forward import play_forward
 from intervention_engine.simulation.kernel import Lane, LaneStart, RunTally
 from intervention_engine.simulation.montecarlo import executor_for, registry_for, sample_dates
+from intervention_engine.simulation.outcomes import inspection_fact
 from intervention_engine.simulation.start import CouncilStart, events_until, national_start
 from intervention_engine.simulation.tables import KernelTables
-from intervention_engine.simulation.world import action_fact, council_rng, inspection_fact, run_seeds
+from intervention_engine.simulation.world import action_fact, council_rng, run_seeds
 
 ROOT = Path(__file__).resolve().parents[1]
 OFSTED_CSV = ROOT.parent / "shared" / "data" / "ofsted_inspections.csv"

@@ -6,8 +6,9 @@ from .calibration import Calibration, calibrate
 from .compare import Comparison, compare
 from .counterfactual import Counterfactual, counterfactual
 from .montecarlo import Projection, simulate
+from .outcomes import ScriptedInspection
 from .record import RealRecord
-from .world import ScriptedInspection, WorldModel
+from .world import WorldModel
 
 __all__ = [
     "Backtest",

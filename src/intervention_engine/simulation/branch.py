@@ -38,8 +38,9 @@ from .calibration import Calibration
 from .compare import Comparison, compare
 from .forward import play_forward
 from .montecarlo import registry_for
+from .outcomes import OutcomesAfter
 from .start import council_as_of, events_until, start_of
-from .world import OutcomesAfter, WorldModel, council_rng, run_seeds
+from .world import WorldModel, council_rng, run_seeds
 
 KEEPS: tuple[str, ...] = ("none", "ofsted", "all")
 # The DfE's side of the record: what `keep="ofsted"` leaves to the world model under the branch's policy.

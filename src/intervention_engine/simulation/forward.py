@@ -22,21 +22,9 @@ from ..aggregates.identity import council_id
 from ..engine import InterventionEngine
 from ..errors import MoveNotAllowed
 from ..facts import Fact, InspectionPublished
+from .outcomes import LastInspection, PlannedInspection, day_of, effective_grade, era_of, inspection_fact
 from .start import CouncilStart
-from .world import (
-    REPORT_ADM,
-    REPORT_RETAIN,
-    RESPONSES,
-    LastInspection,
-    PlannedInspection,
-    WorldModel,
-    action_fact,
-    day_of,
-    effective_grade,
-    era_of,
-    inspection_fact,
-    response_day,
-)
+from .world import REPORT_ADM, REPORT_RETAIN, RESPONSES, WorldModel, action_fact, response_day
 
 SCRIPTED, OFSTED, COMMISSIONER, DFE = -1, 0, 1, 2
 

@@ -20,19 +20,10 @@ from typing import Any
 
 from ..calendar import add_months
 from ..policies.rulebook import STAGES
+from .outcomes import LastInspection, era_of
 from .start import CouncilStart
 from .tables import ADM_LIVE_PARTNER, KernelTables, variant_of
-from .world import (
-    ADM_LIVE,
-    REPORT_ADM,
-    REPORT_RETAIN,
-    RESPONSES,
-    SUPERVISION_ENDED,
-    LastInspection,
-    WorldModel,
-    era_of,
-    response_day,
-)
+from .world import ADM_LIVE, REPORT_ADM, REPORT_RETAIN, RESPONSES, SUPERVISION_ENDED, WorldModel, response_day
 
 OFSTED, COMMISSIONER, DFE, TIMER = 0, 1, 2, 3
 _NEVER = 1 << 40

@@ -234,6 +234,8 @@ def simulate(
         if engine is None:
             raise ValueError("simulate needs the real state: an engine holding the record, or the councils' starts")
         starts = national_start(engine, from_date)
+    if not starts:
+        raise ValueError(f"no council is on record by {from_date}: replay the record first")
     seeds = run_seeds(seed, runs)
     size = batch_runs or max(1, min(50, math.ceil(runs / (4 * (os.cpu_count() or 1)))))
     batches = [

@@ -17,7 +17,7 @@ from ..engine import InterventionEngine
 from ..errors import CouncilNotFound
 from ..policies.framework import framework_of
 from .calibration import ERAS
-from .world import LastInspection, effective_grade
+from .outcomes import LastInspection, effective_grade
 
 # DfE instruments expected after an inadequate judgement (DFE-02, DFE-03): the gap a record without DfE facts leaves.
 INSTRUMENT_EXPECTATIONS = frozenset({"improvement_notice", "dfe_intervention", "direction_with_commissioner"})

@@ -25,7 +25,8 @@ from ..facts import Fact, InspectionPublished, fact_to_data
 from ..policies.reactions import CouncilView, Policy
 from ..policies.registry import PolicyRegistry
 from ..policies.rulebook import REGIONS, STAGES, Rulebook, derive_stage
-from .world import ADM_LIVE, GRADES, INADEQUATE, PlannedInspection, action_fact, inspection_fact
+from .outcomes import GRADES, INADEQUATE, PlannedInspection, inspection_fact
+from .world import ADM_LIVE, action_fact
 
 REGION_NAMES: tuple[str, ...] = ("judgement", "instrument", "delivery", "supervision")
 ACTIONS = 10
