@@ -5,6 +5,11 @@ Every adapter is a parameter so tests and simulations can pass their own; nothin
 
 from __future__ import annotations
 
+import os
+import socket
+import threading
+from typing import TYPE_CHECKING
+
 from .calendar import WorkingDayCalendar
 from .clock import Clock, SystemClock
 from .engine import InterventionEngine
@@ -13,6 +18,11 @@ from .policies.rulebook import Rulebook
 from .settings import Settings
 from .store import CouncilStore
 
+if TYPE_CHECKING:
+    from fastapi import FastAPI
+
+    from .scheduling.live import DayStarts
+
 
 def build_engine(
     settings: Settings | None = None,
@@ -20,8 +30,12 @@ def build_engine(
     clock: Clock | None = None,
     policies: PolicyRegistry | None = None,
     calendar: WorkingDayCalendar | None = None,
+    timer_actor: str | None = None,
 ) -> InterventionEngine:
-    """An engine on the configured store (SQLite file by default, in memory with `backend="memory"`)."""
+    """An engine on the configured store (SQLite file by default, `backend="memory"` or `backend="postgres"`).
+
+    `timer_actor`, when given, is recorded as the actor of the timers this engine fires (the audit trail).
+    """
     settings = settings or Settings()
     store = CouncilStore(settings.eventsourcing_env(), snapshot_interval=settings.snapshot_interval)
     return InterventionEngine(
@@ -31,4 +45,46 @@ def build_engine(
         policies=policies or default_registry(),
         rulebook=Rulebook(),
         strict=settings.strict,
+        write_attempts=settings.write_retries,
+        timer_actor=timer_actor,
+    )
+
+
+def build_app(
+    settings: Settings | None = None,
+    *,
+    clock: Clock | None = None,
+    scheduler: bool = True,
+    day_starts: DayStarts | None = None,
+    stopping: threading.Event | None = None,
+) -> FastAPI:
+    """The HTTP service on the configured store: the API, its tokens and (unless `scheduler=False`) a standby
+    scheduler that takes over firing timers when no other process on the database holds the scheduler lock.
+
+    The app owns what is built here: its engines are closed when it shuts down. Setting `stopping` ends open
+    event streams (the server sets it when told to stop).
+    """
+    from .scheduling.live import LiveScheduler
+    from .scheduling.lock import lock_for
+    from .service.app import create_app
+    from .service.auth import TokenRegistry
+    from .service.leader import SchedulerLeader
+
+    settings = settings or Settings()
+    clock = clock or SystemClock()
+    engine = build_engine(settings, clock=clock)
+    leader = None
+    if scheduler:
+        firing = build_engine(settings, clock=clock, timer_actor=f"scheduler@{socket.gethostname()}:{os.getpid()}")
+        live = LiveScheduler(
+            firing, lock=lock_for(settings), day_starts=day_starts, resync_every=settings.scheduler_resync_seconds
+        )
+        leader = SchedulerLeader(live, retry_every=settings.scheduler_retry_seconds)
+    return create_app(
+        engine,
+        tokens=TokenRegistry(settings.api_tokens()),
+        leader=leader,
+        owns_engines=True,
+        stopping=stopping,
+        database=settings.describe_database(),
     )

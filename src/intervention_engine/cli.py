@@ -309,6 +309,26 @@ def run(
 
 
 @app.command()
+def serve(
+    host: Annotated[str, typer.Option("--host", help="address to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", min=1, max=65535, help="TCP port to listen on")] = 8000,
+    db: DbOption = None,
+    no_scheduler: Annotated[
+        bool, typer.Option("--no-scheduler", help="never run the database's timer scheduler in this process")
+    ] = False,
+) -> None:
+    """Serve the HTTP API (OpenAPI at /docs) until Ctrl-C. Backend, PostgreSQL and API tokens come from the
+    INTERVENTION_ENGINE_* environment (see the README); one process per database runs the timers, others stand by."""
+    from .service.server import run_server
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    with reporting(False):
+        settings = Settings(db=db) if db is not None else Settings()
+        run_server(settings, host=host, port=port, scheduler=not no_scheduler)
+
+
+@app.command()
 def schema(db: DbOption = None, as_json: JsonOption = False) -> None:
     """The JSON Schema of scenario files."""
     typer.echo(json.dumps(scenario_json_schema(), indent=None if as_json else 2))

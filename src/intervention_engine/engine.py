@@ -2,36 +2,71 @@
 
 It loads a council, asks it to decide, and saves every event of one command together, so a rejected fact or a
 failed save leaves the stream exactly as it was. Time comes from the `Clock` it is given (decision 7).
+
+Several processes may share one database (DESIGN section 3): each council's stream is versioned, so a command
+that loses a race to save (eventsourcing's `IntegrityError`) is decided again on the state the winner left, and
+recorded if the fact is still legal there. Each command's events carry the actor and the request id in their
+`metadata`, which replay never reads; a request id seen before answers with what it recorded then.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import random
+import time
 import uuid
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from eventsourcing.application import AggregateNotFoundError
+from eventsourcing.persistence import IntegrityError
 
 from .aggregates.council import PENDING, Council, council_id
 from .calendar import WorkingDayCalendar
 from .clock import Clock, VirtualClock
-from .errors import CouncilAlreadyRegistered, CouncilNotFound, FactInFuture, InvalidFact
-from .facts import CouncilRegistered, Fact, parse_fact
+from .errors import CouncilAlreadyRegistered, CouncilNotFound, FactInFuture, InterventionError, InvalidFact
+from .facts import CouncilRegistered, Fact, fact_to_data, parse_fact
 from .policies.reactions import FiredTimer
 from .policies.registry import PolicyRegistry
-from .policies.rulebook import Rulebook
+from .policies.rulebook import Rulebook, derive_stage
+from .projections.audit import AuditEntry, audit_entry
 from .projections.council_index import CouncilIndex, DueTimer
 from .projections.national import NationalCount, national_counts
+from .projections.requests import EarlierRequest, RequestIndex
 from .projections.timeline import TimelineEntry as TimelineEntry
 from .projections.timeline import timeline_entry
 from .store import CouncilStore
+from .subscriptions import EventSubscription, RecordedEvent
+
+
+class ConcurrentWriteConflict(InterventionError, RuntimeError):
+    """Other writers kept saving the same council first, every time this command was decided again."""
+
+    def __init__(self, council: str, fact_type: str, attempts: int) -> None:
+        self.council = council
+        self.fact_type = fact_type
+        super().__init__(
+            f"council {council!r}: {fact_type} met a concurrent write on each of {attempts} attempts and was not "
+            "recorded; try again"
+        )
+
+
+class RequestIdReused(InterventionError, ValueError):
+    """A request id that already recorded one fact came back with a different fact or council."""
+
+    def __init__(self, request_id: str, council: str, recorded: str) -> None:
+        self.request_id = request_id
+        self.council = council
+        super().__init__(
+            f"request id {request_id!r} already recorded {recorded} for council {council!r}; a retried request "
+            "must send the same fact, and a new fact needs a new request id"
+        )
 
 
 @dataclass(frozen=True)
 class Recorded:
-    """What one `record` call stored."""
+    """What one `record` call stored (or, for a request id seen before, what that request stored then)."""
 
     council: str
     fact_type: str
@@ -40,6 +75,9 @@ class Recorded:
     states: dict[str, str]
     events: int
     deviation: dict[str, Any] | None = None
+    position: int | None = None  # where the fact's own event is in the log (see `subscribe`)
+    request_id: str | None = None
+    duplicate: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         return {**self.__dict__, "occurred_on": self.occurred_on.isoformat()}
@@ -78,6 +116,9 @@ class TimerFiring:
         return {**self.__dict__, "due_on": self.due_on.isoformat()}
 
 
+_FACT_EVENTS = ("Registered", "FactRecorded")
+
+
 def fires_on(due_on: dt.date) -> dt.date:
     """The day a timer due on `due_on` fires: the day after, when its own day is over (facts of that day first)."""
     return due_on + dt.timedelta(days=1)
@@ -95,27 +136,56 @@ class InterventionEngine:
         policies: PolicyRegistry,
         rulebook: Rulebook,
         strict: bool = True,
+        write_attempts: int = 20,
+        timer_actor: str | None = None,
     ) -> None:
+        if write_attempts < 1:
+            raise ValueError("write_attempts must be at least 1")
         self.store = store
         self.clock = clock
         self.calendar = calendar
         self.policies = policies
         self.rulebook = rulebook
         self.strict = strict
+        self.write_attempts = write_attempts
+        self.timer_actor = timer_actor
         self.index = CouncilIndex(store)
+        self.requests = RequestIndex(store)
 
     # ----------------------------------------------------------------------------------------------------------
     # Commands.
 
-    def record(self, council: str | None, fact: Fact | Mapping[str, Any], *, strict: bool | None = None) -> Recorded:
+    def record(
+        self,
+        council: str | None,
+        fact: Fact | Mapping[str, Any],
+        *,
+        strict: bool | None = None,
+        actor: str | None = None,
+        request_id: str | None = None,
+    ) -> Recorded:
         """Record one fact for a council (by code or name); `council` may be None for council_registered.
 
-        The council's timers due before the fact's date fire first, so its stream stays in world order.
+        The council's timers due before the fact's date fire first, so its stream stays in world order. `actor`
+        and `request_id` are stored with every event of the command (the audit trail); a `request_id` that already
+        recorded this fact returns what it recorded then (`duplicate=True`) and records nothing.
         """
         fact = parse_fact(fact, where=f"council {council!r}" if council else "")
         self._check_not_in_future(council or "", fact)
+        metadata = {k: v for k, v in (("actor", actor), ("request_id", request_id)) if v is not None}
+        for attempt in range(self.write_attempts):
+            earlier = self._earlier_request(request_id, council, fact)
+            if earlier is not None:
+                return earlier
+            try:
+                return self._record_once(council, fact, strict, metadata)
+            except IntegrityError:
+                _back_off(attempt)  # another writer saved this council first: decide again on its new state
+        raise ConcurrentWriteConflict(council or str(getattr(fact, "code", "")), fact.describe(), self.write_attempts)
+
+    def _record_once(self, council: str | None, fact: Fact, strict: bool | None, metadata: dict[str, str]) -> Recorded:
         if isinstance(fact, CouncilRegistered):
-            return self._register(council, fact)
+            return self._register(council, fact, metadata)
         aggregate = self._load(self._resolve(council))
         version = aggregate.version
         aggregate.fire_due(
@@ -131,7 +201,7 @@ class InterventionEngine:
             calendar=self.calendar,
             strict=self.strict if strict is None else strict,
         )
-        self.store.save(aggregate)
+        position = self._save(aggregate, metadata)
         deviation = None if ruling.legal else aggregate.deviations[-1]
         return Recorded(
             aggregate.code,
@@ -141,6 +211,8 @@ class InterventionEngine:
             dict(aggregate.states),
             aggregate.version - version,
             deviation,
+            position,
+            metadata.get("request_id"),
         )
 
     def advance_to(self, day: dt.date) -> list[TimerFiring]:
@@ -167,14 +239,43 @@ class InterventionEngine:
                 fired += self._fire_council(code, first)
 
     def _fire_council(self, code: str, until: dt.date) -> list[TimerFiring]:
-        aggregate = self._load(council_id(code))
-        timers = aggregate.fire_due(
-            until, policies_on=self.policies.in_force, rulebook=self.rulebook, calendar=self.calendar
-        )
-        self.store.save(aggregate)
-        return [_firing(code, timer) for timer in timers]
+        metadata = {"actor": self.timer_actor, "request_id": f"timers:{uuid.uuid4()}"} if self.timer_actor else {}
+        for attempt in range(self.write_attempts):
+            aggregate = self._load(council_id(code))
+            timers = aggregate.fire_due(
+                until, policies_on=self.policies.in_force, rulebook=self.rulebook, calendar=self.calendar
+            )
+            try:
+                self._save(aggregate, metadata)
+            except IntegrityError:
+                _back_off(attempt)  # a fact was recorded meanwhile: fire again on the new state (firing is idempotent)
+                continue
+            return [_firing(code, timer) for timer in timers]
+        raise ConcurrentWriteConflict(code, "timer firing", self.write_attempts)
 
-    def _register(self, council: str | None, fact: CouncilRegistered) -> Recorded:
+    def _save(self, aggregate: Council, metadata: Mapping[str, str]) -> int | None:
+        """Save the command's events, each carrying `metadata`; the log position of the fact's own event."""
+        if metadata:
+            for event in aggregate.pending_events:
+                object.__setattr__(event, "metadata", dict(metadata))  # read by the audit trail, never by replay
+        recordings = self.store.save(aggregate)
+        positions = [r.notification.id for r in recordings if type(r.domain_event).__name__ in _FACT_EVENTS]
+        return positions[0] if positions else None
+
+    def _earlier_request(self, request_id: str | None, council: str | None, fact: Fact) -> Recorded | None:
+        if request_id is None:
+            return None
+        earlier = self.requests.find(request_id)
+        if earlier is None:
+            return None
+        self.index.refresh()
+        code = self.index.codes.get(earlier.council_id, str(earlier.council_id))
+        same_council = council is None or self.index.find(council) == earlier.council_id
+        if not same_council or earlier.fact != fact_to_data(fact):
+            raise RequestIdReused(request_id, code, f"{earlier.fact.get('type')} on {earlier.occurred_on}")
+        return _recorded_before(code, fact, earlier, request_id)
+
+    def _register(self, council: str | None, fact: CouncilRegistered, metadata: Mapping[str, str]) -> Recorded:
         if council is not None and council.strip().casefold() not in (
             fact.code.casefold(),
             fact.name.casefold(),
@@ -183,8 +284,17 @@ class InterventionEngine:
         if self.index.find(fact.code) is not None or self._exists(council_id(fact.code)):
             raise CouncilAlreadyRegistered(fact.code)
         aggregate = Council.register(fact, self.rulebook)
-        self.store.save(aggregate)
-        return Recorded(aggregate.code, fact.describe(), fact.occurred_on, aggregate.stage, dict(aggregate.states), 1)
+        position = self._save(aggregate, metadata)
+        return Recorded(
+            aggregate.code,
+            fact.describe(),
+            fact.occurred_on,
+            aggregate.stage,
+            dict(aggregate.states),
+            1,
+            position=position,
+            request_id=metadata.get("request_id"),
+        )
 
     # ----------------------------------------------------------------------------------------------------------
     # Queries.
@@ -238,6 +348,30 @@ class InterventionEngine:
     def timeline(self, council: str) -> list[TimelineEntry]:
         """Every stored event of a council in order, in words."""
         return [timeline_entry(event) for event in self._events(self._resolve(council))]
+
+    def audit(self, council: str) -> list[AuditEntry]:
+        """Every stored event of a council with when it was recorded, by whom and under which request id."""
+        return [audit_entry(event) for event in self._events(self._resolve(council))]
+
+    # ----------------------------------------------------------------------------------------------------------
+    # Subscriptions.
+
+    def subscribe(self, from_position: int = 0, *, poll_interval: float = 0.2) -> EventSubscription:
+        """Every event recorded after `from_position` (0: from the start), then each new one as it is recorded.
+
+        Iterate over it (it waits for new events until `stop()` is called, from any thread); each event has its
+        `position`. A host that keeps the position of the last event it handled resumes from there after a
+        restart, missing and repeating nothing. Safe to use beside other calls: it reads the store on its own.
+        """
+        return EventSubscription(self.store, from_position, poll_interval=poll_interval)
+
+    def events_after(self, position: int = 0, limit: int = 500) -> list[RecordedEvent]:
+        """At most `limit` events recorded after `position`, without waiting (a page of the subscription)."""
+        return EventSubscription(self.store, position).poll(limit)
+
+    def last_position(self) -> int:
+        """The position of the latest recorded event (0 when the store is empty)."""
+        return self.store.recorder.max_notification_id() or 0
 
     def due(self, until: dt.date | None = None) -> list[DueTimer]:
         """Pending timers across all councils due on or before `until` (all pending when None)."""
@@ -300,3 +434,24 @@ class InterventionEngine:
 
 def _firing(code: str, timer: FiredTimer) -> TimerFiring:
     return TimerFiring(code, timer.timer_id, timer.kind, timer.due_on, timer.rule_id)
+
+
+def _recorded_before(code: str, fact: Fact, earlier: EarlierRequest, request_id: str) -> Recorded:
+    states = dict(earlier.states)
+    return Recorded(
+        code,
+        fact.describe(),
+        fact.occurred_on,
+        derive_stage(states),
+        states,
+        0,
+        earlier.deviation,
+        earlier.position,
+        request_id,
+        duplicate=True,
+    )
+
+
+def _back_off(attempt: int) -> None:
+    """A short, growing, jittered pause before deciding again, so racing writers fall out of step."""
+    time.sleep(random.uniform(0, min(0.05, 0.001 * 2**attempt)))

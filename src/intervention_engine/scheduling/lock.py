@@ -5,17 +5,21 @@ but both would race to save the same council streams (one failing on the version
 firing twice; APScheduler's own advice is never to share a job store between schedulers. So a scheduler takes this
 lock before it starts (before it fires anything) and holds it for the life of its process.
 
-A lock is a tiny interface (`SchedulerLock`: acquire, release) so the backend can choose its own: an `flock` on a
-file beside a SQLite database, nothing for the in-memory store (it lives and dies with one process), and later a
-PostgreSQL advisory lock.
+A lock is a tiny interface (`SchedulerLock`: acquire, release, is_held) so the backend can choose its own: an
+`flock` on a file beside a SQLite database, nothing for the in-memory store (it lives and dies with one process),
+and a session-level advisory lock on a PostgreSQL database that several service processes share. Both real locks
+are released by the operating system or the database server when their holder dies, so another process can take
+over (`service.leader.SchedulerLeader` retries the lock periodically).
 """
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
+import hashlib
 import os
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 from ..errors import ConfigurationError, InterventionError
 from ..settings import Settings
@@ -43,15 +47,24 @@ class SchedulerLock(Protocol):
     def release(self) -> None:
         """Give the lock back (a no-op when it is not held)."""
 
+    def is_held(self) -> bool:
+        """Whether this lock is held by us right now (a lost database connection loses the lock)."""
+
 
 class NoLock:
     """For a store that only one process can see (the in-memory backend): nothing to exclude."""
 
+    def __init__(self) -> None:
+        self._held = False
+
     def acquire(self) -> None:
-        return None
+        self._held = True
 
     def release(self) -> None:
-        return None
+        self._held = False
+
+    def is_held(self) -> bool:
+        return self._held
 
 
 class FileLock:
@@ -94,6 +107,98 @@ class FileLock:
         fcntl.flock(fd, fcntl.LOCK_UN)
         os.close(fd)
 
+    def is_held(self) -> bool:
+        return self._fd is not None
+
+
+class PostgresAdvisoryLock:
+    """A session-level PostgreSQL advisory lock, held on a connection of its own for as long as the scheduler runs.
+
+    The key is derived from the schema and the lock's name, so several engines on one server (one schema each) do
+    not exclude each other. When the holder dies, its connection closes and the server releases the lock at once;
+    `is_held` asks the server, so a holder that lost its connection finds out and stops scheduling.
+    """
+
+    def __init__(self, settings: Settings, name: str = "intervention_engine.scheduler") -> None:
+        self.settings = settings
+        self.database = settings.describe_database()
+        self.key = advisory_key(f"{settings.postgres_schema or 'public'}:{name}")
+        self._connection: Any = None
+
+    def acquire(self) -> None:
+        if self._connection is not None:
+            raise SchedulerAlreadyRunning(self.database, os.getpid(), self._describe())
+        connection = self._connect()
+        try:
+            row = connection.execute("SELECT pg_try_advisory_lock(%s)", (self.key,)).fetchone()
+            if not row or not row[0]:
+                holder = connection.execute(
+                    "SELECT a.pid, a.application_name FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
+                    "WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 1 "
+                    "AND ((l.classid::bigint << 32) | l.objid::bigint) = %s",
+                    (self.key,),
+                ).fetchone()
+                raise SchedulerAlreadyRunning(self.database, _holder_pid(holder), self._describe())
+        except BaseException:
+            connection.close()
+            raise
+        self._connection = connection
+
+    def release(self) -> None:
+        connection, self._connection = self._connection, None
+        if connection is None:
+            return
+        try:
+            # The connection is going anyway, and closing it releases the lock: a failure here changes nothing.
+            with contextlib.suppress(Exception):
+                connection.execute("SELECT pg_advisory_unlock(%s)", (self.key,))
+        finally:
+            connection.close()
+
+    def is_held(self) -> bool:
+        connection = self._connection
+        if connection is None:
+            return False
+        try:
+            row = connection.execute(
+                "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted AND pid = pg_backend_pid()"
+            ).fetchone()
+        except Exception:
+            return False
+        return bool(row and row[0])
+
+    def _connect(self) -> Any:
+        import psycopg
+
+        settings = self.settings
+        return psycopg.connect(
+            host=settings.postgres_host,
+            port=settings.postgres_port,
+            dbname=settings.postgres_dbname,
+            user=settings.postgres_user,
+            password=settings.postgres_password.get_secret_value(),
+            connect_timeout=settings.postgres_connect_timeout,
+            application_name=f"intervention_engine scheduler pid {os.getpid()}",
+            autocommit=True,
+        )
+
+    def _describe(self) -> str:
+        return f"PostgreSQL advisory lock {self.key}"
+
+
+def advisory_key(name: str) -> int:
+    """A stable, non-negative 63-bit advisory lock key for a name (fits PostgreSQL's bigint)."""
+    return int.from_bytes(hashlib.blake2b(name.encode(), digest_size=8).digest(), "big") & 0x7FFF_FFFF_FFFF_FFFF
+
+
+def _holder_pid(row: Any) -> int | None:
+    if not row:
+        return None
+    # application_name carries the holder's own pid (the server's pid is that of its backend process).
+    name = str(row[1] or "")
+    tail = name.rsplit(" ", 1)[-1]
+    return int(tail) if tail.isdigit() else None
+
 
 def _read_pid(fd: int) -> int | None:
     text = os.pread(fd, 32, 0).decode(errors="replace").strip()
@@ -106,4 +211,6 @@ def lock_for(settings: Settings) -> SchedulerLock:
         return NoLock()
     if settings.backend == "sqlite":
         return FileLock.beside(settings.db)
+    if settings.backend == "postgres":
+        return PostgresAdvisoryLock(settings)
     raise ConfigurationError(f"no scheduler lock is known for the {settings.backend!r} backend")

@@ -1,0 +1,71 @@
+"""Which request ids have already recorded a fact, folded incrementally from the notification log.
+
+A client that retries a request (its connection dropped, the server died before answering) sends the same request
+id again; the engine finds it here and answers with what the first attempt stored instead of recording the fact a
+second time. The index is a cache of the events' metadata: rebuilt from the store whenever an engine starts, and
+read up to the latest notification before each check, so it sees what other processes recorded too.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from ..aggregates.council import event_topic
+from ..store import CouncilStore
+
+_SECTION = 500
+_MARKER = b'"request_id"'
+
+
+@dataclass(frozen=True)
+class EarlierRequest:
+    """What a request id recorded the first time: the council, the fact as stored, and where it is in the log."""
+
+    council_id: uuid.UUID
+    fact: dict[str, Any]
+    occurred_on: str
+    states: dict[str, str]
+    deviation: dict[str, Any] | None
+    position: int
+
+
+class RequestIndex:
+    """Request id → the first fact recorded under it (council_registered or any other fact)."""
+
+    def __init__(self, store: CouncilStore) -> None:
+        self._store = store
+        self._position = 0
+        self._seen: dict[str, EarlierRequest] = {}
+        self._topics = [event_topic("Registered"), event_topic("FactRecorded")]
+
+    def find(self, request_id: str) -> EarlierRequest | None:
+        self.refresh()
+        return self._seen.get(request_id)
+
+    def refresh(self) -> None:
+        recorder = self._store.recorder
+        while True:
+            notifications = recorder.select_notifications(
+                self._position, _SECTION, topics=self._topics, inclusive_of_start=False
+            )
+            for notification in notifications:
+                if _MARKER in notification.state:  # only events recorded with metadata are decoded
+                    self._fold(self._store.mapper.to_domain_event(notification), notification.id)
+                self._position = notification.id
+            if len(notifications) < _SECTION:
+                return
+
+    def _fold(self, event: Any, position: int) -> None:
+        request_id = (event.__dict__.get("metadata") or {}).get("request_id")
+        if not isinstance(request_id, str) or request_id in self._seen:
+            return
+        self._seen[request_id] = EarlierRequest(
+            event.originator_id,
+            dict(event.fact),
+            event.occurred_on,
+            dict(event.states),
+            event.__dict__.get("deviation"),
+            position,
+        )

@@ -1,0 +1,117 @@
+"""The HTTP service: `create_app` wires an engine, its tokens and its scheduler leader into a FastAPI app.
+
+Built only by the composition root (`bootstrap.build_app`) or by a host that already has an engine; nothing runs
+at import time. Every engine call goes through one lock (`gate.EngineGate`); event streams read the store on their
+own and take no lock.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import uuid
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from ..engine import InterventionEngine
+from .api import council_routes, store_routes
+from .auth import TokenRegistry, authenticator
+from .errors import install_error_handlers
+from .events import event_routes
+from .gate import EngineGate
+from .leader import SchedulerLeader
+
+API_VERSION = "1"
+REQUEST_ID = re.compile(r"^[A-Za-z0-9._:/+=-]{1,128}$")
+
+
+def create_app(
+    engine: InterventionEngine,
+    *,
+    tokens: TokenRegistry,
+    leader: SchedulerLeader | None = None,
+    owns_engines: bool = False,
+    stopping: threading.Event | None = None,
+    database: str = "",
+) -> FastAPI:
+    """The API over `engine`. `leader` (if any) is started and stopped with the app; with `owns_engines`, the app
+    closes `engine` when it shuts down. `stopping`, once set, ends open event streams (a server shutting down)."""
+    gate = EngineGate(engine)
+    stopping = stopping or threading.Event()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if leader is not None:
+            leader.start()
+        try:
+            yield
+        finally:
+            stopping.set()
+            if leader is not None:
+                leader.stop()
+            if owns_engines:
+                engine.close()
+
+    app = FastAPI(
+        title="intervention_engine",
+        version=API_VERSION,
+        summary="Event-sourced workflow engine for the DfE intervention regime in children's services",
+        description=_DESCRIPTION,
+        lifespan=lifespan,
+    )
+    app.state.gate = gate
+    app.state.leader = leader
+    install_error_handlers(app)
+    authenticate = authenticator(tokens)
+    scheduler_state = _scheduler_state(leader)
+    app.include_router(council_routes(gate, authenticate))
+    app.include_router(store_routes(gate, authenticate, scheduler_state, database))
+    app.include_router(event_routes(engine, authenticate, stopping))
+    app.add_middleware(RequestIdMiddleware)
+    return app
+
+
+def _scheduler_state(leader: SchedulerLeader | None) -> Callable[[], str]:
+    def state() -> str:
+        if leader is None:
+            return "off"
+        return "leader" if leader.leading else "standby"
+
+    return state
+
+
+class RequestIdMiddleware:
+    """Gives every request an id (the client's `X-Request-ID` if it is sensible, else a new one), echoed back."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        given = dict(scope["headers"]).get(b"x-request-id", b"").decode("latin-1").strip()
+        request_id = given if REQUEST_ID.match(given) else str(uuid.uuid4())
+        scope.setdefault("state", {})["request_id"] = request_id
+        scope["state"]["request_id_given"] = request_id == given
+
+        async def send_with_id(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message["headers"] = [*message.get("headers", []), (b"x-request-id", request_id.encode())]
+            await send(message)
+
+        await self.app(scope, receive, send_with_id)
+
+
+_DESCRIPTION: Any = """
+Record facts about councils' children's services (Ofsted reports, DfE notices and directions, commissioners,
+trusts) and ask where each council stands, what falls due, what the policy in force expected and where the record
+deviated from it. Every request needs an API token (`Authorization: Bearer <token>`): readers read, recorders also
+record facts, admins also read the audit trail. Refusals carry a body that names the council, the fact and, for a
+fact the council's state refuses, the moves that are legal. `GET /events/stream` streams every recorded event as
+Server-Sent Events and resumes after `Last-Event-ID`.
+"""

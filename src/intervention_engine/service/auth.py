@@ -1,0 +1,89 @@
+"""Access control: bearer tokens with roles (reader, recorder, admin), from settings.
+
+A token stands for an actor (a person or a service); the actor is recorded with every fact that token records.
+Each role may do everything the roles before it may: readers read, recorders also record facts, admins also read
+the audit trail. No token, an unknown token or a malformed header is 401; a known token without the role is 403.
+"""
+
+from __future__ import annotations
+
+import hmac
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from fastapi import Depends, HTTPException, Security, status
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from ..settings import ApiToken, Role
+
+BEARER = HTTPBearer(
+    auto_error=False,
+    scheme_name="token",
+    description="An API token from the service's settings: `Authorization: Bearer <token>`",
+)
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is calling: the actor a token stands for, and its role."""
+
+    actor: str
+    role: Role
+
+    def may(self, role: Role) -> bool:
+        return self.role.rank >= role.rank
+
+
+class TokenRegistry:
+    """The service's API tokens; looks a presented secret up in constant time per token."""
+
+    def __init__(self, tokens: Sequence[ApiToken]) -> None:
+        self._tokens = [
+            (token.token.get_secret_value().encode(), Principal(token.actor, token.role)) for token in tokens
+        ]
+
+    def __len__(self) -> int:
+        return len(self._tokens)
+
+    def find(self, secret: str) -> Principal | None:
+        presented = secret.encode("utf-8", errors="replace")
+        found = None
+        for known, principal in self._tokens:
+            if hmac.compare_digest(known, presented):
+                found = principal
+        return found
+
+
+class Unauthorized(HTTPException):
+    def __init__(self, detail: str) -> None:
+        super().__init__(status.HTTP_401_UNAUTHORIZED, detail, headers={"WWW-Authenticate": "Bearer"})
+
+
+class Forbidden(HTTPException):
+    def __init__(self, detail: str) -> None:
+        super().__init__(status.HTTP_403_FORBIDDEN, detail)
+
+
+def authenticator(registry: TokenRegistry) -> Callable[[HTTPAuthorizationCredentials | None], Principal]:
+    """The dependency that turns the Authorization header into a `Principal`, or refuses with 401."""
+
+    def authenticate(credentials: HTTPAuthorizationCredentials | None = Security(BEARER)) -> Principal:
+        if credentials is None:
+            raise Unauthorized("this request needs an API token: send `Authorization: Bearer <token>`")
+        principal = registry.find(credentials.credentials)
+        if principal is None:
+            raise Unauthorized("the API token is not known to this service")
+        return principal
+
+    return authenticate
+
+
+def requiring(role: Role, authenticate: Callable[..., Principal]) -> Callable[[Principal], Principal]:
+    """The dependency that admits a `Principal` whose role is at least `role`, or refuses with 403."""
+
+    def admit(principal: Principal = Depends(authenticate)) -> Principal:
+        if not principal.may(role):
+            raise Forbidden(f"{principal.actor} has the {principal.role.value} role; this needs {role.value} or above")
+        return principal
+
+    return admit

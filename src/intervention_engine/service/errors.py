@@ -1,0 +1,136 @@
+"""Domain errors to HTTP: a status code and a body that says what was wrong (DESIGN decision 11: edges translate).
+
+Every refusal has the same shape (`ErrorBody`): a stable `error` code, the engine's own one-line `message` naming
+the council and the fact, and, where the engine knows them, the council's states and the moves that were legal.
+Bad input is always a 4xx: 404 unknown council, 409 a fact the council's current state refuses (or a lost race
+that could not be won), 422 a malformed fact or request, 401/403 no or too weak a token.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI, Request, status
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+from starlette.exceptions import HTTPException
+
+from ..engine import ConcurrentWriteConflict, RequestIdReused
+from ..errors import (
+    CouncilAlreadyRegistered,
+    CouncilNotFound,
+    FactInFuture,
+    FactOutOfOrder,
+    InterventionError,
+    InvalidFact,
+    MoveNotAllowed,
+)
+from ..facts import FACT_TYPES
+
+
+class Problem(BaseModel):
+    where: str
+    problem: str
+
+
+class ErrorBody(BaseModel):
+    """Why a request was refused."""
+
+    error: str
+    message: str
+    council: str | None = None
+    fact: str | None = None
+    states: dict[str, str] | None = None
+    refused: dict[str, str] | None = None
+    legal_moves: dict[str, list[str]] | None = None
+    problems: list[Problem] | None = None
+
+
+# Most specific first: the first class an error is an instance of decides.
+_STATUS: tuple[tuple[type[InterventionError], int, str], ...] = (
+    (CouncilNotFound, status.HTTP_404_NOT_FOUND, "council_not_found"),
+    (CouncilAlreadyRegistered, status.HTTP_409_CONFLICT, "council_already_registered"),
+    (MoveNotAllowed, status.HTTP_409_CONFLICT, "move_not_allowed"),
+    (FactOutOfOrder, status.HTTP_409_CONFLICT, "fact_out_of_order"),
+    (ConcurrentWriteConflict, status.HTTP_409_CONFLICT, "concurrent_write_conflict"),
+    (RequestIdReused, status.HTTP_409_CONFLICT, "request_id_reused"),
+    (FactInFuture, status.HTTP_422_UNPROCESSABLE_CONTENT, "fact_in_future"),
+    (InvalidFact, status.HTTP_422_UNPROCESSABLE_CONTENT, "invalid_fact"),
+)
+
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    code: {"model": ErrorBody, "description": text}
+    for code, text in (
+        (401, "no API token, or one this service does not know"),
+        (403, "the token's role may not do this"),
+        (422, "the request or the fact is malformed"),
+    )
+}
+COUNCIL_RESPONSES: dict[int | str, dict[str, Any]] = {
+    **ERROR_RESPONSES,
+    404: {"model": ErrorBody, "description": "no council with this code or name"},
+}
+RECORD_RESPONSES: dict[int | str, dict[str, Any]] = {
+    **COUNCIL_RESPONSES,
+    409: {"model": ErrorBody, "description": "the council's state refuses the fact; the body names the legal moves"},
+}
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(InterventionError, _domain_error)
+    app.add_exception_handler(RequestValidationError, _invalid_request)
+    app.add_exception_handler(HTTPException, _http_error)
+
+
+def error_status(error: InterventionError) -> tuple[int, str]:
+    for cls, code, name in _STATUS:
+        if isinstance(error, cls):
+            return code, name
+    if isinstance(error, ValueError | LookupError):
+        return status.HTTP_422_UNPROCESSABLE_CONTENT, "invalid"
+    return status.HTTP_500_INTERNAL_SERVER_ERROR, "internal"
+
+
+def error_body(error: InterventionError) -> ErrorBody:
+    _, name = error_status(error)
+    body = ErrorBody(error=name, message=str(error), council=getattr(error, "council", None))
+    if isinstance(error, MoveNotAllowed):
+        body.fact = error.fact_type
+        body.states = dict(error.states)
+        body.refused = dict(error.refused)
+        body.legal_moves = {region: list(moves) for region, moves in error.legal.items()}
+    elif isinstance(error, ConcurrentWriteConflict):
+        body.fact = error.fact_type
+    return body
+
+
+async def _domain_error(request: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, InterventionError)
+    code, _ = error_status(error)
+    return JSONResponse(error_body(error).model_dump(exclude_none=True), status_code=code)
+
+
+async def _invalid_request(request: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, RequestValidationError)
+    problems = [Problem(where=_where(item.get("loc", ())), problem=_problem(item)) for item in error.errors()]
+    message = "invalid request: " + "; ".join(f"{p.where}: {p.problem}" for p in problems)
+    body = ErrorBody(error="invalid_request", message=message, problems=problems)
+    return JSONResponse(body.model_dump(exclude_none=True), status_code=status.HTTP_422_UNPROCESSABLE_CONTENT)
+
+
+async def _http_error(request: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, HTTPException)
+    names = {401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "method_not_allowed"}
+    body = ErrorBody(error=names.get(error.status_code, "http_error"), message=str(error.detail))
+    return JSONResponse(body.model_dump(exclude_none=True), status_code=error.status_code, headers=error.headers)
+
+
+def _problem(item: Any) -> str:
+    return str(item.get("msg", "")).removeprefix("Value error, ")
+
+
+def _where(location: Any) -> str:
+    # pydantic names the union member it tried (the fact's type) in the location; it says nothing more there.
+    parts = [str(part) for part in location if part not in FACT_TYPES]
+    return ".".join(parts) or "request"
