@@ -352,3 +352,10 @@ def test_run_refuses_a_second_scheduler_on_the_same_database(db: Path) -> None:
         refused(run(db, "run"), 2, "a scheduler is already running on database", str(db.name))
     finally:
         held.release()
+
+
+def test_reading_commands_do_not_create_a_missing_database(tmp_path: Path) -> None:
+    missing = tmp_path / "typo.sqlite"
+    refused(run(missing, "status", "382"), 2, "no database at", "typo.sqlite")
+    refused(run(missing, "deviations"), 2, "no database at")
+    assert not missing.exists()

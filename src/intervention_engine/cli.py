@@ -34,7 +34,7 @@ from rich.table import Table
 from .bootstrap import build_engine
 from .clock import Clock, SystemClock, VirtualClock
 from .engine import CouncilStatus, InterventionEngine, Recorded, TimelineEntry
-from .errors import CouncilNotFound, InterventionError
+from .errors import ConfigurationError, CouncilNotFound, InterventionError
 from .facts import Fact, parse_fact
 from .history.national import replay_record, replay_summary
 from .history.ofsted_csv import read_ofsted_csv
@@ -122,7 +122,7 @@ def status(
     """Where a council stands on the intervention path, now or on a date."""
     with reporting(as_json):
         day = _day(as_of, "--as-of")
-        with _engine(db, SystemClock()) as engine:
+        with _engine(db, SystemClock(), existing=True) as engine:
             found = engine.state(council, as_of=day)
         _emit(as_json, found.to_dict(), lambda: status_tables(found))
 
@@ -134,7 +134,7 @@ def timeline(
     as_json: JsonOption = False,
 ) -> None:
     """Every stored event of a council, in order."""
-    with reporting(as_json), _engine(db, SystemClock()) as engine:
+    with reporting(as_json), _engine(db, SystemClock(), existing=True) as engine:
         entries = engine.timeline(council)
         _emit(as_json, [entry.to_dict() for entry in entries], lambda: [timeline_table(entries)])
 
@@ -148,7 +148,7 @@ def due(
     """Pending timers across all councils, by due date."""
     with reporting(as_json):
         day = _day(until, "--until")
-        with _engine(db, SystemClock()) as engine:
+        with _engine(db, SystemClock(), existing=True) as engine:
             timers = engine.due(day)
         _emit(as_json, [timer.to_dict() for timer in timers], lambda: [due_table(timers)])
 
@@ -163,7 +163,7 @@ def deviations(
     """Where the record departs from the policy in force: rule, policy version, expected, happened, when."""
     with reporting(as_json):
         day = _day(as_of, "--as-of")
-        with _engine(db, SystemClock()) as engine:
+        with _engine(db, SystemClock(), existing=True) as engine:
             found = engine.deviations(council, as_of=day)
         _emit(as_json, found, lambda: [deviations_table(found)])
 
@@ -236,7 +236,7 @@ def national(
     as_json: JsonOption = False,
 ) -> None:
     """Councils in each stage and with each grade on given dates (default: 31 March of every year on record)."""
-    with reporting(as_json), _engine(db, SystemClock()) as engine:
+    with reporting(as_json), _engine(db, SystemClock(), existing=True) as engine:
         days = [day for text in on or () if (day := _day(text, "--on")) is not None]
         counts = engine.national(days or None)
         _emit(as_json, [count.to_dict() for count in counts], lambda: [national_table(counts)])
@@ -285,7 +285,7 @@ def report(
 ) -> None:
     """Write an HTML report (no network needed): lifecycle diagram, council timelines, national chart, deviations."""
     with reporting(as_json):
-        with _engine(db, SystemClock()) as engine:
+        with _engine(db, SystemClock(), existing=True) as engine:
             data = collect_report(engine, council or ())
         with _progress(as_json, len(data.councils), "Drawing") as tick:
             written = write_report(data, out, progress=tick)
@@ -530,8 +530,13 @@ def reporting(as_json: bool) -> Iterator[None]:
 
 
 @contextmanager
-def _engine(db: Path | None, clock: Clock, lenient: bool = False) -> Iterator[InterventionEngine]:
+def _engine(
+    db: Path | None, clock: Clock, lenient: bool = False, *, existing: bool = False
+) -> Iterator[InterventionEngine]:
+    """The engine on `--db`; commands that only read refuse a database file that does not exist yet."""
     settings = Settings(db=db) if db is not None else Settings()
+    if existing and settings.backend == "sqlite" and not settings.db.exists():
+        raise ConfigurationError(f"no database at {settings.db}: record or replay something first, or check --db")
     engine = build_engine(settings.model_copy(update={"strict": not lenient}), clock=clock)
     try:
         yield engine
