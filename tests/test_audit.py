@@ -145,6 +145,7 @@ def test_a_fact_still_legal_after_losing_a_race_is_recorded(shared: Settings) ->
         types = [e.fact["type"] for e in fact_events(engine)]
         assert types == ["inspection_published", "improvement_notice_issued", "monitoring_visit_published"]
         assert recorded.stage == "improvement_notice"  # decided again on the rival's state
+        assert engine.write_conflicts == 1
 
 
 def test_a_fact_the_race_made_illegal_is_refused_naming_the_legal_moves(shared: Settings) -> None:

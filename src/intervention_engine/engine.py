@@ -149,6 +149,7 @@ class InterventionEngine:
         self.strict = strict
         self.write_attempts = write_attempts
         self.timer_actor = timer_actor
+        self.write_conflicts = 0  # saves lost to another writer and decided again (a health figure)
         self.index = CouncilIndex(store)
         self.requests = RequestIndex(store)
 
@@ -180,6 +181,7 @@ class InterventionEngine:
             try:
                 return self._record_once(council, fact, strict, metadata)
             except IntegrityError:
+                self.write_conflicts += 1
                 _back_off(attempt)  # another writer saved this council first: decide again on its new state
         raise ConcurrentWriteConflict(council or str(getattr(fact, "code", "")), fact.describe(), self.write_attempts)
 
@@ -248,6 +250,7 @@ class InterventionEngine:
             try:
                 self._save(aggregate, metadata)
             except IntegrityError:
+                self.write_conflicts += 1
                 _back_off(attempt)  # a fact was recorded meanwhile: fire again on the new state (firing is idempotent)
                 continue
             return [_firing(code, timer) for timer in timers]

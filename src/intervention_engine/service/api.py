@@ -119,10 +119,13 @@ def store_routes(gate: Gate, authenticate: Authenticate, scheduler: Callable[[],
 
     @router.get("/health", tags=["service"])
     def health() -> Health:
-        """Whether the service answers, and whether this process runs the scheduler (no token needed)."""
+        """Whether the service answers, whether this process runs the scheduler, the latest position in the log and
+        how many saves this process lost to a concurrent writer and decided again (no token needed)."""
         with gate.use() as engine:
-            position = engine.last_position()
-        return Health(status="ok", database=database, scheduler=scheduler(), last_position=position)
+            position, conflicts = engine.last_position(), engine.write_conflicts
+        return Health(
+            status="ok", database=database, scheduler=scheduler(), last_position=position, write_conflicts=conflicts
+        )
 
     @router.get("/whoami", tags=["service"], responses=ERROR_RESPONSES)
     def whoami(principal: Principal = reader) -> WhoAmI:

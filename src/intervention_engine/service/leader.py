@@ -28,7 +28,7 @@ class SchedulerLeader:
         self.retry_every = retry_every
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
-        self.took_over = threading.Event()
+        self.takeovers = 0  # how many times this process took the scheduler over
 
     @property
     def leading(self) -> bool:
@@ -63,8 +63,8 @@ class SchedulerLeader:
             except SchedulerAlreadyRunning as held:
                 logger.debug("standing by: %s", held)
                 return
+            self.takeovers += 1
             logger.info("this process now runs the scheduler (%d timers fired on taking over)", len(fired))
-            self.took_over.set()
         elif not self.scheduler.lock.is_held():
             logger.warning("the scheduler lock was lost (database connection dropped?); standing by")
             self.scheduler.stop()

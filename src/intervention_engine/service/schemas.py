@@ -121,3 +121,4 @@ class Health(BaseModel):
     database: str
     scheduler: Literal["leader", "standby", "off"]
     last_position: int
+    write_conflicts: int

@@ -1,0 +1,385 @@
+"""Service benchmark: facts recorded per second and latency over HTTP, on SQLite and PostgreSQL, and timer lateness.
+
+    .venv/bin/python benchmarks/service.py [--facts 2000] [--clients 8] [--councils 153] [--timers 100]
+                                           [--no-postgres] [--quick]
+
+1. Baseline, measured in the same run: the same facts through `InterventionEngine.record` called directly, in
+   this process, one after another, on a fresh store of the same backend.
+2. HTTP: a real `intervention-engine serve` process (uvicorn, 127.0.0.1) on a fresh store; `--clients` threads
+   post the facts (each thread owns some councils and sends their facts in order, as a case-management service
+   would), with an API token and an Idempotency-Key. Facts per second over the whole run, p50 and p99 of each
+   request's latency, and the ratio to the baseline. On PostgreSQL a second row runs two server processes on one
+   database, the clients spread over both.
+3. Timer lateness: `--timers` councils each with an action-plan timer (ILACS-07) due the same day; a server whose
+   clock's next day begins a few seconds after start fires them; lateness is each `TimerFired` event's recorded
+   time minus the instant its day ended. The baseline is APScheduler's own wake-up lateness for an empty job.
+
+PostgreSQL is a throwaway server started for the run (tests/pg_server.py), unless `--no-postgres`. Targets from
+issue 6: >= 500 facts/s, p99 <= 50 ms, timer lateness p99 <= 1 s. Figures are printed, never asserted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+TOKEN = "benchmark-recorder-token-0123"
+TOKENS = json.dumps([{"token": TOKEN, "actor": "benchmark", "role": "recorder"}])
+TIMEOUT = 120.0
+DAY_SHIFT_SECONDS = 4.0
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Facts: each council registered, judged inadequate, under a notice, then visited quarterly (all legal, in order).
+
+
+def council_codes(count: int) -> list[str]:
+    return [f"{n:03d}" for n in range(200, 200 + count)]
+
+
+def facts_for(code: str, count: int) -> list[tuple[str | None, dict[str, Any]]]:
+    facts: list[tuple[str | None, dict[str, Any]]] = [
+        (None, {"type": "council_registered", "occurred_on": "2014-01-01", "code": code, "name": f"Council {code}"}),
+        (code, inspection(dt.date(2016, 11, 25))),
+        (code, {"type": "improvement_notice_issued", "occurred_on": "2016-12-01"}),
+        (code, {"type": "action_plan_submitted", "occurred_on": "2017-02-01"}),
+    ]
+    visit = dt.date(2017, 4, 1)
+    while len(facts) < count:
+        facts.append((code, {"type": "monitoring_visit_published", "occurred_on": visit.isoformat()}))
+        visit += dt.timedelta(days=91)
+    return facts[:count]
+
+
+def inspection(on: dt.date) -> dict[str, Any]:
+    grades = dict.fromkeys(("overall", "help_and_protection", "children_in_care", "leadership"), "inadequate")
+    return {
+        "type": "inspection_published",
+        "occurred_on": on.isoformat(),
+        "fieldwork_start": (on - dt.timedelta(days=70)).isoformat(),
+        "fieldwork_end": (on - dt.timedelta(days=42)).isoformat(),
+        "judgements": grades,
+    }
+
+
+def workload(total: int, councils: int) -> dict[str, list[tuple[str | None, dict[str, Any]]]]:
+    codes = council_codes(councils)
+    per = [total // councils + (1 if i < total % councils else 0) for i in range(councils)]
+    return {code: facts_for(code, max(1, n)) for code, n in zip(codes, per, strict=True)}
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Figures.
+
+
+@dataclass
+class Figures:
+    label: str
+    facts: int
+    seconds: float
+    latencies: list[float]
+
+    @property
+    def per_second(self) -> float:
+        return self.facts / self.seconds
+
+    def percentile(self, p: int) -> float:
+        return statistics.quantiles(self.latencies, n=100, method="inclusive")[p - 1] * 1000
+
+    def row(self, baseline: Figures | None) -> str:
+        ratio = f"{self.per_second / baseline.per_second:5.2f}x" if baseline else "   1x"
+        return (
+            f"  {self.label:<34} {self.facts:>6} facts {self.per_second:8.0f}/s  p50 {self.percentile(50):6.1f} ms"
+            f"  p99 {self.percentile(99):6.1f} ms  {ratio} baseline"
+        )
+
+
+def direct(settings: Any, work: dict[str, list[tuple[str | None, dict[str, Any]]]]) -> Figures:
+    from intervention_engine import SystemClock, build_engine
+
+    engine = build_engine(settings, clock=SystemClock())
+    latencies: list[float] = []
+    started = time.perf_counter()
+    try:
+        for n, (council, fact) in enumerate(f for facts in work.values() for f in facts):
+            begin = time.perf_counter()
+            engine.record(council, fact, actor="benchmark", request_id=f"direct-{n}")
+            latencies.append(time.perf_counter() - begin)
+    finally:
+        engine.close()
+    return Figures("direct engine.record, 1 thread", len(latencies), time.perf_counter() - started, latencies)
+
+
+def over_http(urls: list[str], work: dict[str, list[tuple[str | None, dict[str, Any]]]], clients: int) -> Figures:
+    import httpx2
+
+    codes = list(work)
+    latencies: list[float] = []
+    errors: list[str] = []
+    lock = threading.Lock()
+
+    def client(k: int) -> None:
+        mine = codes[k::clients]
+        with httpx2.Client(headers={"Authorization": f"Bearer {TOKEN}"}, timeout=TIMEOUT) as http:
+            for i, code in enumerate(mine):
+                base = urls[(k + i) % len(urls)]
+                for n, (council, fact) in enumerate(work[code]):
+                    path = "/councils" if council is None else f"/councils/{council}/facts"
+                    begin = time.perf_counter()
+                    response = http.post(base + path, json=fact, headers={"Idempotency-Key": f"{code}-{n}"})
+                    took = time.perf_counter() - begin
+                    with lock:
+                        latencies.append(took)
+                        if response.status_code not in (200, 201):
+                            errors.append(f"{response.status_code} {response.text[:200]}")
+
+    threads = [threading.Thread(target=client, args=(k,)) for k in range(clients)]
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    seconds = time.perf_counter() - started
+    if errors:
+        raise SystemExit(f"{len(errors)} requests failed, first: {errors[0]}")
+    label = f"HTTP, {clients} clients, {len(urls)} process{'es' if len(urls) > 1 else ''}"
+    return Figures(label, len(latencies), seconds, latencies)
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Servers.
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def env_of(options: dict[str, Any]) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("INTERVENTION_ENGINE_")}
+    env["INTERVENTION_ENGINE_TOKENS"] = TOKENS
+    env.update({f"INTERVENTION_ENGINE_{k.upper()}": str(v) for k, v in options.items()})
+    return env
+
+
+@contextmanager
+def servers(options: dict[str, Any], count: int, log: Path, *shift: str) -> Iterator[list[str]]:
+    import httpx2
+
+    processes, urls = [], []
+    try:
+        for n in range(count):
+            port = free_port()
+            args = [sys.executable, __file__, "--serve", str(port), *shift]
+            with (log.parent / f"{log.name}.{n}").open("wb") as out:
+                processes.append(subprocess.Popen(args, env=env_of(options), stdout=out, stderr=subprocess.STDOUT))
+            urls.append(f"http://127.0.0.1:{port}")
+        deadline = time.monotonic() + TIMEOUT
+        for url, process in zip(urls, processes, strict=True):
+            while True:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    raise SystemExit(f"server {url} did not start; see {log.parent}")
+                try:
+                    if httpx2.get(f"{url}/health").status_code == 200:
+                        break
+                except httpx2.TransportError:
+                    time.sleep(0.05)
+        yield urls
+    finally:
+        for process in processes:
+            process.terminate()
+        for process in processes:
+            process.wait(TIMEOUT)
+
+
+class ShiftedClock:
+    """A wall clock on which `day` begins at the epoch instant `begins_at` (days last 24 real hours)."""
+
+    def __init__(self, day: dt.date, begins_at: float) -> None:
+        self.day = day
+        self.begins_at = dt.datetime.fromtimestamp(begins_at, dt.UTC)
+
+    def today(self) -> dt.date:
+        return self.day + dt.timedelta(days=(dt.datetime.now(dt.UTC) - self.begins_at) // dt.timedelta(days=1))
+
+    def start_of(self, day: dt.date) -> dt.datetime:
+        return self.begins_at + (day - self.day)
+
+
+def serve(argv: list[str]) -> None:
+    """The child process: `--serve PORT [DAY BEGINS_AT]`, settings from the environment."""
+    import logging
+
+    from intervention_engine import Settings
+    from intervention_engine.service.server import run_server
+
+    logging.basicConfig(level=logging.WARNING)
+    port, *shift = argv
+    if shift:
+        clock = ShiftedClock(dt.date.fromisoformat(shift[0]), float(shift[1]))
+        run_server(Settings(), port=int(port), clock=clock, day_starts=clock.start_of)
+    else:
+        run_server(Settings(), port=int(port), scheduler=False)
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Timer lateness.
+
+
+def timer_lateness(options: dict[str, Any], settings: Any, timers: int, log: Path) -> tuple[list[float], list[float]]:
+    from intervention_engine import VirtualClock, build_engine
+
+    engine = build_engine(settings, clock=VirtualClock(dt.date(2014, 1, 1)))
+    try:
+        for code in council_codes(timers):
+            for council, fact in facts_for(code, 2):  # registered, judged inadequate: action plan due (ILACS-07)
+                engine.record(council, fact)
+        due = {timer.due_on for timer in engine.due() if timer.kind == "action_plan_due"}
+        (due_on,) = due
+    finally:
+        engine.close()
+    fires = due_on + dt.timedelta(days=1)
+    begins_at = time.time() + DAY_SHIFT_SECONDS
+    instant = dt.datetime.fromtimestamp(begins_at, dt.UTC)
+    with servers({**options, "scheduler_resync_seconds": 60}, 1, log, fires.isoformat(), str(begins_at)):
+        observer = build_engine(settings, clock=VirtualClock(dt.date(2014, 1, 1)))
+        try:
+            deadline = time.monotonic() + TIMEOUT
+            while len(fired := _fired(observer)) < timers and time.monotonic() < deadline:
+                time.sleep(0.2)
+        finally:
+            observer.close()
+    lateness = [(recorded - instant).total_seconds() for recorded in fired]
+    return lateness, scheduler_alone(rounds=20)
+
+
+def _fired(engine: Any) -> list[dt.datetime]:
+    return [
+        dt.datetime.fromisoformat(event.recorded_at)
+        for event in engine.events_after(0, 1_000_000)
+        if event.event == "TimerFired" and event.data.get("timer_id", "").endswith("action_plan_due")
+    ]
+
+
+def scheduler_alone(rounds: int) -> list[float]:
+    """APScheduler's own lateness: a no-op job's start minus its scheduled instant (the baseline)."""
+    from apscheduler.schedulers.background import BackgroundScheduler
+    from apscheduler.triggers.date import DateTrigger
+
+    late: list[float] = []
+    done = threading.Semaphore(0)
+
+    def job(at: dt.datetime) -> None:
+        late.append((dt.datetime.now(dt.UTC) - at).total_seconds())
+        done.release()
+
+    scheduler = BackgroundScheduler(timezone=dt.UTC)
+    scheduler.start()
+    try:
+        for _ in range(rounds):
+            at = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=0.05)
+            scheduler.add_job(job, DateTrigger(run_date=at), args=[at])
+            done.acquire(timeout=TIMEOUT)
+    finally:
+        scheduler.shutdown()
+    return late
+
+
+def p(values: list[float], q: int) -> float:
+    return statistics.quantiles(values, n=100, method="inclusive")[q - 1]
+
+
+# ----------------------------------------------------------------------------------------------------------------
+
+
+def run_backend(name: str, options: dict[str, Any], make_settings: Any, args: argparse.Namespace, tmp: Path) -> None:
+    work = workload(args.facts, args.councils)
+    print(f"\n{name}: {args.facts} facts for {args.councils} councils")
+    baseline = direct(make_settings("direct"), work)
+    print(baseline.row(None))
+    for processes in [1, 2] if name == "PostgreSQL" else [1]:
+        settings_options = options(f"http{processes}")
+        with servers(settings_options, processes, tmp / f"{name}-{processes}.log") as urls:
+            print(over_http(urls, work, args.clients).row(baseline))
+    lateness, alone = timer_lateness(options("timers"), make_settings("timers"), args.timers, tmp / f"{name}-t.log")
+    print(
+        f"  timer lateness, {len(lateness)} timers due at once:  p50 {p(lateness, 50) * 1000:6.0f} ms  "
+        f"p99 {p(lateness, 99) * 1000:6.0f} ms  max {max(lateness) * 1000:6.0f} ms  "
+        f"(APScheduler wake-up alone: p99 {p(alone, 99) * 1000:.1f} ms; ratio {p(lateness, 99) / p(alone, 99):.0f}x)"
+    )
+
+
+def main() -> None:
+    if len(sys.argv) > 1 and sys.argv[1] == "--serve":
+        serve(sys.argv[2:])
+        return
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--facts", type=int, default=2000)
+    parser.add_argument("--clients", type=int, default=8)
+    parser.add_argument("--councils", type=int, default=153)
+    parser.add_argument("--timers", type=int, default=100)
+    parser.add_argument("--no-postgres", action="store_true")
+    parser.add_argument("--quick", action="store_true", help="a few hundred facts, to check the benchmark runs")
+    args = parser.parse_args()
+    if args.quick:
+        args.facts, args.councils, args.timers = 300, 30, 20
+    sys.path.insert(0, str(ROOT / "tests"))
+    from intervention_engine import Settings
+
+    print(f"service benchmark: {os.cpu_count()} cores, Python {sys.version.split()[0]}, targets >= 500 facts/s, "
+          "p99 <= 50 ms, timer lateness p99 <= 1 s")  # fmt: skip
+    with tempfile.TemporaryDirectory() as folder:
+        tmp = Path(folder)
+
+        def sqlite_options(name: str) -> dict[str, Any]:
+            return {"backend": "sqlite", "db": tmp / f"{name}.sqlite"}
+
+        run_backend("SQLite", sqlite_options, lambda name: Settings(**sqlite_options(name)), args, tmp)
+        if not args.no_postgres:
+            from pg_server import PostgresUnavailable, start_postgres
+
+            try:
+                server = start_postgres()
+            except PostgresUnavailable as error:
+                print(f"\nPostgreSQL: skipped ({error})")
+                return
+            try:
+
+                def pg_options(name: str) -> dict[str, Any]:
+                    return {**pg_env(server), "postgres_schema": schemas.setdefault(name, server.new_schema(name))}
+
+                schemas: dict[str, str] = {}
+                run_backend("PostgreSQL", pg_options, lambda name: Settings(**pg_options(name)), args, tmp)
+            finally:
+                server.stop()
+
+
+def pg_env(server: Any) -> dict[str, Any]:
+    return {
+        "backend": "postgres",
+        "postgres_host": server.host,
+        "postgres_port": server.port,
+        "postgres_user": server.user,
+        "postgres_dbname": server.dbname,
+    }
+
+
+if __name__ == "__main__":
+    main()
