@@ -7,7 +7,7 @@ status codes. Writes record the caller's actor and the request id with every eve
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response, status
@@ -41,7 +41,7 @@ IdempotencyKey = Annotated[
 Lenient = Annotated[
     bool, Query(description="record a fact the rulebook forbids, marked as a deviation, instead of refusing it")
 ]
-Authenticate = Callable[..., Principal]
+Authenticate = Callable[..., Awaitable[Principal]]
 
 
 def council_routes(gate: Gate, authenticate: Authenticate) -> APIRouter:
@@ -57,7 +57,7 @@ def council_routes(gate: Gate, authenticate: Authenticate) -> APIRouter:
             return [CouncilOut(code=code, name=name) for code, name in engine.councils()]
 
     @router.post("/councils", status_code=status.HTTP_201_CREATED, responses=RECORD_RESPONSES)
-    def register(
+    async def register(
         fact: CouncilRegistered,
         request: Request,
         response: Response,
@@ -65,10 +65,10 @@ def council_routes(gate: Gate, authenticate: Authenticate) -> APIRouter:
         idempotency_key: IdempotencyKey = None,
     ) -> RecordedOut:
         """Register a council (its first fact); its stream id derives from its code."""
-        return _record(gate, None, fact, principal, _request_id(request, idempotency_key), response, False)
+        return await _record(gate, None, fact, principal, _request_id(request, idempotency_key), response, False)
 
     @router.post("/councils/{council}/facts", status_code=status.HTTP_201_CREATED, responses=RECORD_RESPONSES)
-    def record(
+    async def record(
         council: Council,
         fact: AnyFact,
         request: Request,
@@ -78,7 +78,7 @@ def council_routes(gate: Gate, authenticate: Authenticate) -> APIRouter:
         lenient: Lenient = False,
     ) -> RecordedOut:
         """Record one fact; the council's timers due before its date fire first. 200 for a retried request."""
-        return _record(gate, council, fact, principal, _request_id(request, idempotency_key), response, lenient)
+        return await _record(gate, council, fact, principal, _request_id(request, idempotency_key), response, lenient)
 
     @router.get("/councils/{council}", responses=COUNCIL_RESPONSES, dependencies=[reader])
     def state(council: Council, as_of: AsOf = None) -> StatusOut:
@@ -128,7 +128,7 @@ def store_routes(gate: Gate, authenticate: Authenticate, scheduler: Callable[[],
         )
 
     @router.get("/whoami", tags=["service"], responses=ERROR_RESPONSES)
-    def whoami(principal: Principal = reader) -> WhoAmI:
+    async def whoami(principal: Principal = reader) -> WhoAmI:
         """The actor and role of the token sent."""
         return WhoAmI(actor=principal.actor, role=principal.role.value)
 
@@ -163,7 +163,7 @@ def _request_id(request: Request, idempotency_key: str | None) -> str:
     return idempotency_key or str(request.state.request_id)
 
 
-def _record(
+async def _record(
     gate: Gate,
     council: str | None,
     fact: Fact,
@@ -172,10 +172,10 @@ def _record(
     response: Response,
     lenient: bool,
 ) -> RecordedOut:
-    with gate.use() as engine:
-        recorded = engine.record(
-            council, fact, strict=False if lenient else None, actor=principal.actor, request_id=request_id
-        )
+    strict = False if lenient else None
+    recorded = await gate.run(
+        lambda engine: engine.record(council, fact, strict=strict, actor=principal.actor, request_id=request_id)
+    )
     if recorded.duplicate:
         response.status_code = status.HTTP_200_OK
     return RecordedOut.from_result(recorded)  # type: ignore[no-any-return]

@@ -51,6 +51,7 @@ def create_app(
             yield
         finally:
             stopping.set()
+            gate.close()
             if leader is not None:
                 leader.stop()
             if owns_engines:

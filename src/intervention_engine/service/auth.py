@@ -8,7 +8,7 @@ the audit trail. No token, an unknown token or a malformed header is 401; a know
 from __future__ import annotations
 
 import hmac
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
 from fastapi import Depends, HTTPException, Security, status
@@ -64,10 +64,14 @@ class Forbidden(HTTPException):
         super().__init__(status.HTTP_403_FORBIDDEN, detail)
 
 
-def authenticator(registry: TokenRegistry) -> Callable[[HTTPAuthorizationCredentials | None], Principal]:
-    """The dependency that turns the Authorization header into a `Principal`, or refuses with 401."""
+def authenticator(registry: TokenRegistry) -> Callable[[HTTPAuthorizationCredentials | None], Awaitable[Principal]]:
+    """The dependency that turns the Authorization header into a `Principal`, or refuses with 401.
 
-    def authenticate(credentials: HTTPAuthorizationCredentials | None = Security(BEARER)) -> Principal:
+    Dependencies here are coroutines only because they never block: FastAPI then runs them on the event loop
+    instead of handing each to a worker thread.
+    """
+
+    async def authenticate(credentials: HTTPAuthorizationCredentials | None = Security(BEARER)) -> Principal:
         if credentials is None:
             raise Unauthorized("this request needs an API token: send `Authorization: Bearer <token>`")
         principal = registry.find(credentials.credentials)
@@ -78,10 +82,12 @@ def authenticator(registry: TokenRegistry) -> Callable[[HTTPAuthorizationCredent
     return authenticate
 
 
-def requiring(role: Role, authenticate: Callable[..., Principal]) -> Callable[[Principal], Principal]:
+def requiring(
+    role: Role, authenticate: Callable[..., Awaitable[Principal]]
+) -> Callable[[Principal], Awaitable[Principal]]:
     """The dependency that admits a `Principal` whose role is at least `role`, or refuses with 403."""
 
-    def admit(principal: Principal = Depends(authenticate)) -> Principal:
+    async def admit(principal: Principal = Depends(authenticate)) -> Principal:
         if not principal.may(role):
             raise Forbidden(f"{principal.actor} has the {principal.role.value} role; this needs {role.value} or above")
         return principal

@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import json
 import threading
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Annotated
 
 from anyio import to_thread
@@ -40,7 +40,7 @@ Limit = Annotated[int | None, Query(ge=1, description="close the stream after th
 
 
 def event_routes(
-    engine: InterventionEngine, authenticate: Callable[..., Principal], stopping: threading.Event
+    engine: InterventionEngine, authenticate: Callable[..., Awaitable[Principal]], stopping: threading.Event
 ) -> APIRouter:
     router = APIRouter(tags=["events"])
     reader = Depends(requiring(Role.reader, authenticate))
