@@ -315,3 +315,46 @@ def test_the_openapi_spec_is_published_with_the_facts_and_the_token_scheme(clien
     refused = spec["paths"]["/councils/{council}/facts"]["post"]["responses"]["409"]
     assert refused["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/ErrorBody"}
     assert client.get("/docs").status_code == 200
+
+
+# ------------------------------------------------------------------------------------------------------------------
+# What-if (simulation's branches, over HTTP): nothing is recorded.
+
+
+def test_a_what_if_plays_a_branch_and_compares_it_with_the_record(client: TestClient) -> None:
+    kirklees_inadequate(client)
+    assert post(client, "/councils/382/facts", {**NOTICE, "occurred_on": "2017-01-10"}).status_code == 201
+    before = last_position(client)
+    body = {
+        "at": "2016-12-31",
+        "until": "2017-12-31",
+        "name": "direction instead",
+        "drop": [{"on": "2017-01-10", "type": "improvement_notice_issued"}],
+        "add": [{"type": "statutory_direction_issued", "occurred_on": "2017-01-10", "commissioner_review": True}],
+    }
+    response = client.post("/councils/382/what-if", json=body, headers=auth(READER))
+    assert response.status_code == 200, response.text
+    comparison = response.json()["comparison"]
+    baseline, branch = comparison["sides"]
+    assert (baseline["label"], branch["label"]) == ("baseline", "direction instead")
+    assert baseline["stages"][-1] == "improvement_notice"
+    assert branch["stages"][-1] == "commissioner_review"
+    assert comparison["differences"]
+    assert last_position(client) == before
+
+
+@pytest.mark.parametrize(
+    ("body", "status", "words"),
+    [
+        ({"at": "2017-01-01", "until": "2016-01-01"}, 422, "on or after `at`"),
+        ({"at": "2017-01-01", "until": "2090-01-01"}, 422, "within 30 years"),
+        ({"at": "2017-01-01", "until": "2018-01-01", "policy": "dfe-1066"}, 422, "unknown DfE policy"),
+        ({"at": "2017-01-01", "until": "2018-01-01", "drop": [{"on": "2017-05-05", "type": "x"}]}, 422, "has no x"),
+        ({"at": "2010-01-01", "until": "2018-01-01"}, 404, "registered later"),
+    ],
+)
+def test_a_what_if_that_cannot_be_played_says_why(client: TestClient, body: Any, status: int, words: str) -> None:
+    kirklees_inadequate(client)
+    response = client.post("/councils/382/what-if", json=body, headers=auth(READER))
+    assert response.status_code == status, response.text
+    assert words in response.json()["message"]

@@ -1,0 +1,88 @@
+"""What-if over HTTP: fork a council's stored history at a day, change facts or the DfE policy, play it forward
+in a sandbox and compare it with the record (DESIGN decision 10; the branches are `simulation.branch`'s).
+
+Nothing is recorded: the branch runs on its own in-memory engine. Over HTTP there is no world model (it needs the
+Ofsted record to calibrate on): the branch holds the facts it is given, by default every baseline fact after the
+fork (`keep="all"`) less those dropped, plus those added. `intervention-engine whatif` has the world model.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Awaitable, Callable
+from typing import Any, Literal
+
+from fastapi import APIRouter, Depends
+from pydantic import BaseModel, ConfigDict, Field
+
+from ..errors import InterventionError
+from ..facts import AnyFact
+from ..settings import Role
+from ..simulation.branch import branch
+from .api import Council
+from .auth import Principal, requiring
+from .errors import RECORD_RESPONSES
+from .gate import EngineGate
+
+MAX_YEARS = 30  # a branch plays at most this far past its fork: bounded work for one request
+
+
+class InvalidWhatIf(InterventionError, ValueError):
+    """A what-if the engine cannot play (a day before the fork, an unknown policy, a drop with no fact)."""
+
+
+class DroppedFact(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    on: dt.date
+    type: str = Field(min_length=1, max_length=60)
+
+
+class WhatIf(BaseModel):
+    """A branch of one council's history: where it forks, what it changes, how far it plays."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    at: dt.date = Field(description="fork at the end of this day")
+    until: dt.date = Field(description=f"play the branch to the end of this day (at most {MAX_YEARS} years on)")
+    name: str = Field(default="what-if", min_length=1, max_length=100)
+    policy: str | None = Field(default=None, description="one DfE regime for every date, e.g. dfe-2013")
+    keep: Literal["none", "ofsted", "all"] = Field(default="all", description="baseline facts kept after the fork")
+    add: list[AnyFact] = Field(default_factory=list, max_length=200, description="facts that happen on the branch")
+    drop: list[DroppedFact] = Field(default_factory=list, max_length=200, description="baseline facts left out")
+
+
+def whatif_routes(gate: EngineGate, authenticate: Callable[..., Awaitable[Principal]]) -> APIRouter:
+    router = APIRouter(tags=["what-if"])
+    reader = Depends(requiring(Role.reader, authenticate))
+
+    @router.post("/councils/{council}/what-if", responses=RECORD_RESPONSES, dependencies=[reader])
+    def what_if(council: Council, request: WhatIf) -> dict[str, Any]:
+        """Play a branch of the council's history and compare it with the record: stages month by month, months in
+        intervention, timers, expectations and deviations on each side. Records nothing."""
+        if not request.at <= request.until <= _years_after(request.at, MAX_YEARS):
+            raise InvalidWhatIf(f"council {council!r}: `until` must be on or after `at` and within {MAX_YEARS} years")
+        with gate.use() as engine:
+            try:
+                made = branch(engine, council, at=request.at, name=request.name, policy=request.policy,
+                              keep=request.keep)  # fmt: skip
+                for dropped in request.drop:
+                    made.drop(dropped.on, dropped.type)
+                for fact in request.add:
+                    made.add(fact)
+                run = made.run(request.until)
+                comparison = run.compare()
+            except InterventionError:
+                raise
+            except ValueError as refused:  # the simulation's own refusals (an unknown policy, a day out of range)
+                raise InvalidWhatIf(f"council {council!r}: {refused}") from None
+            try:
+                return {"branch": run.to_dict(), "comparison": comparison.to_dict()}
+            finally:
+                run.engine.close()
+
+    return router
+
+
+def _years_after(day: dt.date, years: int) -> dt.date:
+    return day.replace(year=min(day.year + years, dt.MAXYEAR), month=day.month, day=min(day.day, 28))
