@@ -1,0 +1,142 @@
+"""Commands on the real record: replay scenarios, research timelines and the Ofsted CSV; counts, calibration, report."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.markup import escape
+
+from ..clock import SystemClock, VirtualClock
+from ..history.national import replay_record, replay_summary
+from ..history.ofsted_csv import read_ofsted_csv
+from ..history.scenario import (
+    checkpoint_results,
+    load_scenario,
+)
+from ..history.timelines import is_research_timeline, read_timeline, timeline_report
+from ..reports import collect as collect_report
+from ..reports import write_report
+from ..simulation.calibration import calibrate as calibrate_record
+from .app import BadArgument, DbOption, ExitCode, JsonOption, app, emit, open_engine, parse_day, progress_bar, reporting
+from .tables import calibration_tables, checkpoint_data, national_table, replay_tables
+
+
+@app.command()
+def replay(
+    files: Annotated[
+        list[Path] | None,
+        typer.Argument(
+            help="scenario files, or research timelines (YAML with `la_key`), one council each",
+            dir_okay=False,
+            show_default=False,
+        ),
+    ] = None,
+    ofsted_csv: Annotated[
+        Path | None, typer.Option("--ofsted-csv", dir_okay=False, help="the national Ofsted inspections CSV")
+    ] = None,
+    councils_csv: Annotated[
+        Path | None,
+        typer.Option(
+            "--councils", dir_okay=False, help="council identity table (default: councils.csv beside the CSV)"
+        ),
+    ] = None,
+    as_of: Annotated[
+        str | None, typer.Option("--as-of", help="replay up to this date, YYYY-MM-DD (default today)")
+    ] = None,
+    show_timelines: Annotated[bool, typer.Option("--timelines", help="print every council's timeline")] = False,
+    lenient: Annotated[bool, typer.Option("--lenient", help="record forbidden moves as deviations")] = False,
+    db: DbOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Replay scenario files and/or the national Ofsted record into the store under the policies in force."""
+    with reporting(as_json):
+        if not files and ofsted_csv is None:
+            raise BadArgument("give scenario files, --ofsted-csv FILE, or both")
+        until = parse_day(as_of, "--as-of") or SystemClock().today()
+        # Every input is read and checked before anything is recorded.
+        notes = [path for path in files or () if is_research_timeline(path)]
+        scenarios = [load_scenario(path) for path in files or () if path not in notes]
+        timelines = [read_timeline(path, councils_csv) for path in notes]
+        ofsted = read_ofsted_csv(ofsted_csv, councils_csv) if ofsted_csv else None
+        total = len(scenarios) + len(timelines) + (len(ofsted.councils) if ofsted else 0)
+        with open_engine(db, VirtualClock(), lenient) as engine, progress_bar(as_json, total, "Replaying") as tick:
+            report = replay_record(
+                engine, scenarios=scenarios, timelines=timelines, ofsted=ofsted, until=until, progress=tick
+            )
+            checks = [(s.origin, s.council.code, checkpoint_results(engine, s)) for s in scenarios]
+            summary = replay_summary(engine, report, until, with_timelines=as_json or show_timelines)
+        holds = all(result.holds for *_, results in checks for result in results)
+        data = {
+            **summary, "files": checkpoint_data(checks), "all_checkpoints_hold": holds,
+            "timelines": [timeline_report(found) for found in timelines],
+        }  # fmt: skip
+        emit(as_json, data, lambda: replay_tables(summary, checks, show_timelines))
+    if not holds:
+        raise typer.Exit(ExitCode.checkpoints_failed)
+
+
+@app.command()
+def national(
+    on: Annotated[list[str] | None, typer.Option("--on", help="a date, YYYY-MM-DD (repeatable)")] = None,
+    db: DbOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Councils in each stage and with each grade on given dates (default: 31 March of every year on record)."""
+    with reporting(as_json), open_engine(db, SystemClock(), existing=True) as engine:
+        days = [day for text in on or () if (day := parse_day(text, "--on")) is not None]
+        counts = engine.national(days or None)
+        emit(as_json, [count.to_dict() for count in counts], lambda: [national_table(counts)])
+
+
+@app.command()
+def calibrate(
+    ofsted_csv: Annotated[
+        Path, typer.Option("--ofsted-csv", dir_okay=False, help="the national Ofsted inspections CSV")
+    ],
+    scenarios: Annotated[
+        list[Path] | None, typer.Argument(help="scenario files giving the lags between DfE steps", dir_okay=False)
+    ] = None,
+    councils_csv: Annotated[
+        Path | None,
+        typer.Option(
+            "--councils", dir_okay=False, help="council identity table (default: councils.csv beside the CSV)"
+        ),
+    ] = None,
+    out: Annotated[
+        Path | None, typer.Option("--out", dir_okay=False, help="also write the calibration as JSON here")
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """What simulations need from the real record: grade transitions, inspection intervals, lags."""
+    with reporting(as_json):
+        found = read_ofsted_csv(ofsted_csv, councils_csv)
+        result = calibrate_record(found, [load_scenario(path) for path in scenarios or ()])
+        data = result.to_dict()
+        if out is not None:
+            out.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+        emit(as_json, data, lambda: calibration_tables(result, out))
+
+
+@app.command()
+def report(
+    out: Annotated[
+        Path, typer.Option("--out", file_okay=False, help="folder for index.html and the chart files")
+    ] = Path("report"),
+    council: Annotated[
+        list[str] | None,
+        typer.Option("--council", help="council code or name (repeatable; default: every council with a DfE fact)"),
+    ] = None,
+    db: DbOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Write an HTML report (no network needed): lifecycle diagram, council timelines, national chart, deviations."""
+    with reporting(as_json):
+        with open_engine(db, SystemClock(), existing=True) as engine:
+            data = collect_report(engine, council or ())
+        with progress_bar(as_json, len(data.councils), "Drawing") as tick:
+            written = write_report(data, out, progress=tick)
+        message = f"Report written to {written.index} ({len(written.councils)} council timelines)"
+        emit(as_json, written.to_dict(), lambda: [escape(message)])
