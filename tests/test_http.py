@@ -358,3 +358,15 @@ def test_a_what_if_that_cannot_be_played_says_why(client: TestClient, body: Any,
     response = client.post("/councils/382/what-if", json=body, headers=auth(READER))
     assert response.status_code == status, response.text
     assert words in response.json()["message"]
+
+
+def test_the_html_report_is_served_live(client: TestClient) -> None:
+    kirklees_inadequate(client)
+    assert post(client, "/councils/382/facts", NOTICE).status_code == 201
+    response = get(client, "/report", council="382")
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/html")
+    assert "Kirklees" in response.text
+    assert "<svg" in response.text  # the charts are inlined: the page needs nothing else
+    assert get(client, "/report", council="Nowhere").status_code == 404
+    assert client.get("/report").status_code == 401

@@ -24,6 +24,7 @@ from .errors import install_error_handlers
 from .events import event_routes
 from .gate import EngineGate
 from .leader import SchedulerLeader
+from .report import report_routes
 from .whatif import whatif_routes
 
 API_VERSION = "1"
@@ -74,6 +75,7 @@ def create_app(
     app.include_router(store_routes(gate, authenticate, scheduler_state, database))
     app.include_router(event_routes(engine, authenticate, stopping))
     app.include_router(whatif_routes(gate, authenticate))
+    app.include_router(report_routes(gate, authenticate))
     app.add_middleware(RequestIdMiddleware)
     return app
 
