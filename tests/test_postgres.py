@@ -156,3 +156,35 @@ def test_a_leader_that_loses_its_connection_stands_down_and_comes_back(
         eventually(lambda: leader.takeovers == 2 and leader.leading and lock.is_held(), "the leader to return")
     finally:
         leader.stop()
+
+
+def test_a_process_that_collides_creating_the_tables_opens_the_store_again(
+    postgres: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from eventsourcing.persistence import IntegrityError
+
+    from intervention_engine import bootstrap
+
+    real = bootstrap.CouncilStore
+    attempts: list[int] = []
+
+    def collide_once(*args: object, **kwargs: object) -> object:
+        attempts.append(1)
+        if len(attempts) == 1:  # as when another process created the same type a moment before
+            raise IntegrityError('duplicate key value violates unique constraint "pg_type_typname_nsp_index"')
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(bootstrap, "CouncilStore", collide_once)
+    engine = build_engine(postgres)
+    engine.close()
+    assert len(attempts) == 2
+
+
+def test_processes_starting_together_on_an_empty_database_all_open_it(postgres_server: PostgresServer) -> None:
+    settings = postgres_server.settings(postgres_server.new_schema())
+    options = json.dumps(settings.model_dump(mode="json", exclude={"postgres_password", "tokens"}))
+    code = "import json, sys\nfrom intervention_engine import Settings, build_engine\n"
+    code += "build_engine(Settings(**json.loads(sys.argv[1]))).close()"
+    starting = [subprocess.Popen([sys.executable, "-c", code, options], stderr=subprocess.PIPE) for _ in range(3)]
+    errors = [process.communicate(timeout=TIMEOUT)[1].decode() for process in starting]
+    assert [process.returncode for process in starting] == [0, 0, 0], errors

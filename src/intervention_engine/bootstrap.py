@@ -8,7 +8,10 @@ from __future__ import annotations
 import os
 import socket
 import threading
+import time
 from typing import TYPE_CHECKING
+
+from eventsourcing.persistence import PersistenceError
 
 from .calendar import WorkingDayCalendar
 from .clock import Clock, SystemClock
@@ -37,7 +40,7 @@ def build_engine(
     `timer_actor`, when given, is recorded as the actor of the timers this engine fires (the audit trail).
     """
     settings = settings or Settings()
-    store = CouncilStore(settings.eventsourcing_env(), snapshot_interval=settings.snapshot_interval)
+    store = _open_store(settings)
     return InterventionEngine(
         store,
         clock=clock or SystemClock(),
@@ -48,6 +51,19 @@ def build_engine(
         write_attempts=settings.write_retries,
         timer_actor=timer_actor,
     )
+
+
+def _open_store(settings: Settings, attempts: int = 5) -> CouncilStore:
+    """The store; on PostgreSQL, opened again if another process was creating the same tables at the same moment
+    (eventsourcing creates them if missing, and two creators can collide on an empty database)."""
+    for attempt in range(attempts):
+        try:
+            return CouncilStore(settings.eventsourcing_env(), snapshot_interval=settings.snapshot_interval)
+        except PersistenceError:
+            if settings.backend != "postgres" or attempt == attempts - 1:
+                raise
+            time.sleep(0.1 * (attempt + 1))  # the other creator commits; the tables exist on the next attempt
+    raise AssertionError("unreachable")
 
 
 def build_app(
