@@ -25,7 +25,9 @@ from eventsourcing.persistence import IntegrityError
 from .aggregates.council import PENDING, Council, council_id
 from .calendar import WorkingDayCalendar
 from .clock import Clock, VirtualClock
-from .errors import CouncilAlreadyRegistered, CouncilNotFound, FactInFuture, InterventionError, InvalidFact
+from .errors import ConcurrentWriteConflict as ConcurrentWriteConflict
+from .errors import CouncilAlreadyRegistered, CouncilNotFound, FactInFuture, InvalidFact
+from .errors import RequestIdReused as RequestIdReused
 from .facts import CouncilRegistered, Fact, fact_to_data, parse_fact
 from .policies.reactions import FiredTimer
 from .policies.registry import PolicyRegistry
@@ -38,30 +40,6 @@ from .projections.timeline import TimelineEntry as TimelineEntry
 from .projections.timeline import timeline_entry
 from .store import CouncilStore
 from .subscriptions import EventSubscription, RecordedEvent
-
-
-class ConcurrentWriteConflict(InterventionError, RuntimeError):
-    """Other writers kept saving the same council first, every time this command was decided again."""
-
-    def __init__(self, council: str, fact_type: str, attempts: int) -> None:
-        self.council = council
-        self.fact_type = fact_type
-        super().__init__(
-            f"council {council!r}: {fact_type} met a concurrent write on each of {attempts} attempts and was not "
-            "recorded; try again"
-        )
-
-
-class RequestIdReused(InterventionError, ValueError):
-    """A request id that already recorded one fact came back with a different fact or council."""
-
-    def __init__(self, request_id: str, council: str, recorded: str) -> None:
-        self.request_id = request_id
-        self.council = council
-        super().__init__(
-            f"request id {request_id!r} already recorded {recorded} for council {council!r}; a retried request "
-            "must send the same fact, and a new fact needs a new request id"
-        )
 
 
 @dataclass(frozen=True)

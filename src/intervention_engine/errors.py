@@ -91,3 +91,27 @@ class InvalidImport(InterventionError, ValueError):
 
 class ConfigurationError(InterventionError, ValueError):
     """Settings that cannot work together (unknown backend, unreadable database path)."""
+
+
+class ConcurrentWriteConflict(InterventionError, RuntimeError):
+    """Other writers kept saving the same council first, every time this command was decided again."""
+
+    def __init__(self, council: str, fact_type: str, attempts: int) -> None:
+        self.council = council
+        self.fact_type = fact_type
+        super().__init__(
+            f"council {council!r}: {fact_type} met a concurrent write on each of {attempts} attempts and was not "
+            "recorded; try again"
+        )
+
+
+class RequestIdReused(InterventionError, ValueError):
+    """A request id that already recorded one fact came back with a different fact or council."""
+
+    def __init__(self, request_id: str, council: str, recorded: str) -> None:
+        self.request_id = request_id
+        self.council = council
+        super().__init__(
+            f"request id {request_id!r} already recorded {recorded} for council {council!r}; a retried request "
+            "must send the same fact, and a new fact needs a new request id"
+        )

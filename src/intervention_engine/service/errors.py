@@ -16,8 +16,8 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException
 
-from ..engine import ConcurrentWriteConflict, RequestIdReused
 from ..errors import (
+    ConcurrentWriteConflict,
     CouncilAlreadyRegistered,
     CouncilNotFound,
     FactInFuture,
@@ -25,6 +25,7 @@ from ..errors import (
     InterventionError,
     InvalidFact,
     MoveNotAllowed,
+    RequestIdReused,
 )
 from ..facts import FACT_TYPES
 
