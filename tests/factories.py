@@ -72,3 +72,33 @@ def example(trigger: str, guard: str | None, on: dt.date) -> Fact:
             }
         )
     return parse_fact({**simple[trigger], "occurred_on": day})
+
+
+# Facts for property tests: any grade of inspection, or one of these on a drawn day (most sequences break rules).
+GRADES = ["outstanding", "good", "requires_improvement", "inadequate"]
+SIMPLE = [
+    {"type": "monitoring_visit_published"},
+    {"type": "focused_visit_published", "priority_actions": True},
+    {"type": "action_plan_submitted"},
+    {"type": "improvement_notice_issued"},
+    {"type": "improvement_notice_lifted"},
+    {"type": "statutory_direction_issued", "commissioner_review": True},
+    {"type": "statutory_direction_issued", "commissioner_review": False},
+    {"type": "statutory_direction_issued", "commissioner_review": False, "revises_earlier": True},
+    {"type": "statutory_direction_revoked"},
+    {"type": "commissioner_appointed"},
+    {"type": "commissioner_reported", "recommendation": "alternative_delivery", "council_stance": "resistant"},
+    {"type": "progress_review_completed", "outcome": "insufficient"},
+    {"type": "alternative_delivery_decided", "form": "partner_council"},
+    {"type": "alternative_delivery_decided", "form": "imposed_trust"},
+    {"type": "alternative_delivery_live"},
+    {"type": "alternative_delivery_ended"},
+    {"type": "support_and_supervision_ended"},
+]
+
+
+def drawn_fact(day: dt.date, choice: str | int) -> dict[str, Any]:
+    """A grade (an inspection of that grade) or an index into SIMPLE, as a fact on `day`."""
+    if isinstance(choice, str):
+        return inspection(day, choice)
+    return {**SIMPLE[choice], "occurred_on": day.isoformat()}

@@ -121,7 +121,7 @@ def racing(settings: Settings, rival_fact: dict[str, Any], *, races: int = 1) ->
     """An engine whose next `races` loads of a council let a rival engine record `rival_fact` first."""
     engine = build_engine(settings, clock=VirtualClock(D(2014, 1, 1)))
     rival = build_engine(settings, clock=VirtualClock(D(2014, 1, 1)))
-    load = engine._load
+    load = engine.cache.take
     left = [races]
 
     def load_then_lose(cid: Any) -> Any:
@@ -131,7 +131,7 @@ def racing(settings: Settings, rival_fact: dict[str, Any], *, races: int = 1) ->
             rival.record("382", {**rival_fact, "note": f"rival {left[0]}"})
         return aggregate
 
-    engine._load = load_then_lose  # type: ignore[method-assign]
+    engine.cache.take = load_then_lose  # type: ignore[method-assign]
     try:
         yield engine
     finally:

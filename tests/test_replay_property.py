@@ -21,40 +21,13 @@ from intervention_engine.calendar import WorkingDayCalendar
 from intervention_engine.policies.inspection_cycle import InspectionCyclePolicy
 from intervention_engine.policies.rulebook import Rulebook
 
-from factories import inspection, registration
-
-GRADES = ["outstanding", "good", "requires_improvement", "inadequate"]
-SIMPLE = [
-    {"type": "monitoring_visit_published"},
-    {"type": "focused_visit_published", "priority_actions": True},
-    {"type": "action_plan_submitted"},
-    {"type": "improvement_notice_issued"},
-    {"type": "improvement_notice_lifted"},
-    {"type": "statutory_direction_issued", "commissioner_review": True},
-    {"type": "statutory_direction_issued", "commissioner_review": False},
-    {"type": "statutory_direction_issued", "commissioner_review": False, "revises_earlier": True},
-    {"type": "statutory_direction_revoked"},
-    {"type": "commissioner_appointed"},
-    {"type": "commissioner_reported", "recommendation": "alternative_delivery", "council_stance": "resistant"},
-    {"type": "progress_review_completed", "outcome": "insufficient"},
-    {"type": "alternative_delivery_decided", "form": "partner_council"},
-    {"type": "alternative_delivery_decided", "form": "imposed_trust"},
-    {"type": "alternative_delivery_live"},
-    {"type": "alternative_delivery_ended"},
-    {"type": "support_and_supervision_ended"},
-]
+from factories import GRADES, SIMPLE, drawn_fact, registration
 
 steps = st.lists(
     st.tuples(st.integers(0, 400), st.one_of(st.sampled_from(GRADES), st.sampled_from(range(len(SIMPLE))))),
     min_size=1,
     max_size=40,
 )
-
-
-def _fact(day: dt.date, choice: str | int) -> dict[str, Any]:
-    if isinstance(choice, str):
-        return inspection(day, choice)
-    return {**SIMPLE[choice], "occurred_on": day.isoformat()}
 
 
 def _observable(council: Any) -> dict[str, Any]:
@@ -92,7 +65,7 @@ def test_replay_gives_the_same_council_and_decides_nothing(
         day += dt.timedelta(days=gap + 1)
         before = engine.store.recorder.select_notifications(None, 10_000)
         try:
-            engine.record("382", _fact(day, choice))
+            engine.record("382", drawn_fact(day, choice))
         except InterventionError:
             assert not lenient
             assert engine.store.recorder.select_notifications(None, 10_000) == before

@@ -49,6 +49,7 @@ def build_engine(
         rulebook=Rulebook(),
         strict=settings.strict,
         write_attempts=settings.write_retries,
+        cache_size=settings.council_cache_size,
         timer_actor=timer_actor,
     )
 

@@ -11,6 +11,7 @@ recorded if the fact is still legal there. Each command's events carry the actor
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import random
 import time
@@ -25,6 +26,7 @@ from eventsourcing.persistence import IntegrityError
 from .aggregates.council import PENDING, Council, council_id
 from .calendar import WorkingDayCalendar
 from .clock import Clock, VirtualClock
+from .council_cache import CouncilCache
 from .errors import ConcurrentWriteConflict as ConcurrentWriteConflict
 from .errors import CouncilAlreadyRegistered, CouncilNotFound, FactInFuture, InvalidFact
 from .errors import RequestIdReused as RequestIdReused
@@ -38,61 +40,12 @@ from .projections.national import NationalCount, national_counts
 from .projections.requests import EarlierRequest, RequestIndex
 from .projections.timeline import TimelineEntry as TimelineEntry
 from .projections.timeline import timeline_entry
+from .results import CouncilStatus as CouncilStatus
+from .results import RecordCommand as RecordCommand
+from .results import Recorded as Recorded
+from .results import TimerFiring as TimerFiring
 from .store import CouncilStore
 from .subscriptions import EventSubscription, RecordedEvent
-
-
-@dataclass(frozen=True)
-class Recorded:
-    """What one `record` call stored (or, for a request id seen before, what that request stored then)."""
-
-    council: str
-    fact_type: str
-    occurred_on: dt.date
-    stage: str
-    states: dict[str, str]
-    events: int
-    deviation: dict[str, Any] | None = None
-    position: int | None = None  # where the fact's own event is in the log (see `subscribe`)
-    request_id: str | None = None
-    duplicate: bool = False
-
-    def to_dict(self) -> dict[str, Any]:
-        return {**self.__dict__, "occurred_on": self.occurred_on.isoformat()}
-
-
-@dataclass(frozen=True)
-class CouncilStatus:
-    """A council's position on the intervention path on a date."""
-
-    council: str
-    name: str
-    as_of: dt.date | None
-    stage: str
-    states: dict[str, str]
-    details: dict[str, Any]
-    latest_inspection: dict[str, Any] | None
-    pending_timers: list[dict[str, Any]]
-    open_expectations: list[dict[str, Any]]
-    deviations: list[dict[str, Any]]
-
-    def to_dict(self) -> dict[str, Any]:
-        return {**self.__dict__, "as_of": self.as_of.isoformat() if self.as_of else None}
-
-
-@dataclass(frozen=True)
-class TimerFiring:
-    """A timer fired by `advance_to` or `fire_due`."""
-
-    council: str
-    timer_id: str
-    kind: str
-    due_on: dt.date
-    rule_id: str
-
-    def to_dict(self) -> dict[str, Any]:
-        return {**self.__dict__, "due_on": self.due_on.isoformat()}
-
 
 _FACT_EVENTS = ("Registered", "FactRecorded")
 
@@ -116,6 +69,7 @@ class InterventionEngine:
         strict: bool = True,
         write_attempts: int = 20,
         timer_actor: str | None = None,
+        cache_size: int = 1000,
     ) -> None:
         if write_attempts < 1:
             raise ValueError("write_attempts must be at least 1")
@@ -129,6 +83,7 @@ class InterventionEngine:
         self.timer_actor = timer_actor
         self.write_conflicts = 0  # saves lost to another writer and decided again (a health figure)
         self.index = CouncilIndex(store)
+        self.cache = CouncilCache(store, cache_size)  # councils between commands, refreshed from the store
         self.requests = RequestIndex(store)
 
     # ----------------------------------------------------------------------------------------------------------
@@ -151,22 +106,105 @@ class InterventionEngine:
         """
         fact = parse_fact(fact, where=f"council {council!r}" if council else "")
         self._check_not_in_future(council or "", fact)
-        metadata = {k: v for k, v in (("actor", actor), ("request_id", request_id)) if v is not None}
+        metadata = _metadata(actor, request_id)
         for attempt in range(self.write_attempts):
             earlier = self._earlier_request(request_id, council, fact)
             if earlier is not None:
                 return earlier
             try:
-                return self._record_once(council, fact, strict, metadata)
+                if isinstance(fact, CouncilRegistered):
+                    return self._register(council, fact, metadata)
+                decision = self._decide(self._resolve(council), fact, strict)
+                return decision.recorded(self._save(decision.council, metadata), metadata.get("request_id"))
             except IntegrityError:
                 self.write_conflicts += 1
                 _back_off(attempt)  # another writer saved this council first: decide again on its new state
         raise ConcurrentWriteConflict(council or str(getattr(fact, "code", "")), fact.describe(), self.write_attempts)
 
-    def _record_once(self, council: str | None, fact: Fact, strict: bool | None, metadata: dict[str, str]) -> Recorded:
-        if isinstance(fact, CouncilRegistered):
-            return self._register(council, fact, metadata)
-        aggregate = self._load(self._resolve(council))
+    def record_many(self, commands: Sequence[RecordCommand]) -> list[Recorded | Exception]:
+        """Record several facts, saving them together in as few transactions as their order allows.
+
+        Each command is decided exactly as `record` would decide it, in order, and has its own outcome: what it
+        recorded, or the error that refused it (the others are not affected). Facts for different councils share
+        one transaction; a second fact for a council already in the transaction, a repeated request id or a
+        registration first saves what is pending. If another writer saved one of these councils first, each fact
+        of that transaction is decided again on its own, as `record` does. A server records the requests that
+        queued while it was saving the last ones this way (service/gate.py): one commit for many facts.
+        """
+        with self.cache.checked():  # one look at the log for the councils of every command
+            return self._record_many(commands)
+
+    def _record_many(self, commands: Sequence[RecordCommand]) -> list[Recorded | Exception]:
+        outcomes: list[Recorded | Exception | None] = [None] * len(commands)
+        batch: dict[uuid.UUID, _Pending] = {}
+        stale = True  # the request index has not read the latest notifications
+        for n, command in enumerate(commands):
+            try:
+                fact = parse_fact(command.fact, where=f"council {command.council!r}" if command.council else "")
+                self._check_not_in_future(command.council or "", fact)
+                if isinstance(fact, CouncilRegistered):
+                    self._save_batch(batch, outcomes, commands)
+                    stale = True
+                    outcomes[n] = self.record(command.council, fact, **_options(command))
+                    continue
+                if _repeats_request(batch, command):
+                    stale = self._save_batch(batch, outcomes, commands) or stale
+                earlier = self._earlier_request(command.request_id, command.council, fact, refresh=stale)
+                stale = stale and command.request_id is None
+                if earlier is not None:
+                    outcomes[n] = earlier
+                    continue
+                cid = self._resolve(command.council)
+                if cid in batch:
+                    stale = self._save_batch(batch, outcomes, commands) or stale
+                metadata = _metadata(command.actor, command.request_id)
+                batch[cid] = _Pending(n, self._decide(cid, fact, command.strict), metadata)
+            except Exception as error:  # the command's own outcome; the others go on
+                outcomes[n] = error
+        self._save_batch(batch, outcomes, commands)
+        return [outcome for outcome in outcomes if outcome is not None]
+
+    def _save_batch(
+        self,
+        batch: dict[uuid.UUID, _Pending],
+        outcomes: list[Recorded | Exception | None],
+        commands: Sequence[RecordCommand],
+    ) -> bool:
+        """Save the facts waiting in `batch` in one transaction and set their outcomes; whether any were saved."""
+        if not batch:
+            return False
+        pending = list(batch.values())
+        batch.clear()
+        for item in pending:
+            _stamp(item.decision.council, item.metadata)
+        try:
+            recordings = self.store.save(*(item.decision.council for item in pending))
+        except IntegrityError:
+            self.write_conflicts += 1
+            for item in pending:  # decided again one by one, each on the state another writer left
+                command = commands[item.index]
+                try:
+                    outcomes[item.index] = self.record(command.council, command.fact, **_options(command))
+                except Exception as error:
+                    outcomes[item.index] = error
+            return True
+        except Exception as error:  # nothing of this transaction was stored
+            for item in pending:
+                outcomes[item.index] = error
+            return False
+        self.cache.saved([item.decision.council for item in pending], [r.notification.id for r in recordings])
+        positions: dict[uuid.UUID, int] = {}
+        for recording in recordings:
+            if type(recording.domain_event).__name__ in _FACT_EVENTS:
+                positions.setdefault(recording.domain_event.originator_id, recording.notification.id)
+        for item in pending:
+            council = item.decision.council
+            outcomes[item.index] = item.decision.recorded(positions.get(council.id), item.metadata.get("request_id"))
+        return True
+
+    def _decide(self, cid: uuid.UUID, fact: Fact, strict: bool | None) -> _Decision:
+        """Load the council, fire its timers due before the fact's date and decide the fact; nothing is saved."""
+        aggregate = self.cache.take(cid)
         version = aggregate.version
         aggregate.fire_due(
             fact.occurred_on - dt.timedelta(days=1),
@@ -181,19 +219,7 @@ class InterventionEngine:
             calendar=self.calendar,
             strict=self.strict if strict is None else strict,
         )
-        position = self._save(aggregate, metadata)
-        deviation = None if ruling.legal else aggregate.deviations[-1]
-        return Recorded(
-            aggregate.code,
-            fact.describe(),
-            fact.occurred_on,
-            aggregate.stage,
-            dict(aggregate.states),
-            aggregate.version - version,
-            deviation,
-            position,
-            metadata.get("request_id"),
-        )
+        return _Decision(aggregate, fact, version, ruling.legal)
 
     def advance_to(self, day: dt.date) -> list[TimerFiring]:
         """Move a virtual clock to `day`, firing every timer whose day has passed, in date order (decision 7).
@@ -221,7 +247,7 @@ class InterventionEngine:
     def _fire_council(self, code: str, until: dt.date) -> list[TimerFiring]:
         metadata = {"actor": self.timer_actor, "request_id": f"timers:{uuid.uuid4()}"} if self.timer_actor else {}
         for attempt in range(self.write_attempts):
-            aggregate = self._load(council_id(code))
+            aggregate = self.cache.take(council_id(code))
             timers = aggregate.fire_due(
                 until, policies_on=self.policies.in_force, rulebook=self.rulebook, calendar=self.calendar
             )
@@ -236,17 +262,18 @@ class InterventionEngine:
 
     def _save(self, aggregate: Council, metadata: Mapping[str, str]) -> int | None:
         """Save the command's events, each carrying `metadata`; the log position of the fact's own event."""
-        if metadata:
-            for event in aggregate.pending_events:
-                object.__setattr__(event, "metadata", dict(metadata))  # read by the audit trail, never by replay
+        _stamp(aggregate, metadata)
         recordings = self.store.save(aggregate)
+        self.cache.saved([aggregate], [r.notification.id for r in recordings])
         positions = [r.notification.id for r in recordings if type(r.domain_event).__name__ in _FACT_EVENTS]
         return positions[0] if positions else None
 
-    def _earlier_request(self, request_id: str | None, council: str | None, fact: Fact) -> Recorded | None:
+    def _earlier_request(
+        self, request_id: str | None, council: str | None, fact: Fact, *, refresh: bool = True
+    ) -> Recorded | None:
         if request_id is None:
             return None
-        earlier = self.requests.find(request_id)
+        earlier = self.requests.find(request_id, refresh=refresh)
         if earlier is None:
             return None
         self.index.refresh()
@@ -286,7 +313,7 @@ class InterventionEngine:
         At the end of a day, the timers due that day have fired (they fire when their day is over).
         """
         cid = self._resolve(council)
-        aggregate = self._load(cid) if as_of is None else self._load_as_of(cid, as_of)
+        aggregate = self.cache.take(cid) if as_of is None else self._load_as_of(cid, as_of)
         pending = [
             {
                 "timer_id": tid,
@@ -299,18 +326,21 @@ class InterventionEngine:
             {"expectation_id": eid, **{k: e[k] for k in ("kind", "rule_id", "policy_version", "expected", "due_on")}}
             for eid, e in aggregate.open_expectations().items()
         ]
-        return CouncilStatus(
+        status = CouncilStatus(
             aggregate.code,
             aggregate.name,
             as_of,
             aggregate.stage,
             dict(aggregate.states),
-            dict(aggregate.details),
-            aggregate.inspections[-1] if aggregate.inspections else None,
+            copy.deepcopy(aggregate.details),
+            copy.deepcopy(aggregate.inspections[-1]) if aggregate.inspections else None,
             pending,
-            expectations,
-            list(aggregate.deviations),
+            copy.deepcopy(expectations),
+            copy.deepcopy(aggregate.deviations),
         )
+        if as_of is None:
+            self.cache.keep(aggregate)  # read, not changed
+        return status
 
     def deviations(self, council: str | None = None, *, as_of: dt.date | None = None) -> list[dict[str, Any]]:
         """Deviations from the policy in force, for one council or all, as recorded by `as_of` (or now)."""
@@ -381,10 +411,6 @@ class InterventionEngine:
             raise CouncilNotFound(council, len(self.index.codes))
         return found
 
-    def _load(self, cid: uuid.UUID) -> Council:
-        aggregate: Council = self.store.repository.get(cid)
-        return aggregate
-
     def _exists(self, cid: uuid.UUID) -> bool:
         try:
             self.store.repository.get(cid)
@@ -436,3 +462,56 @@ def _recorded_before(code: str, fact: Fact, earlier: EarlierRequest, request_id:
 def _back_off(attempt: int) -> None:
     """A short, growing, jittered pause before deciding again, so racing writers fall out of step."""
     time.sleep(random.uniform(0, min(0.05, 0.001 * 2**attempt)))
+
+
+@dataclass
+class _Decision:
+    """A fact decided on its council, with the council's new events not yet saved."""
+
+    council: Council
+    fact: Fact
+    version: int  # the council's version before the command
+    legal: bool
+
+    def recorded(self, position: int | None, request_id: str | None) -> Recorded:
+        council = self.council
+        return Recorded(
+            council.code,
+            self.fact.describe(),
+            self.fact.occurred_on,
+            council.stage,
+            dict(council.states),
+            council.version - self.version,
+            None if self.legal else copy.deepcopy(council.deviations[-1]),
+            position,
+            request_id,
+        )
+
+
+@dataclass
+class _Pending:
+    index: int  # of the command in `record_many`
+    decision: _Decision
+    metadata: Mapping[str, str]
+
+
+def _metadata(actor: str | None, request_id: str | None) -> dict[str, str]:
+    return {k: v for k, v in (("actor", actor), ("request_id", request_id)) if v is not None}
+
+
+def _options(command: RecordCommand) -> dict[str, Any]:
+    return {"strict": command.strict, "actor": command.actor, "request_id": command.request_id}
+
+
+def _repeats_request(batch: Mapping[uuid.UUID, _Pending], command: RecordCommand) -> bool:
+    """Whether `command` repeats the request id of a fact waiting in `batch` (saved first, so it is found)."""
+    return command.request_id is not None and any(
+        p.metadata.get("request_id") == command.request_id for p in batch.values()
+    )
+
+
+def _stamp(council: Council, metadata: Mapping[str, str]) -> None:
+    """Give each of the council's unsaved events the command's actor and request id (the audit trail only)."""
+    if metadata:
+        for event in council.pending_events:
+            object.__setattr__(event, "metadata", dict(metadata))  # read by the audit trail, never by replay

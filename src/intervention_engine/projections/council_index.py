@@ -42,6 +42,7 @@ class CouncilIndex:
         self._position = 0
         self.codes: dict[uuid.UUID, str] = {}
         self.names: dict[uuid.UUID, str] = {}
+        self._lookup: dict[str, uuid.UUID] = {}  # casefolded code or name -> council
         self._pending: dict[tuple[uuid.UUID, str], dict[str, Any]] = {}
         self._topics = [event_topic(name) for name in _FOLDED]
 
@@ -61,6 +62,8 @@ class CouncilIndex:
         cid, name = event.originator_id, type(event).__name__
         if name == "Registered":
             self.codes[cid], self.names[cid] = event.code, event.name
+            self._lookup.setdefault(event.name.strip().casefold(), cid)
+            self._lookup[event.code.strip().casefold()] = cid  # a code wins over another council's name
         elif name == "TimerScheduled":
             self._pending[(cid, event.timer_id)] = {
                 "kind": event.kind,
@@ -74,13 +77,17 @@ class CouncilIndex:
             self._pending.pop((cid, event.timer_id), None)
 
     def find(self, council: str) -> uuid.UUID | None:
-        """A council by code (any case) or by name (any case)."""
-        self.refresh()
+        """A council by code (any case) or by name (any case).
+
+        A registration is never undone or renamed, so a council already folded is answered without reading the
+        store; only one not seen yet (registered since, perhaps by another process) reads the new notifications.
+        """
         wanted = council.strip().casefold()
-        for cid, code in self.codes.items():
-            if code.casefold() == wanted or self.names[cid].casefold() == wanted:
-                return cid
-        return None
+        found = self._lookup.get(wanted)
+        if found is None:
+            self.refresh()
+            found = self._lookup.get(wanted)
+        return found
 
     def due(self, until: dt.date | None = None) -> list[DueTimer]:
         """Pending timers due on or before `until` (all pending timers when `until` is None), by date."""

@@ -40,8 +40,11 @@ class RequestIndex:
         self._seen: dict[str, EarlierRequest] = {}
         self._topics = [event_topic("Registered"), event_topic("FactRecorded")]
 
-    def find(self, request_id: str) -> EarlierRequest | None:
-        self.refresh()
+    def find(self, request_id: str, *, refresh: bool = True) -> EarlierRequest | None:
+        """The first fact recorded under `request_id`, reading the newest notifications first unless told not to
+        (a caller that has just refreshed, as `InterventionEngine.record_many` does once for many facts)."""
+        if refresh:
+            self.refresh()
         return self._seen.get(request_id)
 
     def refresh(self) -> None:

@@ -7,14 +7,15 @@ status codes. Writes record the caller's actor and the request id with every eve
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response, status
 
+from ..engine import RecordCommand
 from ..facts import AnyFact, CouncilRegistered, Fact
 from ..settings import Role
-from .auth import Principal, requiring
+from .auth import Authenticator, Principal
 from .errors import COUNCIL_RESPONSES, ERROR_RESPONSES, RECORD_RESPONSES
 from .gate import EngineGate as Gate
 from .schemas import (
@@ -41,14 +42,13 @@ IdempotencyKey = Annotated[
 Lenient = Annotated[
     bool, Query(description="record a fact the rulebook forbids, marked as a deviation, instead of refusing it")
 ]
-Authenticate = Callable[..., Awaitable[Principal]]
 
 
-def council_routes(gate: Gate, authenticate: Authenticate) -> APIRouter:
+def council_routes(gate: Gate, authenticate: Authenticator) -> APIRouter:
     router = APIRouter(tags=["councils"])
-    reader = Depends(requiring(Role.reader, authenticate))
-    recorder = Depends(requiring(Role.recorder, authenticate))
-    admin = Depends(requiring(Role.admin, authenticate))
+    reader = Depends(authenticate.requiring(Role.reader))
+    recorder = Depends(authenticate.requiring(Role.recorder))
+    admin = Depends(authenticate.requiring(Role.admin))
 
     @router.get("/councils", response_model=list[CouncilOut], responses=ERROR_RESPONSES, dependencies=[reader])
     def councils() -> list[CouncilOut]:
@@ -113,9 +113,9 @@ def council_routes(gate: Gate, authenticate: Authenticate) -> APIRouter:
     return router
 
 
-def store_routes(gate: Gate, authenticate: Authenticate, scheduler: Callable[[], str], database: str) -> APIRouter:
+def store_routes(gate: Gate, authenticate: Authenticator, scheduler: Callable[[], str], database: str) -> APIRouter:
     router = APIRouter()
-    reader = Depends(requiring(Role.reader, authenticate))
+    reader = Depends(authenticate.requiring(Role.reader))
 
     @router.get("/health", tags=["service"])
     def health() -> Health:
@@ -173,9 +173,7 @@ async def _record(
     lenient: bool,
 ) -> RecordedOut:
     strict = False if lenient else None
-    recorded = await gate.run(
-        lambda engine: engine.record(council, fact, strict=strict, actor=principal.actor, request_id=request_id)
-    )
+    recorded = await gate.record(RecordCommand(council, fact, strict, principal.actor, request_id))
     if recorded.duplicate:
         response.status_code = status.HTTP_200_OK
     return RecordedOut.from_result(recorded)  # type: ignore[no-any-return]

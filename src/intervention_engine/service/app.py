@@ -19,7 +19,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ..engine import InterventionEngine
 from .api import council_routes, store_routes
-from .auth import TokenRegistry, authenticator
+from .auth import Authenticator, TokenRegistry
 from .errors import install_error_handlers
 from .events import event_routes
 from .gate import EngineGate
@@ -69,7 +69,7 @@ def create_app(
     app.state.gate = gate
     app.state.leader = leader
     install_error_handlers(app)
-    authenticate = authenticator(tokens)
+    authenticate = Authenticator(tokens)
     scheduler_state = _scheduler_state(leader)
     app.include_router(council_routes(gate, authenticate))
     app.include_router(store_routes(gate, authenticate, scheduler_state, database))

@@ -11,7 +11,7 @@ import hmac
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
-from fastapi import Depends, HTTPException, Security, status
+from fastapi import HTTPException, Security, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from ..settings import ApiToken, Role
@@ -64,32 +64,32 @@ class Forbidden(HTTPException):
         super().__init__(status.HTTP_403_FORBIDDEN, detail)
 
 
-def authenticator(registry: TokenRegistry) -> Callable[[HTTPAuthorizationCredentials | None], Awaitable[Principal]]:
-    """The dependency that turns the Authorization header into a `Principal`, or refuses with 401.
+class Authenticator:
+    """Turns the Authorization header into a `Principal`, or refuses: 401 without a known token, 403 without the
+    role. `requiring(role)` is the one dependency an endpoint declares (flat, so FastAPI resolves one function per
+    request); it is a coroutine only because it never blocks: FastAPI then runs it on the event loop instead of
+    handing it to a worker thread."""
 
-    Dependencies here are coroutines only because they never block: FastAPI then runs them on the event loop
-    instead of handing each to a worker thread.
-    """
+    def __init__(self, registry: TokenRegistry) -> None:
+        self.registry = registry
 
-    async def authenticate(credentials: HTTPAuthorizationCredentials | None = Security(BEARER)) -> Principal:
+    def principal(self, credentials: HTTPAuthorizationCredentials | None) -> Principal:
         if credentials is None:
             raise Unauthorized("this request needs an API token: send `Authorization: Bearer <token>`")
-        principal = registry.find(credentials.credentials)
+        principal = self.registry.find(credentials.credentials)
         if principal is None:
             raise Unauthorized("the API token is not known to this service")
         return principal
 
-    return authenticate
+    def requiring(self, role: Role) -> Callable[[HTTPAuthorizationCredentials | None], Awaitable[Principal]]:
+        """The dependency that admits a caller whose role is at least `role`."""
 
+        async def admit(credentials: HTTPAuthorizationCredentials | None = Security(BEARER)) -> Principal:
+            principal = self.principal(credentials)
+            if not principal.may(role):
+                raise Forbidden(
+                    f"{principal.actor} has the {principal.role.value} role; this needs {role.value} or above"
+                )
+            return principal
 
-def requiring(
-    role: Role, authenticate: Callable[..., Awaitable[Principal]]
-) -> Callable[[Principal], Awaitable[Principal]]:
-    """The dependency that admits a `Principal` whose role is at least `role`, or refuses with 403."""
-
-    async def admit(principal: Principal = Depends(authenticate)) -> Principal:
-        if not principal.may(role):
-            raise Forbidden(f"{principal.actor} has the {principal.role.value} role; this needs {role.value} or above")
-        return principal
-
-    return admit
+        return admit

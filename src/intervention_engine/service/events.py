@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import json
 import threading
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from typing import Annotated
 
 from anyio import to_thread
@@ -21,7 +21,7 @@ from fastapi.responses import StreamingResponse
 from ..engine import InterventionEngine
 from ..settings import Role
 from ..subscriptions import MAX_POSITION, EventSubscription, RecordedEvent
-from .auth import Principal, requiring
+from .auth import Authenticator
 from .errors import ERROR_RESPONSES
 from .schemas import EventOut, EventPage
 
@@ -39,11 +39,9 @@ LastEventId = Annotated[
 Limit = Annotated[int | None, Query(ge=1, description="close the stream after this many events")]
 
 
-def event_routes(
-    engine: InterventionEngine, authenticate: Callable[..., Awaitable[Principal]], stopping: threading.Event
-) -> APIRouter:
+def event_routes(engine: InterventionEngine, authenticate: Authenticator, stopping: threading.Event) -> APIRouter:
     router = APIRouter(tags=["events"])
-    reader = Depends(requiring(Role.reader, authenticate))
+    reader = Depends(authenticate.requiring(Role.reader))
 
     @router.get("/events", responses=ERROR_RESPONSES, dependencies=[reader])
     def events(

@@ -1,9 +1,11 @@
 """One engine, one caller at a time: the engine and its indexes are not thread-safe, and FastAPI runs each request
 on a worker thread.
 
-Reads borrow the engine under a lock (`use`). Writes, the hot path, queue for one thread of their own (`run`),
-which takes the same lock: a burst of writes waits in a FIFO queue instead of waking dozens of worker threads to
-fight over the lock.
+Reads borrow the engine under a lock (`use`). Writes, the hot path, queue for one thread of their own, which takes
+the same lock. Facts to record (`record`) queue in the event loop while that thread is busy and go to it together:
+`InterventionEngine.record_many` decides each one as `record` would and saves the facts of different councils in
+one transaction, so a burst of requests costs one commit, not one each, and each request still gets its own
+answer or its own error.
 """
 
 from __future__ import annotations
@@ -13,11 +15,14 @@ import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
+from operator import methodcaller
 from typing import TypeVar
 
-from ..engine import InterventionEngine
+from ..engine import InterventionEngine, RecordCommand, Recorded
 
 T = TypeVar("T")
+
+MAX_BATCH = 64  # facts handed to the writer thread at once
 
 
 class EngineGate:
@@ -27,6 +32,8 @@ class EngineGate:
         self.engine = engine
         self._lock = threading.Lock()
         self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="engine-writer")
+        self._queue: list[tuple[RecordCommand, asyncio.Future[Recorded]]] = []
+        self._draining: asyncio.Task[None] | None = None
 
     @contextmanager
     def use(self) -> Iterator[InterventionEngine]:
@@ -36,6 +43,37 @@ class EngineGate:
     async def run(self, call: Callable[[InterventionEngine], T]) -> T:
         """Run `call(engine)` on the writer thread, under the lock, without blocking the event loop."""
         return await asyncio.get_running_loop().run_in_executor(self._writer, self._locked, call)
+
+    async def record(self, command: RecordCommand) -> Recorded:
+        """Record one fact on the writer thread, together with the other facts queued meanwhile."""
+        future: asyncio.Future[Recorded] = asyncio.get_running_loop().create_future()
+        self._queue.append((command, future))
+        if self._draining is None or self._draining.done():
+            self._draining = asyncio.create_task(self._drain())
+        return await future
+
+    async def _drain(self) -> None:
+        while self._queue:
+            batch, self._queue = self._queue[:MAX_BATCH], self._queue[MAX_BATCH:]
+            commands = [command for command, _ in batch]
+            try:
+                call = methodcaller("record_many", commands)
+                if self._lock.acquire(blocking=False):  # nobody else uses the engine: no hop to another thread
+                    try:
+                        outcomes = call(self.engine)
+                    finally:
+                        self._lock.release()
+                else:
+                    outcomes = await self.run(call)
+            except Exception as error:  # the engine failed as a whole (its store is gone): every caller hears it
+                outcomes = [error] * len(batch)
+            for (_, future), outcome in zip(batch, outcomes, strict=True):
+                if future.done():  # the client went away
+                    continue
+                if isinstance(outcome, Exception):
+                    future.set_exception(outcome)
+                else:
+                    future.set_result(outcome)
 
     def close(self) -> None:
         self._writer.shutdown(wait=True)

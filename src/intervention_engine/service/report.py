@@ -8,7 +8,6 @@ temporary folder that is deleted once the page, which inlines its charts, has be
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Annotated
 
@@ -17,14 +16,14 @@ from fastapi.responses import HTMLResponse
 
 from ..reports import collect, write_report
 from ..settings import Role
-from .auth import Principal, requiring
+from .auth import Authenticator
 from .errors import COUNCIL_RESPONSES
 from .gate import EngineGate
 
 
-def report_routes(gate: EngineGate, authenticate: Callable[..., Awaitable[Principal]]) -> APIRouter:
+def report_routes(gate: EngineGate, authenticate: Authenticator) -> APIRouter:
     router = APIRouter(tags=["report"])
-    reader = Depends(requiring(Role.reader, authenticate))
+    reader = Depends(authenticate.requiring(Role.reader))
 
     @router.get(
         "/report",

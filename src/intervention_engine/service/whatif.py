@@ -9,7 +9,6 @@ fork (`keep="all"`) less those dropped, plus those added. `intervention-engine w
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Awaitable, Callable
 from typing import Any, Literal
 
 from fastapi import APIRouter, Depends
@@ -20,7 +19,7 @@ from ..facts import AnyFact
 from ..settings import Role
 from ..simulation.branch import branch
 from .api import Council
-from .auth import Principal, requiring
+from .auth import Authenticator
 from .errors import RECORD_RESPONSES
 from .gate import EngineGate
 
@@ -52,9 +51,9 @@ class WhatIf(BaseModel):
     drop: list[DroppedFact] = Field(default_factory=list, max_length=200, description="baseline facts left out")
 
 
-def whatif_routes(gate: EngineGate, authenticate: Callable[..., Awaitable[Principal]]) -> APIRouter:
+def whatif_routes(gate: EngineGate, authenticate: Authenticator) -> APIRouter:
     router = APIRouter(tags=["what-if"])
-    reader = Depends(requiring(Role.reader, authenticate))
+    reader = Depends(authenticate.requiring(Role.reader))
 
     @router.post("/councils/{council}/what-if", responses=RECORD_RESPONSES, dependencies=[reader])
     def what_if(council: Council, request: WhatIf) -> dict[str, Any]:

@@ -1,0 +1,73 @@
+"""What the engine's commands answer: a recorded fact, a council's status, a fired timer, a fact to record."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from .facts import Fact
+
+
+@dataclass(frozen=True)
+class RecordCommand:
+    """One fact to record (`InterventionEngine.record_many`): the arguments of `InterventionEngine.record`."""
+
+    council: str | None
+    fact: Fact | Mapping[str, Any]
+    strict: bool | None = None
+    actor: str | None = None
+    request_id: str | None = None
+
+
+@dataclass(frozen=True)
+class Recorded:
+    """What one `record` call stored (or, for a request id seen before, what that request stored then)."""
+
+    council: str
+    fact_type: str
+    occurred_on: dt.date
+    stage: str
+    states: dict[str, str]
+    events: int
+    deviation: dict[str, Any] | None = None
+    position: int | None = None  # where the fact's own event is in the log (see `subscribe`)
+    request_id: str | None = None
+    duplicate: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**self.__dict__, "occurred_on": self.occurred_on.isoformat()}
+
+
+@dataclass(frozen=True)
+class CouncilStatus:
+    """A council's position on the intervention path on a date."""
+
+    council: str
+    name: str
+    as_of: dt.date | None
+    stage: str
+    states: dict[str, str]
+    details: dict[str, Any]
+    latest_inspection: dict[str, Any] | None
+    pending_timers: list[dict[str, Any]]
+    open_expectations: list[dict[str, Any]]
+    deviations: list[dict[str, Any]]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**self.__dict__, "as_of": self.as_of.isoformat() if self.as_of else None}
+
+
+@dataclass(frozen=True)
+class TimerFiring:
+    """A timer fired by `advance_to` or `fire_due`."""
+
+    council: str
+    timer_id: str
+    kind: str
+    due_on: dt.date
+    rule_id: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**self.__dict__, "due_on": self.due_on.isoformat()}

@@ -1,0 +1,284 @@
+"""Recording many facts at once (`record_many`) and the councils the engine keeps between commands.
+
+`record_many` must decide every fact exactly as `record` would, one after another, while saving the facts of
+different councils in one transaction: the property test records the same drawn commands both ways and compares
+every answer, every error and every stored row. The council cache must never serve a council that another writer
+changed, nor keep one that a refused fact half-decided.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from intervention_engine import InterventionEngine, MoveNotAllowed, Settings, VirtualClock, build_engine
+from intervention_engine.aggregates.council import council_id
+from intervention_engine.engine import RecordCommand, Recorded, RequestIdReused
+from intervention_engine.service.gate import EngineGate
+
+from factories import GRADES, SIMPLE, drawn_fact, inspection, registration
+
+D = dt.date
+CODES = ["382", "383", "384"]
+NOTICE = {"type": "improvement_notice_issued", "occurred_on": "2017-01-10"}
+VISIT = {"type": "monitoring_visit_published", "occurred_on": "2017-01-12"}
+REVOKED = {"type": "statutory_direction_revoked", "occurred_on": "2018-06-01"}
+
+
+def memory_engine() -> InterventionEngine:
+    return build_engine(Settings(backend="memory"), clock=VirtualClock(D(2014, 1, 1)))
+
+
+def outcome(call: Any) -> Any:
+    """What a call answered, or the type and words of the error that refused it."""
+    try:
+        return call()
+    except Exception as error:
+        return (type(error).__name__, str(error))
+
+
+def options(command: RecordCommand) -> dict[str, Any]:
+    return {"strict": command.strict, "actor": command.actor, "request_id": command.request_id}
+
+
+def as_answer(result: Recorded | Exception) -> Any:
+    return (type(result).__name__, str(result)) if isinstance(result, Exception) else result
+
+
+def stored_rows(engine: InterventionEngine) -> list[tuple[Any, ...]]:
+    """Every stored event but for the instant it was recorded (which differs between two runs)."""
+    rows = engine.store.recorder.select_notifications(None, 100_000)
+    events = [engine.store.mapper.to_domain_event(row) for row in rows]
+    return [
+        (row.id, row.originator_id, row.originator_version, row.topic, _without_timestamp(event.__dict__))
+        for row, event in zip(rows, events, strict=True)
+    ]
+
+
+def _without_timestamp(data: dict[str, Any]) -> dict[str, Any]:
+    return {key: value for key, value in data.items() if key != "timestamp"}
+
+
+commands = st.lists(
+    st.tuples(
+        st.sampled_from([*CODES, "999"]),  # 999 is never registered
+        st.one_of(st.just("register"), st.sampled_from(GRADES), st.sampled_from(range(len(SIMPLE)))),
+        st.integers(0, 300),
+        st.one_of(st.none(), st.sampled_from(["r1", "r2", "r3"])),  # request ids repeat, with the same fact or not
+        st.booleans(),  # lenient
+    ),
+    min_size=1,
+    max_size=30,
+)
+
+
+def to_commands(drawn: list[tuple[str, str | int, int, str | None, bool]]) -> list[RecordCommand]:
+    day, made = D(2015, 1, 1), []
+    for code, choice, gap, request_id, lenient in drawn:
+        day += dt.timedelta(days=gap)
+        if choice == "register":
+            made.append(RecordCommand(None, registration(code, f"Council {code}"), None, "tester", request_id))
+        else:
+            strict = False if lenient else None
+            made.append(RecordCommand(code, drawn_fact(day, choice), strict, "tester", request_id))
+    return made
+
+
+@settings(max_examples=150, deadline=None)
+@given(drawn=commands, cuts=st.lists(st.integers(1, 30), max_size=6))
+def test_record_many_answers_and_stores_exactly_what_record_does_one_by_one(
+    drawn: list[tuple[str, str | int, int, str | None, bool]], cuts: list[int]
+) -> None:
+    todo = to_commands(drawn)
+    one_by_one, together = memory_engine(), memory_engine()
+    expected = [
+        outcome(
+            lambda c=c: one_by_one.record(c.council, c.fact, strict=c.strict, actor=c.actor, request_id=c.request_id)
+        )
+        for c in todo
+    ]
+    answers: list[Any] = []
+    start = 0
+    for cut in [*sorted(set(cuts)), len(todo)]:  # the same commands in batches of drawn sizes
+        if cut > start:
+            answers += [as_answer(result) for result in together.record_many(todo[start:cut])]
+            start = cut
+    assert answers == expected
+    assert stored_rows(together) == stored_rows(one_by_one)
+    for code in CODES:
+        assert outcome(lambda code=code: together.state(code)) == outcome(lambda code=code: one_by_one.state(code))
+
+
+def test_facts_of_different_councils_are_saved_in_one_transaction(backend: Settings) -> None:
+    engine = build_engine(backend, clock=VirtualClock(D(2014, 1, 1)))
+    try:
+        for code in CODES:
+            engine.record(None, registration(code, f"Council {code}"))
+        saves: list[int] = []
+        save = engine.store.save
+
+        def counting_save(*councils: Any, **kwargs: Any) -> Any:
+            saves.append(len(councils))
+            return save(*councils, **kwargs)
+
+        engine.store.save = counting_save  # type: ignore[method-assign]
+        results = engine.record_many([RecordCommand(code, inspection(D(2016, 11, 25), "inadequate")) for code in CODES])
+        assert saves == [3]
+        assert [r.stage for r in results if isinstance(r, Recorded)] == ["inadequate"] * 3
+        assert [r.position for r in results if isinstance(r, Recorded)] == sorted(
+            r.position for r in results if isinstance(r, Recorded)
+        )
+    finally:
+        engine.close()
+
+
+def test_a_refused_fact_in_a_batch_refuses_only_itself_and_leaves_no_trace(backend: Settings) -> None:
+    engine = build_engine(backend, clock=VirtualClock(D(2014, 1, 1)))
+    try:
+        engine.record(None, registration())
+        engine.record(None, registration("383", "Leeds"))
+        engine.record("382", inspection(D(2016, 11, 25), "inadequate"))
+        before = engine.timeline("382")
+        # A direction revoked before any direction: refused, after the council's timers due before it fired.
+        results = engine.record_many(
+            [
+                RecordCommand("382", REVOKED),
+                RecordCommand("383", inspection(D(2016, 12, 1), "good")),
+            ]
+        )
+        assert isinstance(results[0], MoveNotAllowed)
+        assert "382" in str(results[0])
+        assert "statutory_direction_revoked" in str(results[0])
+        assert isinstance(results[1], Recorded)
+        assert results[1].stage == "good"
+        assert engine.timeline("382") == before  # the timers it fired first were not saved
+        assert engine.state("382").pending_timers == engine.state("382", as_of=D(2017, 1, 1)).pending_timers
+        assert engine.record("382", NOTICE).stage == "improvement_notice"  # decided on the stored council
+    finally:
+        engine.close()
+
+
+def test_a_request_id_repeated_within_a_batch_records_once() -> None:
+    engine = memory_engine()
+    engine.record(None, registration())
+    engine.record("382", inspection(D(2016, 11, 25), "inadequate"))
+    first, again, other = engine.record_many(
+        [
+            RecordCommand("382", NOTICE, request_id="req-1"),
+            RecordCommand("382", NOTICE, request_id="req-1"),
+            RecordCommand("382", VISIT, request_id="req-1"),
+        ]
+    )
+    assert isinstance(first, Recorded)
+    assert not first.duplicate
+    assert isinstance(again, Recorded)
+    assert again.duplicate
+    assert again.position == first.position
+    assert isinstance(other, RequestIdReused)
+    assert sum(1 for e in engine.timeline("382") if e.event == "FactRecorded") == 2
+
+
+# ------------------------------------------------------------------------------------------------------------------
+# Two engines, one store: the cache must see the other's writes.
+
+
+def test_a_council_changed_by_another_engine_is_read_again(shared_backend: Settings) -> None:
+    mine = build_engine(shared_backend, clock=VirtualClock(D(2014, 1, 1)))
+    other = build_engine(shared_backend, clock=VirtualClock(D(2014, 1, 1)))
+    try:
+        mine.record(None, registration())
+        mine.record("382", inspection(D(2016, 11, 25), "inadequate"))
+        assert mine.state("382").stage == "inadequate"  # now cached in `mine`
+        other.record("382", NOTICE)
+        assert mine.state("382").stage == "improvement_notice"
+        assert mine.write_conflicts == 0
+        recorded = mine.record_many([RecordCommand("382", VISIT)])[0]
+        assert isinstance(recorded, Recorded)
+        assert recorded.stage == "improvement_notice"
+        assert mine.write_conflicts == 0  # decided on the other's state, not on a stale copy
+    finally:
+        other.close()
+        mine.close()
+
+
+def test_a_batch_that_loses_a_race_is_decided_again_fact_by_fact(shared_backend: Settings) -> None:
+    mine = build_engine(shared_backend, clock=VirtualClock(D(2014, 1, 1)))
+    rival = build_engine(shared_backend, clock=VirtualClock(D(2014, 1, 1)))
+    try:
+        for code in ("382", "383"):
+            mine.record(None, registration(code, f"Council {code}"))
+            mine.record(code, inspection(D(2016, 11, 25), "inadequate"))
+        take, races = mine.cache.take, [1]
+
+        def take_then_lose(cid: Any) -> Any:
+            council = take(cid)
+            if cid == council_id("383") and races and races.pop():
+                rival.record("383", NOTICE)  # saved between this engine's decision and its save, once
+            return council
+
+        mine.cache.take = take_then_lose  # type: ignore[method-assign]
+        results = mine.record_many([RecordCommand("382", NOTICE), RecordCommand("383", VISIT)])
+        assert [r.stage for r in results if isinstance(r, Recorded)] == ["improvement_notice", "improvement_notice"]
+        assert mine.write_conflicts == 1
+        types = [e.fact["type"] for e in mine.store.events.get(council_id("383")) if type(e).__name__ == "FactRecorded"]
+        assert types == ["inspection_published", "improvement_notice_issued", "monitoring_visit_published"]
+    finally:
+        rival.close()
+        mine.close()
+
+
+@pytest.mark.parametrize("size", [0, 1])
+def test_a_small_cache_still_answers_from_the_store(size: int) -> None:
+    engine = build_engine(Settings(backend="memory", council_cache_size=size), clock=VirtualClock(D(2014, 1, 1)))
+    for code in CODES:
+        engine.record(None, registration(code, f"Council {code}"))
+        engine.record(code, inspection(D(2016, 11, 25), "inadequate"))
+    assert len(engine.cache) == size
+    assert [engine.state(code).stage for code in CODES] == ["inadequate"] * 3
+
+
+# ------------------------------------------------------------------------------------------------------------------
+# The HTTP service's gate: requests that arrive while the engine is busy are recorded together.
+
+
+def test_requests_queued_together_are_recorded_in_one_batch_each_with_its_own_answer() -> None:
+    engine = memory_engine()
+    for code in CODES:
+        engine.record(None, registration(code, f"Council {code}"))
+    engine.record("382", inspection(D(2016, 11, 25), "inadequate"))
+    batches: list[int] = []
+    record_many = engine.record_many
+
+    def counting(commands: Any) -> Any:
+        batches.append(len(commands))
+        return record_many(commands)
+
+    engine.record_many = counting  # type: ignore[method-assign]
+    gate = EngineGate(engine)
+    todo = [
+        RecordCommand("382", NOTICE, actor="a", request_id="q1"),
+        RecordCommand("383", inspection(D(2016, 12, 1), "good"), actor="a", request_id="q2"),
+        RecordCommand("384", REVOKED, actor="a", request_id="q3"),  # no direction to revoke: refused
+        RecordCommand("382", VISIT, actor="a", request_id="q4"),  # the same council again: a second transaction
+    ]
+
+    async def all_at_once() -> list[Any]:
+        return await asyncio.gather(*(gate.record(command) for command in todo), return_exceptions=True)
+
+    try:
+        results = asyncio.run(all_at_once())
+    finally:
+        gate.close()
+    assert batches == [4]
+    assert [r.stage if isinstance(r, Recorded) else type(r).__name__ for r in results] == [
+        "improvement_notice",
+        "good",
+        "MoveNotAllowed",
+        "improvement_notice",
+    ]
+    assert [entry.request_id for entry in engine.audit("382") if entry.event == "FactRecorded"][-2:] == ["q1", "q4"]
