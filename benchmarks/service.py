@@ -42,7 +42,7 @@ ROOT = Path(__file__).resolve().parents[1]
 TOKEN = "benchmark-recorder-token-0123"
 TOKENS = json.dumps([{"token": TOKEN, "actor": "benchmark", "role": "recorder"}])
 HEADERS = {"Authorization": f"Bearer {TOKEN}", "Content-Type": "application/json"}
-TIMEOUT = 120.0
+TIMEOUT = float(os.environ.get("BENCH_TIMEOUT", "120"))
 DAY_SHIFT_SECONDS = 4.0
 
 
@@ -213,11 +213,13 @@ def servers(options: dict[str, Any], count: int, log: Path, *shift: str) -> Iter
     finally:
         for process in processes:
             process.terminate()
-        for process in processes:
+        for n, process in enumerate(processes):
             try:
                 process.wait(TIMEOUT)
             except subprocess.TimeoutExpired:
-                print(f"  (a server did not stop within {TIMEOUT:.0f} s of SIGTERM; killed; see {log.parent})")
+                tail = (log.parent / f"{log.name}.{n}").read_text(errors="replace").splitlines()[-15:]
+                print(f"  (a server did not stop within {TIMEOUT:.0f} s of SIGTERM; killed; its log ends:)")
+                print("\n".join(f"    | {line}" for line in tail))
                 process.kill()
                 process.wait()
 

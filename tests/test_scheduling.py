@@ -442,3 +442,33 @@ def test_firing_times_must_be_aware() -> None:
             naive.firing_time(D(2017, 6, 30))
     finally:
         engine.close()
+
+
+def test_stopping_while_a_job_runs_waits_for_it_and_does_not_hang(settings: Settings, services: Services) -> None:
+    """APScheduler's shutdown(wait=True) holds its job-store lock while it waits for running jobs, and a job
+    re-syncs the jobs, which needs that lock: stopping mid-job must not leave the two waiting for each other."""
+    seed_inadequate_kirklees(settings)
+    clock = ShiftedClock(PLAN_FIRES, begins_in=1)
+    scheduler, _ = services.start(clock)
+    in_job, stopping = threading.Event(), threading.Event()
+    due = scheduler.engine.due
+
+    def due_held_mid_job(until: D | None = None) -> list[DueTimer]:
+        if threading.current_thread() is not threading.main_thread() and not in_job.is_set():
+            in_job.set()
+            stopping.wait(TIMEOUT)
+            time.sleep(0.2)  # let stop() get as far as it can while this job still runs
+        return due(until)
+
+    scheduler.engine.due = due_held_mid_job  # type: ignore[method-assign]
+    eventually(in_job.is_set, "the timer's job to start")
+    stopper = threading.Thread(target=scheduler.stop, daemon=True)
+    stopper.start()
+    stopping.set()
+    stopper.join(TIMEOUT)
+    assert not stopper.is_alive(), "stop() and the running job waited for each other"
+    assert fired(settings) == ["action_plan_due"]  # the job under way finished its firing
+    services.running.remove(scheduler)
+    scheduler.engine.close()
+    again, _ = services.start(clock)  # the lock was given back
+    assert again.running

@@ -113,8 +113,9 @@ class InterventionEngine:
                 return earlier
             try:
                 if isinstance(fact, CouncilRegistered):
-                    return self._register(council, fact, metadata)
-                decision = self._decide(self._resolve(council), fact, strict)
+                    decision = self._register(council, fact)
+                else:
+                    decision = self._decide(self._resolve(council), fact, strict)
                 return decision.recorded(self._save(decision.council, metadata), metadata.get("request_id"))
             except IntegrityError:
                 self.write_conflicts += 1
@@ -142,11 +143,6 @@ class InterventionEngine:
             try:
                 fact = parse_fact(command.fact, where=f"council {command.council!r}" if command.council else "")
                 self._check_not_in_future(command.council or "", fact)
-                if isinstance(fact, CouncilRegistered):
-                    self._save_batch(batch, outcomes, commands)
-                    stale = True
-                    outcomes[n] = self.record(command.council, fact, **_options(command))
-                    continue
                 if _repeats_request(batch, command):
                     stale = self._save_batch(batch, outcomes, commands) or stale
                 earlier = self._earlier_request(command.request_id, command.council, fact, refresh=stale)
@@ -154,11 +150,19 @@ class InterventionEngine:
                 if earlier is not None:
                     outcomes[n] = earlier
                     continue
-                cid = self._resolve(command.council)
+                if isinstance(fact, CouncilRegistered):
+                    cid = council_id(fact.code)
+                else:
+                    if batch and self.index.find(command.council or "") is None:  # registered in this batch?
+                        stale = self._save_batch(batch, outcomes, commands) or stale
+                    cid = self._resolve(command.council)
                 if cid in batch:
                     stale = self._save_batch(batch, outcomes, commands) or stale
-                metadata = _metadata(command.actor, command.request_id)
-                batch[cid] = _Pending(n, self._decide(cid, fact, command.strict), metadata)
+                if isinstance(fact, CouncilRegistered):
+                    decision = self._register(command.council, fact)
+                else:
+                    decision = self._decide(cid, fact, command.strict)
+                batch[decision.council.id] = _Pending(n, decision, _metadata(command.actor, command.request_id))
             except Exception as error:  # the command's own outcome; the others go on
                 outcomes[n] = error
         self._save_batch(batch, outcomes, commands)
@@ -283,7 +287,8 @@ class InterventionEngine:
             raise RequestIdReused(request_id, code, f"{earlier.fact.get('type')} on {earlier.occurred_on}")
         return _recorded_before(code, fact, earlier, request_id)
 
-    def _register(self, council: str | None, fact: CouncilRegistered, metadata: Mapping[str, str]) -> Recorded:
+    def _register(self, council: str | None, fact: CouncilRegistered) -> _Decision:
+        """A new council, unless one with this code exists; nothing is saved."""
         if council is not None and council.strip().casefold() not in (
             fact.code.casefold(),
             fact.name.casefold(),
@@ -291,18 +296,7 @@ class InterventionEngine:
             raise InvalidFact(f"council {council!r}: council_registered names code {fact.code!r} ({fact.name})")
         if self.index.find(fact.code) is not None or self._exists(council_id(fact.code)):
             raise CouncilAlreadyRegistered(fact.code)
-        aggregate = Council.register(fact, self.rulebook)
-        position = self._save(aggregate, metadata)
-        return Recorded(
-            aggregate.code,
-            fact.describe(),
-            fact.occurred_on,
-            aggregate.stage,
-            dict(aggregate.states),
-            1,
-            position=position,
-            request_id=metadata.get("request_id"),
-        )
+        return _Decision(Council.register(fact, self.rulebook), fact, 0, legal=True)
 
     # ----------------------------------------------------------------------------------------------------------
     # Queries.

@@ -124,11 +124,19 @@ class LiveScheduler:
         return fired
 
     def stop(self) -> None:
-        """Stop firing (waiting for a firing under way to finish) and give the lock back."""
+        """Stop firing (waiting for a firing under way to finish) and give the lock back.
+
+        APScheduler's `shutdown(wait=True)` waits for running jobs while holding its job-store lock, and a job
+        re-syncs the jobs (which needs that lock): the two would wait for each other for ever. So the scheduler
+        stops without waiting, and the wait is for the engine lock, which a job holds for as long as it works;
+        a job that starts after this finds the scheduler gone and does nothing.
+        """
         scheduler, self._scheduler = self._scheduler, None
         if scheduler is None:
             return
-        scheduler.shutdown(wait=True)
+        scheduler.shutdown(wait=False)
+        with self._engine_lock:  # a firing under way finishes first
+            pass
         self.lock.release()
 
     def __enter__(self) -> LiveScheduler:
@@ -152,6 +160,8 @@ class LiveScheduler:
     def tick(self) -> list[TimerFiring]:
         """Fire every timer due by today, then re-sync the jobs (what every job and the periodic re-sync run)."""
         with self._engine_lock:
+            if self._scheduler is None:
+                return []  # stopped (a job that began after `stop`): the lock may be someone else's by now
             try:
                 return self._fire_due()
             finally:
