@@ -40,17 +40,18 @@ class CouncilCache:
         self._checked = False  # inside `checked()`: the log was read at its start
 
     @contextmanager
-    def checked(self) -> Iterator[None]:
-        """One look at the log for everything taken inside (a command that takes several councils)."""
-        self.catch_up()
+    def checked(self) -> Iterator[int]:
+        """One look at the log for everything taken inside (a command that takes several councils); gives the
+        log's latest position."""
+        latest = self.catch_up()
         self._checked = True
         try:
-            yield
+            yield latest
         finally:
             self._checked = False
 
-    def catch_up(self) -> None:
-        """Drop every cached council that another writer changed since the last look."""
+    def catch_up(self) -> int:
+        """Drop every cached council that another writer changed since the last look; the log's latest position."""
         recorder = self._store.recorder
         latest = recorder.max_notification_id() or 0
         position = self._seen
@@ -62,6 +63,7 @@ class CouncilCache:
                 self._councils.pop(_uuid(notification.originator_id), None)
             position = notifications[-1].id
         self._seen = latest
+        return latest
 
     def take(self, cid: uuid.UUID) -> Council:
         """The council as stored now, for the caller alone (give it back with `saved` once its events are stored)."""

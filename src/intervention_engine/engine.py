@@ -132,21 +132,20 @@ class InterventionEngine:
         of that transaction is decided again on its own, as `record` does. A server records the requests that
         queued while it was saving the last ones this way (service/gate.py): one commit for many facts.
         """
-        with self.cache.checked():  # one look at the log for the councils of every command
+        with self.cache.checked() as latest:  # one look at the log for the councils and requests of every command
+            self.requests.refresh(latest)
             return self._record_many(commands)
 
     def _record_many(self, commands: Sequence[RecordCommand]) -> list[Recorded | Exception]:
         outcomes: list[Recorded | Exception | None] = [None] * len(commands)
         batch: dict[uuid.UUID, _Pending] = {}
-        stale = True  # the request index has not read the latest notifications
         for n, command in enumerate(commands):
             try:
                 fact = parse_fact(command.fact, where=f"council {command.council!r}" if command.council else "")
                 self._check_not_in_future(command.council or "", fact)
                 if _repeats_request(batch, command):
-                    stale = self._save_batch(batch, outcomes, commands) or stale
-                earlier = self._earlier_request(command.request_id, command.council, fact, refresh=stale)
-                stale = stale and command.request_id is None
+                    self._save_batch(batch, outcomes, commands)  # so that the request index knows its fact
+                earlier = self._earlier_request(command.request_id, command.council, fact, refresh=False)
                 if earlier is not None:
                     outcomes[n] = earlier
                     continue
@@ -154,10 +153,10 @@ class InterventionEngine:
                     cid = council_id(fact.code)
                 else:
                     if batch and self.index.find(command.council or "") is None:  # registered in this batch?
-                        stale = self._save_batch(batch, outcomes, commands) or stale
+                        self._save_batch(batch, outcomes, commands)
                     cid = self._resolve(command.council)
                 if cid in batch:
-                    stale = self._save_batch(batch, outcomes, commands) or stale
+                    self._save_batch(batch, outcomes, commands)
                 if isinstance(fact, CouncilRegistered):
                     decision = self._register(command.council, fact)
                 else:
@@ -173,10 +172,10 @@ class InterventionEngine:
         batch: dict[uuid.UUID, _Pending],
         outcomes: list[Recorded | Exception | None],
         commands: Sequence[RecordCommand],
-    ) -> bool:
-        """Save the facts waiting in `batch` in one transaction and set their outcomes; whether any were saved."""
+    ) -> None:
+        """Save the facts waiting in `batch` in one transaction and set their outcomes."""
         if not batch:
-            return False
+            return
         pending = list(batch.values())
         batch.clear()
         for item in pending:
@@ -191,12 +190,13 @@ class InterventionEngine:
                     outcomes[item.index] = self.record(command.council, command.fact, **_options(command))
                 except Exception as error:
                     outcomes[item.index] = error
-            return True
+            return
         except Exception as error:  # nothing of this transaction was stored
             for item in pending:
                 outcomes[item.index] = error
-            return False
+            return
         self.cache.saved([item.decision.council for item in pending], [r.notification.id for r in recordings])
+        self.requests.saved(recordings)
         positions: dict[uuid.UUID, int] = {}
         for recording in recordings:
             if type(recording.domain_event).__name__ in _FACT_EVENTS:
@@ -204,7 +204,6 @@ class InterventionEngine:
         for item in pending:
             council = item.decision.council
             outcomes[item.index] = item.decision.recorded(positions.get(council.id), item.metadata.get("request_id"))
-        return True
 
     def _decide(self, cid: uuid.UUID, fact: Fact, strict: bool | None) -> _Decision:
         """Load the council, fire its timers due before the fact's date and decide the fact; nothing is saved."""
@@ -269,6 +268,7 @@ class InterventionEngine:
         _stamp(aggregate, metadata)
         recordings = self.store.save(aggregate)
         self.cache.saved([aggregate], [r.notification.id for r in recordings])
+        self.requests.saved(recordings)
         positions = [r.notification.id for r in recordings if type(r.domain_event).__name__ in _FACT_EVENTS]
         return positions[0] if positions else None
 

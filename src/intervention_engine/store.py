@@ -67,6 +67,11 @@ class CouncilStore(Application[uuid.UUID]):
         self.snapshotting_intervals = {Council: snapshot_interval}  # type: ignore[misc]
         super().__init__(env=dict(env))
 
+    @property
+    def waits_on_network(self) -> bool:
+        """Whether the store is a database server (PostgreSQL) rather than a file or memory in this process."""
+        return self.env.get("PERSISTENCE_MODULE") == "eventsourcing.postgres"
+
     def construct_env(self, name: str, env: Mapping[str, str] | None = None) -> Environment:
         # Deliberately ignore os.environ: the host's variables must never choose the backend.
         return Environment(name, dict(env or {}))

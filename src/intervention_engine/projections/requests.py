@@ -8,15 +8,20 @@ read up to the latest notification before each check, so it sees what other proc
 
 from __future__ import annotations
 
+import copy
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
+
+from eventsourcing.persistence import Recording
 
 from ..aggregates.council import event_topic
 from ..store import CouncilStore
 
 _SECTION = 500
 _MARKER = b'"request_id"'
+_FOLDED = ("Registered", "FactRecorded")
 
 
 @dataclass(frozen=True)
@@ -38,7 +43,7 @@ class RequestIndex:
         self._store = store
         self._position = 0
         self._seen: dict[str, EarlierRequest] = {}
-        self._topics = [event_topic("Registered"), event_topic("FactRecorded")]
+        self._topics = [event_topic(name) for name in _FOLDED]
 
     def find(self, request_id: str, *, refresh: bool = True) -> EarlierRequest | None:
         """The first fact recorded under `request_id`, reading the newest notifications first unless told not to
@@ -47,18 +52,38 @@ class RequestIndex:
             self.refresh()
         return self._seen.get(request_id)
 
-    def refresh(self) -> None:
+    def refresh(self, latest: int | None = None) -> None:
+        """Read the notifications recorded since the last read; `latest`, the log's latest position if the caller
+        has just asked for it, saves the query when nothing was recorded since."""
+        if latest is not None and latest <= self._position:
+            return
         recorder = self._store.recorder
         while True:
             notifications = recorder.select_notifications(
-                self._position, _SECTION, topics=self._topics, inclusive_of_start=False
+                self._position, _SECTION, stop=latest, topics=self._topics, inclusive_of_start=False
             )
             for notification in notifications:
                 if _MARKER in notification.state:  # only events recorded with metadata are decoded
                     self._fold(self._store.mapper.to_domain_event(notification), notification.id)
                 self._position = notification.id
             if len(notifications) < _SECTION:
+                if latest is not None:
+                    self._position = latest  # read through `latest`, including what is not of these topics
                 return
+
+    def saved(self, recordings: Sequence[Recording[Any]]) -> None:
+        """Fold the events this process has just stored without reading them back, if nobody wrote in between
+        (their positions follow the last one read); otherwise read the log."""
+        positions = [recording.notification.id for recording in recordings]
+        if not positions:
+            return
+        if min(positions) != self._position + 1 or max(positions) - min(positions) + 1 != len(positions):
+            self.refresh(max(positions))  # every write up to these is committed (writers commit in log order)
+            return
+        for recording in recordings:
+            if type(recording.domain_event).__name__ in _FOLDED:
+                self._fold(recording.domain_event, recording.notification.id)
+        self._position = max(positions)
 
     def _fold(self, event: Any, position: int) -> None:
         request_id = (event.__dict__.get("metadata") or {}).get("request_id")
@@ -66,9 +91,9 @@ class RequestIndex:
             return
         self._seen[request_id] = EarlierRequest(
             event.originator_id,
-            dict(event.fact),
+            copy.deepcopy(event.fact),
             event.occurred_on,
             dict(event.states),
-            event.__dict__.get("deviation"),
+            copy.deepcopy(event.__dict__.get("deviation")),
             position,
         )

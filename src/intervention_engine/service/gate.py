@@ -1,11 +1,13 @@
 """One engine, one caller at a time: the engine and its indexes are not thread-safe, and FastAPI runs each request
 on a worker thread.
 
-Reads borrow the engine under a lock (`use`). Writes, the hot path, queue for one thread of their own, which takes
-the same lock. Facts to record (`record`) queue in the event loop while that thread is busy and go to it together:
-`InterventionEngine.record_many` decides each one as `record` would and saves the facts of different councils in
-one transaction, so a burst of requests costs one commit, not one each, and each request still gets its own
-answer or its own error.
+Reads borrow the engine under a lock (`use`). Facts to record (`record`), the hot path, queue in the event loop and
+are recorded together: `InterventionEngine.record_many` decides each one as `record` would and saves the facts of
+different councils in one transaction, so a burst of requests costs one commit, not one each, and each request
+still gets its own answer or its own error. The facts that arrive while a batch is being recorded make the next
+batch. On a local store (SQLite, memory) the event loop records a batch itself when nobody else holds the engine:
+handing it to another thread and back costs more than the batch. On PostgreSQL, whose answers take a round trip,
+batches go to a writer thread of their own so the loop reads the next requests while the database answers.
 """
 
 from __future__ import annotations
@@ -28,8 +30,12 @@ MAX_BATCH = 64  # facts handed to the writer thread at once
 class EngineGate:
     """Lends the engine to one caller at a time."""
 
-    def __init__(self, engine: InterventionEngine) -> None:
+    def __init__(self, engine: InterventionEngine, *, inline_writes: bool | None = None) -> None:
         self.engine = engine
+        # Facts are recorded on the event loop itself when the store is local (SQLite, memory): handing a batch to
+        # another thread costs more than it saves. A store across the network (PostgreSQL) waits for its answers,
+        # and the loop reads the next requests meanwhile if the batch runs on the writer thread.
+        self.inline_writes = not engine.store.waits_on_network if inline_writes is None else inline_writes
         self._lock = threading.Lock()
         self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="engine-writer")
         self._queue: list[tuple[RecordCommand, asyncio.Future[Recorded]]] = []
@@ -58,7 +64,7 @@ class EngineGate:
             commands = [command for command, _ in batch]
             try:
                 call = methodcaller("record_many", commands)
-                if self._lock.acquire(blocking=False):  # nobody else uses the engine: no hop to another thread
+                if self.inline_writes and self._lock.acquire(blocking=False):  # nobody else is using the engine
                     try:
                         outcomes = call(self.engine)
                     finally:
