@@ -282,3 +282,36 @@ def test_requests_queued_together_are_recorded_in_one_batch_each_with_its_own_an
         "improvement_notice",
     ]
     assert [entry.request_id for entry in engine.audit("382") if entry.event == "FactRecorded"][-2:] == ["q1", "q4"]
+
+
+# ------------------------------------------------------------------------------------------------------------------
+# Reading the log: each index reads a notification once, and "nothing new" costs no read of notifications.
+
+
+def test_indexes_read_each_notification_once_and_nothing_when_nothing_is_new(backend: Settings) -> None:
+    engine = build_engine(backend, clock=VirtualClock(D(2014, 1, 1)))
+    try:
+        engine.record(None, registration())
+        engine.record("382", inspection(D(2016, 11, 25), "inadequate"))
+        for day in range(1, 20):  # many facts, none of them of the topics the council index folds
+            engine.record("382", {"type": "monitoring_visit_published", "occurred_on": f"2017-02-{day:02d}"})
+        engine.due()
+        read: list[int] = []
+        select = engine.store.recorder.select_notifications
+
+        def counting(*args: Any, **kwargs: Any) -> Any:
+            rows = select(*args, **kwargs)
+            read.append(len(rows))
+            return rows
+
+        engine.store.recorder.select_notifications = counting  # type: ignore[method-assign]
+        engine.due()
+        engine.due()
+        assert read == []  # the latest position said there was nothing new
+        recorded = engine.record("382", VISIT | {"occurred_on": "2017-03-01"})
+        engine.due()
+        timers = [e for e in engine.timeline("382")[-recorded.events :] if e.event.startswith("Timer")]
+        assert timers  # the visit moved the council's timers on
+        assert read == [len(timers)]  # one read, of the timer events that fact recorded and nothing before it
+    finally:
+        engine.close()

@@ -22,9 +22,8 @@ from contextlib import contextmanager
 from typing import Any
 
 from .aggregates.council import Council
+from .projections.log import latest_position, notifications_through
 from .store import CouncilStore
-
-_SECTION = 1000
 
 
 class CouncilCache:
@@ -52,17 +51,11 @@ class CouncilCache:
 
     def catch_up(self) -> int:
         """Drop every cached council that another writer changed since the last look; the log's latest position."""
-        recorder = self._store.recorder
-        latest = recorder.max_notification_id() or 0
-        position = self._seen
-        while self._councils and position < latest:
-            notifications = recorder.select_notifications(position, _SECTION, stop=latest, inclusive_of_start=False)
-            if not notifications:
-                break
-            for notification in notifications:
+        latest = latest_position(self._store)
+        if self._councils:
+            for notification in notifications_through(self._store, self._seen, latest):
                 self._councils.pop(_uuid(notification.originator_id), None)
-            position = notifications[-1].id
-        self._seen = latest
+        self._seen = max(self._seen, latest)
         return latest
 
     def take(self, cid: uuid.UUID) -> Council:

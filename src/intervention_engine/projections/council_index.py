@@ -1,7 +1,7 @@
 """Councils and pending timers across all streams, folded incrementally from the notification log.
 
 The index is a cache: it is rebuilt from the events whenever an engine starts, and each query reads only the
-notifications recorded since the last one.
+notifications recorded since the last one (`log.py`).
 """
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ from typing import Any
 
 from ..aggregates.council import event_topic
 from ..store import CouncilStore
+from .log import latest_position, notifications_through
 
-_SECTION = 500
 _FOLDED = ("Registered", "TimerScheduled", "TimerFired", "TimerCancelled", "TimerRescheduled")
 
 
@@ -46,17 +46,14 @@ class CouncilIndex:
         self._pending: dict[tuple[uuid.UUID, str], dict[str, Any]] = {}
         self._topics = [event_topic(name) for name in _FOLDED]
 
-    def refresh(self) -> None:
-        recorder = self._store.recorder
-        while True:
-            notifications = recorder.select_notifications(
-                self._position, _SECTION, topics=self._topics, inclusive_of_start=False
-            )
-            for notification in notifications:
-                self._fold(self._store.mapper.to_domain_event(notification))
-                self._position = notification.id
-            if len(notifications) < _SECTION:
-                return
+    def refresh(self, latest: int | None = None) -> None:
+        """Fold what was recorded since the last look (`latest`: the log's latest position, if just read)."""
+        latest = latest_position(self._store) if latest is None else latest
+        if latest <= self._position:
+            return
+        for notification in notifications_through(self._store, self._position, latest, self._topics):
+            self._fold(self._store.mapper.to_domain_event(notification))
+        self._position = latest
 
     def _fold(self, event: Any) -> None:
         cid, name = event.originator_id, type(event).__name__

@@ -18,8 +18,8 @@ from eventsourcing.persistence import Recording
 
 from ..aggregates.council import event_topic
 from ..store import CouncilStore
+from .log import latest_position, notifications_through
 
-_SECTION = 500
 _MARKER = b'"request_id"'
 _FOLDED = ("Registered", "FactRecorded")
 
@@ -53,23 +53,14 @@ class RequestIndex:
         return self._seen.get(request_id)
 
     def refresh(self, latest: int | None = None) -> None:
-        """Read the notifications recorded since the last read; `latest`, the log's latest position if the caller
-        has just asked for it, saves the query when nothing was recorded since."""
-        if latest is not None and latest <= self._position:
+        """Fold what was recorded since the last look (`latest`: the log's latest position, if just read)."""
+        latest = latest_position(self._store) if latest is None else latest
+        if latest <= self._position:
             return
-        recorder = self._store.recorder
-        while True:
-            notifications = recorder.select_notifications(
-                self._position, _SECTION, stop=latest, topics=self._topics, inclusive_of_start=False
-            )
-            for notification in notifications:
-                if _MARKER in notification.state:  # only events recorded with metadata are decoded
-                    self._fold(self._store.mapper.to_domain_event(notification), notification.id)
-                self._position = notification.id
-            if len(notifications) < _SECTION:
-                if latest is not None:
-                    self._position = latest  # read through `latest`, including what is not of these topics
-                return
+        for notification in notifications_through(self._store, self._position, latest, self._topics):
+            if _MARKER in notification.state:  # only events recorded with metadata are decoded
+                self._fold(self._store.mapper.to_domain_event(notification), notification.id)
+        self._position = latest
 
     def saved(self, recordings: Sequence[Recording[Any]]) -> None:
         """Fold the events this process has just stored without reading them back, if nobody wrote in between
