@@ -42,10 +42,6 @@ def outcome(call: Any) -> Any:
         return (type(error).__name__, str(error))
 
 
-def options(command: RecordCommand) -> dict[str, Any]:
-    return {"strict": command.strict, "actor": command.actor, "request_id": command.request_id}
-
-
 def as_answer(result: Recorded | Exception) -> Any:
     return (type(result).__name__, str(result)) if isinstance(result, Exception) else result
 

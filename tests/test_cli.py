@@ -187,7 +187,7 @@ def fact(kind: str, on: str) -> str:
         ("382", fact("action_plan_submitted", "2022-02-30"), 2, ["occurred_on", "day value is outside"]),
         ("382", fact("improvement_notice_lifted", "2025-02-03"), 2, ["is not allowed", "Legal moves now"]),
         ("382", fact("action_plan_submitted", "2017-01-05"), 2, ["dated before the latest"]),
-        ("382", fact("action_plan_submitted", "2999-01-05"), 2, ["dated after today"]),
+        ("382", fact("action_plan_submitted", "2150-01-05"), 2, ["dated after today"]),
         ("382", "@nowhere.yaml", 2, ["nowhere.yaml: cannot read the file"]),
     ],
 )

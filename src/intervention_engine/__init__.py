@@ -6,6 +6,7 @@ The public API, re-exported explicitly. Build an engine with `build_engine(Setti
 from .bootstrap import build_engine
 from .calendar import WorkingDayCalendar, add_months
 from .clock import Clock, SystemClock, VirtualClock
+from .commands import RecordCommand
 from .engine import CouncilStatus, InterventionEngine, Recorded, TimelineEntry, TimerFiring
 from .errors import (
     ConfigurationError,
@@ -57,6 +58,7 @@ __all__ = [
     "NationalCount",
     "Projection",
     "RealRecord",
+    "RecordCommand",
     "Recorded",
     "Settings",
     "SystemClock",

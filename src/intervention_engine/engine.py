@@ -11,21 +11,21 @@ recorded if the fact is still legal there. Each command's events carry the actor
 
 from __future__ import annotations
 
-import copy
 import datetime as dt
 import random
 import time
 import uuid
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.persistence import IntegrityError
 
-from .aggregates.council import PENDING, Council, council_id
+from .aggregates.council import Council, council_id
 from .calendar import WorkingDayCalendar
 from .clock import Clock, VirtualClock
+from .commands import Decision, Pending, metadata_of, options_of, repeats_request, stamp
+from .commands import RecordCommand as RecordCommand
 from .council_cache import CouncilCache
 from .errors import ConcurrentWriteConflict as ConcurrentWriteConflict
 from .errors import CouncilAlreadyRegistered, CouncilNotFound, FactInFuture, InvalidFact
@@ -38,10 +38,10 @@ from .projections.audit import AuditEntry, audit_entry
 from .projections.council_index import CouncilIndex, DueTimer
 from .projections.national import NationalCount, national_counts
 from .projections.requests import EarlierRequest, RequestIndex
+from .projections.status import council_status
 from .projections.timeline import TimelineEntry as TimelineEntry
 from .projections.timeline import timeline_entry
 from .results import CouncilStatus as CouncilStatus
-from .results import RecordCommand as RecordCommand
 from .results import Recorded as Recorded
 from .results import TimerFiring as TimerFiring
 from .store import CouncilStore
@@ -106,7 +106,7 @@ class InterventionEngine:
         """
         fact = parse_fact(fact, where=f"council {council!r}" if council else "")
         self._check_not_in_future(council or "", fact)
-        metadata = _metadata(actor, request_id)
+        metadata = metadata_of(actor, request_id)
         for attempt in range(self.write_attempts):
             earlier = self._earlier_request(request_id, council, fact)
             if earlier is not None:
@@ -138,12 +138,12 @@ class InterventionEngine:
 
     def _record_many(self, commands: Sequence[RecordCommand]) -> list[Recorded | Exception]:
         outcomes: list[Recorded | Exception | None] = [None] * len(commands)
-        batch: dict[uuid.UUID, _Pending] = {}
+        batch: dict[uuid.UUID, Pending] = {}
         for n, command in enumerate(commands):
             try:
                 fact = parse_fact(command.fact, where=f"council {command.council!r}" if command.council else "")
                 self._check_not_in_future(command.council or "", fact)
-                if _repeats_request(batch, command):
+                if repeats_request(batch, command):
                     self._save_batch(batch, outcomes, commands)  # so that the request index knows its fact
                 earlier = self._earlier_request(command.request_id, command.council, fact, refresh=False)
                 if earlier is not None:
@@ -161,7 +161,7 @@ class InterventionEngine:
                     decision = self._register(command.council, fact)
                 else:
                     decision = self._decide(cid, fact, command.strict)
-                batch[decision.council.id] = _Pending(n, decision, _metadata(command.actor, command.request_id))
+                batch[decision.council.id] = Pending(n, decision, metadata_of(command.actor, command.request_id))
             except Exception as error:  # the command's own outcome; the others go on
                 outcomes[n] = error
         self._save_batch(batch, outcomes, commands)
@@ -169,7 +169,7 @@ class InterventionEngine:
 
     def _save_batch(
         self,
-        batch: dict[uuid.UUID, _Pending],
+        batch: dict[uuid.UUID, Pending],
         outcomes: list[Recorded | Exception | None],
         commands: Sequence[RecordCommand],
     ) -> None:
@@ -179,7 +179,7 @@ class InterventionEngine:
         pending = list(batch.values())
         batch.clear()
         for item in pending:
-            _stamp(item.decision.council, item.metadata)
+            stamp(item.decision.council, item.metadata)
         try:
             recordings = self.store.save(*(item.decision.council for item in pending))
         except IntegrityError:
@@ -187,7 +187,7 @@ class InterventionEngine:
             for item in pending:  # decided again one by one, each on the state another writer left
                 command = commands[item.index]
                 try:
-                    outcomes[item.index] = self.record(command.council, command.fact, **_options(command))
+                    outcomes[item.index] = self.record(command.council, command.fact, **options_of(command))
                 except Exception as error:
                     outcomes[item.index] = error
             return
@@ -205,7 +205,7 @@ class InterventionEngine:
             council = item.decision.council
             outcomes[item.index] = item.decision.recorded(positions.get(council.id), item.metadata.get("request_id"))
 
-    def _decide(self, cid: uuid.UUID, fact: Fact, strict: bool | None) -> _Decision:
+    def _decide(self, cid: uuid.UUID, fact: Fact, strict: bool | None) -> Decision:
         """Load the council, fire its timers due before the fact's date and decide the fact; nothing is saved."""
         aggregate = self.cache.take(cid)
         version = aggregate.version
@@ -222,7 +222,7 @@ class InterventionEngine:
             calendar=self.calendar,
             strict=self.strict if strict is None else strict,
         )
-        return _Decision(aggregate, fact, version, ruling.legal)
+        return Decision(aggregate, fact, version, ruling.legal)
 
     def advance_to(self, day: dt.date) -> list[TimerFiring]:
         """Move a virtual clock to `day`, firing every timer whose day has passed, in date order (decision 7).
@@ -265,7 +265,7 @@ class InterventionEngine:
 
     def _save(self, aggregate: Council, metadata: Mapping[str, str]) -> int | None:
         """Save the command's events, each carrying `metadata`; the log position of the fact's own event."""
-        _stamp(aggregate, metadata)
+        stamp(aggregate, metadata)
         recordings = self.store.save(aggregate)
         self.cache.saved([aggregate], [r.notification.id for r in recordings])
         self.requests.saved(recordings)
@@ -287,7 +287,7 @@ class InterventionEngine:
             raise RequestIdReused(request_id, code, f"{earlier.fact.get('type')} on {earlier.occurred_on}")
         return _recorded_before(code, fact, earlier, request_id)
 
-    def _register(self, council: str | None, fact: CouncilRegistered) -> _Decision:
+    def _register(self, council: str | None, fact: CouncilRegistered) -> Decision:
         """A new council, unless one with this code exists; nothing is saved."""
         if council is not None and council.strip().casefold() not in (
             fact.code.casefold(),
@@ -296,7 +296,7 @@ class InterventionEngine:
             raise InvalidFact(f"council {council!r}: council_registered names code {fact.code!r} ({fact.name})")
         if self.index.find(fact.code) is not None or self._exists(council_id(fact.code)):
             raise CouncilAlreadyRegistered(fact.code)
-        return _Decision(Council.register(fact, self.rulebook), fact, 0, legal=True)
+        return Decision(Council.register(fact, self.rulebook), fact, 0, legal=True)
 
     # ----------------------------------------------------------------------------------------------------------
     # Queries.
@@ -308,30 +308,7 @@ class InterventionEngine:
         """
         cid = self._resolve(council)
         aggregate = self.cache.take(cid) if as_of is None else self._load_as_of(cid, as_of)
-        pending = [
-            {
-                "timer_id": tid,
-                **{k: v for k, v in t.items() if k in ("kind", "due_on", "rule_id", "policy_version")},
-            }
-            for tid, t in sorted(aggregate.timers.items(), key=lambda item: (item[1]["due_on"], item[1]["seq"]))
-            if t["status"] == PENDING
-        ]
-        expectations = [
-            {"expectation_id": eid, **{k: e[k] for k in ("kind", "rule_id", "policy_version", "expected", "due_on")}}
-            for eid, e in aggregate.open_expectations().items()
-        ]
-        status = CouncilStatus(
-            aggregate.code,
-            aggregate.name,
-            as_of,
-            aggregate.stage,
-            dict(aggregate.states),
-            copy.deepcopy(aggregate.details),
-            copy.deepcopy(aggregate.inspections[-1]) if aggregate.inspections else None,
-            pending,
-            copy.deepcopy(expectations),
-            copy.deepcopy(aggregate.deviations),
-        )
+        status = council_status(aggregate, as_of)
         if as_of is None:
             self.cache.keep(aggregate)  # read, not changed
         return status
@@ -456,56 +433,3 @@ def _recorded_before(code: str, fact: Fact, earlier: EarlierRequest, request_id:
 def _back_off(attempt: int) -> None:
     """A short, growing, jittered pause before deciding again, so racing writers fall out of step."""
     time.sleep(random.uniform(0, min(0.05, 0.001 * 2**attempt)))
-
-
-@dataclass
-class _Decision:
-    """A fact decided on its council, with the council's new events not yet saved."""
-
-    council: Council
-    fact: Fact
-    version: int  # the council's version before the command
-    legal: bool
-
-    def recorded(self, position: int | None, request_id: str | None) -> Recorded:
-        council = self.council
-        return Recorded(
-            council.code,
-            self.fact.describe(),
-            self.fact.occurred_on,
-            council.stage,
-            dict(council.states),
-            council.version - self.version,
-            None if self.legal else copy.deepcopy(council.deviations[-1]),
-            position,
-            request_id,
-        )
-
-
-@dataclass
-class _Pending:
-    index: int  # of the command in `record_many`
-    decision: _Decision
-    metadata: Mapping[str, str]
-
-
-def _metadata(actor: str | None, request_id: str | None) -> dict[str, str]:
-    return {k: v for k, v in (("actor", actor), ("request_id", request_id)) if v is not None}
-
-
-def _options(command: RecordCommand) -> dict[str, Any]:
-    return {"strict": command.strict, "actor": command.actor, "request_id": command.request_id}
-
-
-def _repeats_request(batch: Mapping[uuid.UUID, _Pending], command: RecordCommand) -> bool:
-    """Whether `command` repeats the request id of a fact waiting in `batch` (saved first, so it is found)."""
-    return command.request_id is not None and any(
-        p.metadata.get("request_id") == command.request_id for p in batch.values()
-    )
-
-
-def _stamp(council: Council, metadata: Mapping[str, str]) -> None:
-    """Give each of the council's unsaved events the command's actor and request id (the audit trail only)."""
-    if metadata:
-        for event in council.pending_events:
-            object.__setattr__(event, "metadata", dict(metadata))  # read by the audit trail, never by replay

@@ -14,7 +14,7 @@ import re
 from enum import StrEnum
 from typing import Annotated, Any, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, field_validator, model_validator
 
 from .errors import InvalidFact
 
@@ -113,6 +113,9 @@ class InspectionType(StrEnum):
     standard = "standard"
 
 
+LATEST_FACT_DATE = dt.date(2199, 12, 31)  # facts, simulated ones included, stop here: timers in between are bounded
+
+
 class Fact(BaseModel):
     """Base of every fact: when it happened in the world, how precisely that is known, and where it came from."""
 
@@ -145,6 +148,16 @@ class Fact(BaseModel):
             if precision is not DatePrecision.day:
                 data.setdefault("date_precision", precision)
         return data
+
+    @field_validator("occurred_on")
+    @classmethod
+    def _within_reach(cls, day: dt.date) -> dt.date:
+        if day > LATEST_FACT_DATE:
+            raise ValueError(
+                f"{day.isoformat()} is after {LATEST_FACT_DATE.isoformat()}, the latest date a fact may carry "
+                "(an engine on a virtual clock would fire every timer in between)"
+            )
+        return day
 
     @property
     def trigger(self) -> str:

@@ -1,24 +1,10 @@
-"""What the engine's commands answer: a recorded fact, a council's status, a fired timer, a fact to record."""
+"""What the engine's commands answer: a recorded fact, a council's status, a fired timer."""
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
-
-from .facts import Fact
-
-
-@dataclass(frozen=True)
-class RecordCommand:
-    """One fact to record (`InterventionEngine.record_many`): the arguments of `InterventionEngine.record`."""
-
-    council: str | None
-    fact: Fact | Mapping[str, Any]
-    strict: bool | None = None
-    actor: str | None = None
-    request_id: str | None = None
 
 
 @dataclass(frozen=True)

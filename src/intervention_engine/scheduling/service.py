@@ -47,7 +47,7 @@ def run_service(
     """
     stop = stop_event or threading.Event()
     engine = build_engine(settings, clock=clock or SystemClock())
-    where = _describe(settings)
+    where = settings.describe_database()
     try:
         scheduler = LiveScheduler(engine, lock=lock_for(settings), day_starts=day_starts, resync_every=resync_every)
         with _stop_on_signals(stop):
@@ -101,7 +101,3 @@ def _log_started(scheduler: LiveScheduler, where: str, caught_up: int) -> None:
         len(jobs),
         upcoming,
     )
-
-
-def _describe(settings: Settings) -> str:
-    return "the in-memory store" if settings.backend == "memory" else f"database {settings.db.resolve()}"

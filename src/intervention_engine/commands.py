@@ -1,0 +1,80 @@
+"""A fact to record and what the engine decided about it before saving (`InterventionEngine.record`,
+`record_many`): the council with its new events still pending, and the actor and request id they will carry."""
+
+from __future__ import annotations
+
+import copy
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from .aggregates.council import Council
+from .facts import Fact
+from .results import Recorded
+
+
+@dataclass(frozen=True)
+class RecordCommand:
+    """One fact to record (`InterventionEngine.record_many`): the arguments of `InterventionEngine.record`."""
+
+    council: str | None
+    fact: Fact | Mapping[str, Any]
+    strict: bool | None = None
+    actor: str | None = None
+    request_id: str | None = None
+
+
+@dataclass
+class Decision:
+    """A fact decided on its council, with the council's new events not yet saved."""
+
+    council: Council
+    fact: Fact
+    version: int  # the council's version before the command
+    legal: bool
+
+    def recorded(self, position: int | None, request_id: str | None) -> Recorded:
+        council = self.council
+        return Recorded(
+            council.code,
+            self.fact.describe(),
+            self.fact.occurred_on,
+            council.stage,
+            dict(council.states),
+            council.version - self.version,
+            None if self.legal else copy.deepcopy(council.deviations[-1]),
+            position,
+            request_id,
+        )
+
+
+@dataclass
+class Pending:
+    """A decided fact of `InterventionEngine.record_many` waiting to be saved with the others of its batch."""
+
+    index: int  # of the command in `record_many`
+    decision: Decision
+    metadata: Mapping[str, str]
+
+
+def metadata_of(actor: str | None, request_id: str | None) -> dict[str, str]:
+    return {k: v for k, v in (("actor", actor), ("request_id", request_id)) if v is not None}
+
+
+def options_of(command: RecordCommand) -> dict[str, Any]:
+    return {"strict": command.strict, "actor": command.actor, "request_id": command.request_id}
+
+
+def repeats_request(batch: Mapping[uuid.UUID, Pending], command: RecordCommand) -> bool:
+    """Whether `command` repeats the request id of a fact waiting in `batch` (saved first, so it is found)."""
+    return command.request_id is not None and any(
+        p.metadata.get("request_id") == command.request_id for p in batch.values()
+    )
+
+
+def stamp(council: Council, metadata: Mapping[str, str]) -> None:
+    """Give each of the council's unsaved events the command's actor and request id (the audit trail only)."""
+    if metadata:
+        for event in council.pending_events:
+            object.__setattr__(event, "metadata", dict(metadata))  # read by the audit trail, never by replay

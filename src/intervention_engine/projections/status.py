@@ -1,0 +1,39 @@
+"""A council's position on the intervention path, read off the council: the answer of `InterventionEngine.state`."""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+
+from ..aggregates.council import PENDING, Council
+from ..results import CouncilStatus
+
+_TIMER_FIELDS = ("kind", "due_on", "rule_id", "policy_version")
+_EXPECTATION_FIELDS = ("kind", "rule_id", "policy_version", "expected", "due_on")
+
+
+def council_status(council: Council, as_of: dt.date | None) -> CouncilStatus:
+    """Stage, states, pending timers by due date, open expectations and deviations; copies, never the council's
+    own dicts (the engine keeps councils between commands)."""
+    timers = sorted(council.timers.items(), key=lambda item: (item[1]["due_on"], item[1]["seq"]))
+    pending = [
+        {"timer_id": tid, **{k: v for k, v in t.items() if k in _TIMER_FIELDS}}
+        for tid, t in timers
+        if t["status"] == PENDING
+    ]
+    expectations = [
+        {"expectation_id": eid, **{k: e[k] for k in _EXPECTATION_FIELDS}}
+        for eid, e in council.open_expectations().items()
+    ]
+    return CouncilStatus(
+        council.code,
+        council.name,
+        as_of,
+        council.stage,
+        dict(council.states),
+        copy.deepcopy(council.details),
+        copy.deepcopy(council.inspections[-1]) if council.inspections else None,
+        pending,
+        copy.deepcopy(expectations),
+        copy.deepcopy(council.deviations),
+    )
