@@ -7,12 +7,14 @@ import datetime as dt
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 
 from intervention_engine import InterventionEngine, Settings, SystemClock, VirtualClock, build_engine
+from intervention_engine.bootstrap import calibrated_world
 from intervention_engine.service import TokenRegistry, create_app
 
 from factories import inspection, registration
@@ -351,6 +353,8 @@ def test_a_what_if_plays_a_branch_and_compares_it_with_the_record(client: TestCl
         ({"at": "2017-01-01", "until": "2018-01-01", "policy": "dfe-1066"}, 422, "unknown DfE policy"),
         ({"at": "2017-01-01", "until": "2018-01-01", "drop": [{"on": "2017-05-05", "type": "x"}]}, 422, "has no x"),
         ({"at": "2010-01-01", "until": "2018-01-01"}, 404, "registered later"),
+        ({"at": "2017-01-01", "until": "2018-01-01", "keep": "none", "world": True}, 422, "OFSTED_CSV"),
+        ({"at": "2017-01-01", "until": "2018-01-01", "keep": "all", "world": True}, 422, "takes no world model"),
     ],
 )
 def test_a_what_if_that_cannot_be_played_says_why(client: TestClient, body: Any, status: int, words: str) -> None:
@@ -358,6 +362,29 @@ def test_a_what_if_that_cannot_be_played_says_why(client: TestClient, body: Any,
     response = client.post("/councils/382/what-if", json=body, headers=auth(READER))
     assert response.status_code == status, response.text
     assert words in response.json()["message"]
+
+
+def test_a_what_if_on_a_server_with_the_ofsted_record_lets_the_world_model_play_the_rest(shared_data: Path) -> None:
+    """Given the national Ofsted CSV, the server calibrates the world model: a branch that keeps only the facts it
+    is given (`keep="none"`) gets the rest (inspections, DfE decisions) from it, reproducibly from its seed."""
+    engine = build_engine(Settings(backend="memory"), clock=VirtualClock(D(2018, 1, 1)))
+    world = calibrated_world(shared_data / "ofsted_inspections.csv")
+    try:
+        with TestClient(create_app(engine, tokens=tokens(), world=world)) as client:
+            kirklees_inadequate(client)
+            body = {"at": "2016-12-31", "until": "2026-12-31", "keep": "none", "seed": 7}
+            first, again = (client.post("/councils/382/what-if", json=body, headers=auth(READER)) for _ in "12")
+            alone = client.post("/councils/382/what-if", json={**body, "world": False}, headers=auth(READER))
+    finally:
+        engine.close()
+    assert first.status_code == 200, first.text
+    assert first.json() == again.json()
+    played = first.json()["branch"]  # the branch as made, and every fact it played
+    assert played["branch"]["world"] is not None
+    assert alone.json()["branch"]["branch"]["world"] is None
+    simulated = [fact for fact in played["facts"] if fact.get("simulated")]
+    assert any(fact["type"] == "inspection_published" for fact in simulated), played["facts"]
+    assert not [fact for fact in alone.json()["branch"]["facts"] if fact.get("simulated")]
 
 
 def test_the_html_report_is_served_live(client: TestClient) -> None:
@@ -370,3 +397,12 @@ def test_the_html_report_is_served_live(client: TestClient) -> None:
     assert "<svg" in response.text  # the charts are inlined: the page needs nothing else
     assert get(client, "/report", council="Nowhere").status_code == 404
     assert client.get("/report").status_code == 401
+
+
+def test_a_server_given_an_ofsted_csv_it_cannot_read_refuses_to_start_naming_it(tmp_path: Path) -> None:
+    from intervention_engine.bootstrap import build_app
+    from intervention_engine.errors import ConfigurationError
+
+    missing = tmp_path / "ofsted.csv"
+    with pytest.raises(ConfigurationError, match=r"cannot calibrate the what-if world model on .*ofsted\.csv"):
+        build_app(Settings(backend="memory", ofsted_csv=missing), scheduler=False)

@@ -9,6 +9,7 @@ import os
 import socket
 import threading
 import time
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from eventsourcing.persistence import PersistenceError
@@ -16,6 +17,7 @@ from eventsourcing.persistence import PersistenceError
 from .calendar import WorkingDayCalendar
 from .clock import Clock, SystemClock
 from .engine import InterventionEngine
+from .errors import ConfigurationError, InterventionError
 from .policies.registry import PolicyRegistry, default_registry
 from .policies.rulebook import Rulebook
 from .settings import Settings
@@ -25,6 +27,7 @@ if TYPE_CHECKING:
     from fastapi import FastAPI
 
     from .scheduling.live import DayStarts
+    from .simulation import WorldModel
 
 
 def build_engine(
@@ -89,6 +92,7 @@ def build_app(
 
     settings = settings or Settings()
     clock = clock or SystemClock()
+    world = calibrated_world(settings.ofsted_csv) if settings.ofsted_csv else None  # before opening anything
     engine = build_engine(settings, clock=clock)
     leader = None
     if scheduler:
@@ -104,4 +108,16 @@ def build_app(
         owns_engines=True,
         stopping=stopping,
         database=settings.describe_database(),
+        world=world,
     )
+
+
+def calibrated_world(ofsted_csv: Path) -> WorldModel:
+    """The world model of what-ifs, calibrated on the national Ofsted record in `ofsted_csv`."""
+    from .simulation import RealRecord, WorldModel
+
+    try:
+        record = RealRecord.load(ofsted_csv)
+    except (OSError, InterventionError) as error:
+        raise ConfigurationError(f"cannot calibrate the what-if world model on {ofsted_csv}: {error}") from None
+    return WorldModel.calibrated(record.calibration())

@@ -71,6 +71,9 @@ class Settings(BaseSettings):
     tokens: list[ApiToken] = Field(default_factory=list, description="API tokens (JSON list)")
     tokens_file: Path | None = Field(default=None, description="a JSON file holding a list of API tokens")
     write_retries: int = Field(default=20, ge=1, description="attempts at a command that meets a concurrent write")
+    ofsted_csv: Path | None = Field(
+        default=None, description="the national Ofsted CSV: calibrates the world model of what-ifs over HTTP"
+    )
     council_cache_size: int = Field(
         default=1000, ge=0, description="councils kept in memory between commands (0: load each from the store)"
     )

@@ -18,6 +18,7 @@ from fastapi import FastAPI
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ..engine import InterventionEngine
+from ..simulation import WorldModel
 from .api import council_routes, store_routes
 from .auth import Authenticator, TokenRegistry
 from .errors import install_error_handlers
@@ -39,9 +40,11 @@ def create_app(
     owns_engines: bool = False,
     stopping: threading.Event | None = None,
     database: str = "",
+    world: WorldModel | None = None,
 ) -> FastAPI:
     """The API over `engine`. `leader` (if any) is started and stopped with the app; with `owns_engines`, the app
-    closes `engine` when it shuts down. `stopping`, once set, ends open event streams (a server shutting down)."""
+    closes `engine` when it shuts down. `stopping`, once set, ends open event streams (a server shutting down).
+    `world`, a calibrated world model, plays what a what-if's facts do not say (none: only the facts given)."""
     gate = EngineGate(engine)
     stopping = stopping or threading.Event()
 
@@ -74,7 +77,7 @@ def create_app(
     app.include_router(council_routes(gate, authenticate))
     app.include_router(store_routes(gate, authenticate, scheduler_state, database))
     app.include_router(event_routes(engine, authenticate, stopping))
-    app.include_router(whatif_routes(gate, authenticate))
+    app.include_router(whatif_routes(gate, authenticate, world))
     app.include_router(report_routes(gate, authenticate))
     app.add_middleware(RequestIdMiddleware)
     return app

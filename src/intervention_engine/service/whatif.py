@@ -1,9 +1,11 @@
 """What-if over HTTP: fork a council's stored history at a day, change facts or the DfE policy, play it forward
 in a sandbox and compare it with the record (DESIGN decision 10; the branches are `simulation.branch`'s).
 
-Nothing is recorded: the branch runs on its own in-memory engine. Over HTTP there is no world model (it needs the
-Ofsted record to calibrate on): the branch holds the facts it is given, by default every baseline fact after the
-fork (`keep="all"`) less those dropped, plus those added. `intervention-engine whatif` has the world model.
+Nothing is recorded: the branch runs on its own in-memory engine. By default (`keep="all"`) it holds every
+baseline fact after the fork less those dropped, plus those added. With `keep="none"` or `"ofsted"` the world
+model (`simulation/world.py`) plays what those facts do not say, if the server was given the national Ofsted CSV to
+calibrate it on (`INTERVENTION_ENGINE_OFSTED_CSV`); without it the branch holds only the facts given, and the
+answer says so (`branch.world` is null). `world: false` asks for no world model; `world: true` insists on one.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from ..errors import InterventionError
 from ..facts import AnyFact
 from ..settings import Role
+from ..simulation import WorldModel
 from ..simulation.branch import branch
 from .api import Council
 from .auth import Authenticator
@@ -49,9 +52,15 @@ class WhatIf(BaseModel):
     keep: Literal["none", "ofsted", "all"] = Field(default="all", description="baseline facts kept after the fork")
     add: list[AnyFact] = Field(default_factory=list, max_length=200, description="facts that happen on the branch")
     drop: list[DroppedFact] = Field(default_factory=list, max_length=200, description="baseline facts left out")
+    world: bool | None = Field(
+        default=None,
+        description="play what the facts given do not say with the calibrated world model (default: when the server "
+        "has one and keep is not 'all'; true: refuse without one)",
+    )
+    seed: int = Field(default=0, ge=0, le=2**32 - 1, description="seed of the world model's draws")
 
 
-def whatif_routes(gate: EngineGate, authenticate: Authenticator) -> APIRouter:
+def whatif_routes(gate: EngineGate, authenticate: Authenticator, world: WorldModel | None = None) -> APIRouter:
     router = APIRouter(tags=["what-if"])
     reader = Depends(authenticate.requiring(Role.reader))
 
@@ -61,10 +70,11 @@ def whatif_routes(gate: EngineGate, authenticate: Authenticator) -> APIRouter:
         intervention, timers, expectations and deviations on each side. Records nothing."""
         if not request.at <= request.until <= _years_after(request.at, MAX_YEARS):
             raise InvalidWhatIf(f"council {council!r}: `until` must be on or after `at` and within {MAX_YEARS} years")
+        played_by = _world_for(council, request, world)
         with gate.use() as engine:
             try:
                 made = branch(engine, council, at=request.at, name=request.name, policy=request.policy,
-                              keep=request.keep)  # fmt: skip
+                              keep=request.keep, seed=request.seed, world=played_by)  # fmt: skip
                 for dropped in request.drop:
                     made.drop(dropped.on, dropped.type)
                 for fact in request.add:
@@ -81,6 +91,19 @@ def whatif_routes(gate: EngineGate, authenticate: Authenticator) -> APIRouter:
                 run.engine.close()
 
     return router
+
+
+def _world_for(council: str, request: WhatIf, world: WorldModel | None) -> WorldModel | None:
+    if request.world is False or (request.world is None and request.keep == "all"):
+        return None
+    if request.keep == "all":
+        raise InvalidWhatIf(f"council {council!r}: keep='all' replays every baseline fact and takes no world model")
+    if world is None and request.world:
+        raise InvalidWhatIf(
+            f"council {council!r}: this server has no world model (start it with INTERVENTION_ENGINE_OFSTED_CSV "
+            "naming the national Ofsted CSV to calibrate one)"
+        )
+    return world
 
 
 def _years_after(day: dt.date, years: int) -> dt.date:
