@@ -169,6 +169,15 @@ def over_http(urls: list[str], work: dict[str, list[tuple[str | None, dict[str, 
     return Figures(label, len(latencies), seconds, latencies)
 
 
+def batches(urls: list[str]) -> str:
+    """Facts per batch the servers recorded (each batch is one transaction, but for a council's second fact)."""
+    import httpx2
+
+    healths = [httpx2.get(f"{url}/health").json() for url in urls]
+    facts, made = sum(h["recorded_facts"] for h in healths), sum(h["recorded_batches"] for h in healths)
+    return f"  ({facts / max(made, 1):.1f} facts per batch)"
+
+
 # ----------------------------------------------------------------------------------------------------------------
 # Servers.
 
@@ -333,7 +342,7 @@ def run_backend(name: str, options: dict[str, Any], make_settings: Any, args: ar
     for processes in [1, 2] if name == "PostgreSQL" else [1]:
         settings_options = options(f"http{processes}")
         with servers(settings_options, processes, tmp / f"{name}-{processes}.log") as urls:
-            print(over_http(urls, work, args.clients).row(baseline))
+            print(over_http(urls, work, args.clients).row(baseline) + batches(urls))
     lateness, alone = timer_lateness(options("timers"), make_settings("timers"), args.timers, tmp / f"{name}-t.log")
     print(
         f"  timer lateness, {len(lateness)} timers due at once:  p50 {p(lateness, 50) * 1000:6.0f} ms  "

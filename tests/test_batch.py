@@ -242,7 +242,8 @@ def test_a_small_cache_still_answers_from_the_store(size: int) -> None:
 # The HTTP service's gate: requests that arrive while the engine is busy are recorded together.
 
 
-def test_requests_queued_together_are_recorded_in_one_batch_each_with_its_own_answer() -> None:
+@pytest.mark.parametrize("inline", [True, False], ids=["on the event loop", "on the writer thread"])
+def test_requests_queued_together_are_recorded_in_one_batch_each_with_its_own_answer(inline: bool) -> None:
     engine = memory_engine()
     for code in CODES:
         engine.record(None, registration(code, f"Council {code}"))
@@ -255,7 +256,7 @@ def test_requests_queued_together_are_recorded_in_one_batch_each_with_its_own_an
         return record_many(commands)
 
     engine.record_many = counting  # type: ignore[method-assign]
-    gate = EngineGate(engine)
+    gate = EngineGate(engine, inline_writes=inline)
     todo = [
         RecordCommand("382", NOTICE, actor="a", request_id="q1"),
         RecordCommand("383", inspection(D(2016, 12, 1), "good"), actor="a", request_id="q2"),
@@ -271,6 +272,7 @@ def test_requests_queued_together_are_recorded_in_one_batch_each_with_its_own_an
     finally:
         gate.close()
     assert batches == [4]
+    assert (gate.recorded_facts, gate.recorded_batches) == (4, 1)
     assert [r.stage if isinstance(r, Recorded) else type(r).__name__ for r in results] == [
         "improvement_notice",
         "good",
@@ -311,3 +313,28 @@ def test_indexes_read_each_notification_once_and_nothing_when_nothing_is_new(bac
         assert read == [len(timers)]  # one read, of the timer events that fact recorded and nothing before it
     finally:
         engine.close()
+
+
+def test_requests_still_on_their_way_join_the_batch_while_they_keep_coming() -> None:
+    """Requests reach the gate a few turns of the event loop apart (reading, validating); the batch waits for them
+    as long as the queue grows, without any clock."""
+    engine = memory_engine()
+    codes = [f"{n}" for n in range(400, 408)]
+    for code in codes:
+        engine.record(None, registration(code, f"Council {code}"))
+    gate = EngineGate(engine)
+
+    async def arriving(turns: int, code: str) -> Any:
+        for _ in range(turns):  # this request is still being read
+            await asyncio.sleep(0)
+        return await gate.record(RecordCommand(code, inspection(D(2016, 11, 25), "good")))
+
+    async def all_on_their_way() -> list[Any]:
+        return await asyncio.gather(*(arriving(turns, code) for turns, code in enumerate(codes)))
+
+    try:
+        results = asyncio.run(all_on_their_way())
+    finally:
+        gate.close()
+    assert [r.stage for r in results] == ["good"] * 8
+    assert (gate.recorded_facts, gate.recorded_batches) == (8, 1)

@@ -67,11 +67,6 @@ class CouncilStore(Application[uuid.UUID]):
         self.snapshotting_intervals = {Council: snapshot_interval}  # type: ignore[misc]
         super().__init__(env=dict(env))
 
-    @property
-    def waits_on_network(self) -> bool:
-        """Whether the store is a database server (PostgreSQL) rather than a file or memory in this process."""
-        return self.env.get("PERSISTENCE_MODULE") == "eventsourcing.postgres"
-
     def save(self, *objs: Any, **kwargs: Any) -> list[Recording[uuid.UUID]]:
         """eventsourcing's `save`; councils' events are collected without its per-object protocol checks, which
         cost as much as encoding the events (they walk the protocols' attributes on every call)."""

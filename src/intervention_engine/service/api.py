@@ -119,12 +119,19 @@ def store_routes(gate: Gate, authenticate: Authenticator, scheduler: Callable[[]
 
     @router.get("/health", tags=["service"])
     def health() -> Health:
-        """Whether the service answers, whether this process runs the scheduler, the latest position in the log and
-        how many saves this process lost to a concurrent writer and decided again (no token needed)."""
+        """Whether the service answers, whether this process runs the scheduler, the latest position in the log,
+        how many saves this process lost to a concurrent writer and decided again, and how many facts it recorded
+        in how many batches (no token needed)."""
         with gate.use() as engine:
             position, conflicts = engine.last_position(), engine.write_conflicts
         return Health(
-            status="ok", database=database, scheduler=scheduler(), last_position=position, write_conflicts=conflicts
+            status="ok",
+            database=database,
+            scheduler=scheduler(),
+            last_position=position,
+            write_conflicts=conflicts,
+            recorded_facts=gate.recorded_facts,
+            recorded_batches=gate.recorded_batches,
         )
 
     @router.get("/whoami", tags=["service"], responses=ERROR_RESPONSES)

@@ -4,10 +4,11 @@ on a worker thread.
 Reads borrow the engine under a lock (`use`). Facts to record (`record`), the hot path, queue in the event loop and
 are recorded together: `InterventionEngine.record_many` decides each one as `record` would and saves the facts of
 different councils in one transaction, so a burst of requests costs one commit, not one each, and each request
-still gets its own answer or its own error. The facts that arrive while a batch is being recorded make the next
-batch. On a local store (SQLite, memory) the event loop records a batch itself when nobody else holds the engine:
-handing it to another thread and back costs more than the batch. On PostgreSQL, whose answers take a round trip,
-batches go to a writer thread of their own so the loop reads the next requests while the database answers.
+still gets its own answer or its own error. Before a batch is taken the loop turns a few more times, for as long
+as requests it is already reading keep joining the queue (no clock is involved, so a lone request does not wait).
+The event loop records a batch itself when nobody else holds the engine, which blocks the loop for that batch
+(a few milliseconds): a hop to another thread and back, and the two threads taking turns at the interpreter lock,
+cost more (on PostgreSQL too, measured by benchmarks/service.py). Otherwise the batch waits for the writer thread.
 """
 
 from __future__ import annotations
@@ -24,21 +25,24 @@ from ..engine import InterventionEngine, RecordCommand, Recorded
 
 T = TypeVar("T")
 
-MAX_BATCH = 64  # facts handed to the writer thread at once
+MAX_BATCH = 64  # facts recorded together at most
+GATHER_ROUNDS = 16  # turns of the event loop a batch waits for more requests, while they keep coming
 
 
 class EngineGate:
     """Lends the engine to one caller at a time."""
 
-    def __init__(self, engine: InterventionEngine, *, inline_writes: bool | None = None) -> None:
+    def __init__(self, engine: InterventionEngine, *, inline_writes: bool = True) -> None:
         self.engine = engine
-        # Facts are recorded on the event loop itself when the store is local (SQLite, memory): handing a batch to
-        # another thread costs more than it saves. A store across the network (PostgreSQL) waits for its answers,
-        # and the loop reads the next requests meanwhile if the batch runs on the writer thread.
-        self.inline_writes = not engine.store.waits_on_network if inline_writes is None else inline_writes
+        # Batches are recorded on the event loop itself when nobody else holds the engine: handing them to another
+        # thread and back costs more than it saves, on SQLite and on PostgreSQL alike (benchmarks/service.py).
+        # `inline_writes=False` always uses the writer thread, so the loop never waits for the database.
+        self.inline_writes = inline_writes
         self._lock = threading.Lock()
         self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="engine-writer")
         self._queue: list[tuple[RecordCommand, asyncio.Future[Recorded]]] = []
+        self.recorded_facts = 0  # facts handed to `record_many`, and in how many batches (health figures)
+        self.recorded_batches = 0
         self._draining: asyncio.Task[None] | None = None
 
     @contextmanager
@@ -60,8 +64,11 @@ class EngineGate:
 
     async def _drain(self) -> None:
         while self._queue:
+            await self._gather()
             batch, self._queue = self._queue[:MAX_BATCH], self._queue[MAX_BATCH:]
             commands = [command for command, _ in batch]
+            self.recorded_facts += len(commands)
+            self.recorded_batches += 1
             try:
                 call = methodcaller("record_many", commands)
                 if self.inline_writes and self._lock.acquire(blocking=False):  # nobody else is using the engine
@@ -80,6 +87,15 @@ class EngineGate:
                     future.set_exception(outcome)
                 else:
                     future.set_result(outcome)
+
+    async def _gather(self) -> None:
+        """Let the requests the event loop is already reading reach the queue before the batch is taken: yield to
+        the loop (no waiting on a clock) for as long as the queue grows, up to a full batch."""
+        for _ in range(GATHER_ROUNDS):
+            queued = len(self._queue)
+            await asyncio.sleep(0)
+            if len(self._queue) == queued or len(self._queue) >= MAX_BATCH:
+                return
 
     def close(self) -> None:
         self._writer.shutdown(wait=True)

@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 
 class _Out(BaseModel):
@@ -122,3 +122,5 @@ class Health(BaseModel):
     scheduler: Literal["leader", "standby", "off"]
     last_position: int
     write_conflicts: int
+    recorded_facts: int = Field(description="facts this process recorded over HTTP since it started")
+    recorded_batches: int = Field(description="how many batches (transactions, mostly) they were recorded in")
