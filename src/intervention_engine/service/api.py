@@ -12,23 +12,17 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response, status
 
-from ..engine import RecordCommand
+from ..engine import CouncilStatus, RecordCommand, Recorded
 from ..facts import AnyFact, CouncilRegistered, Fact
+from ..projections.audit import AuditEntry
+from ..projections.council_index import DueTimer
+from ..projections.national import NationalCount
+from ..projections.timeline import TimelineEntry
 from ..settings import Role
 from .auth import Authenticator, Principal
 from .errors import COUNCIL_RESPONSES, ERROR_RESPONSES, RECORD_RESPONSES
 from .gate import EngineGate as Gate
-from .schemas import (
-    AuditEntryOut,
-    CouncilOut,
-    DueTimerOut,
-    Health,
-    NationalCountOut,
-    RecordedOut,
-    StatusOut,
-    TimelineEntryOut,
-    WhoAmI,
-)
+from .schemas import CouncilOut, Health, WhoAmI
 
 Council = Annotated[str, Path(min_length=1, max_length=200, description="council code (DfE or ONS) or name")]
 AsOf = Annotated[dt.date | None, Query(description="a date in the world: the state at the end of that day")]
@@ -63,7 +57,7 @@ def council_routes(gate: Gate, authenticate: Authenticator) -> APIRouter:
         response: Response,
         principal: Principal = recorder,
         idempotency_key: IdempotencyKey = None,
-    ) -> RecordedOut:
+    ) -> Recorded:
         """Register a council (its first fact); its stream id derives from its code."""
         return await _record(gate, None, fact, principal, _request_id(request, idempotency_key), response, False)
 
@@ -76,21 +70,21 @@ def council_routes(gate: Gate, authenticate: Authenticator) -> APIRouter:
         principal: Principal = recorder,
         idempotency_key: IdempotencyKey = None,
         lenient: Lenient = False,
-    ) -> RecordedOut:
+    ) -> Recorded:
         """Record one fact; the council's timers due before its date fire first. 200 for a retried request."""
         return await _record(gate, council, fact, principal, _request_id(request, idempotency_key), response, lenient)
 
     @router.get("/councils/{council}", responses=COUNCIL_RESPONSES, dependencies=[reader])
-    def state(council: Council, as_of: AsOf = None) -> StatusOut:
+    def state(council: Council, as_of: AsOf = None) -> CouncilStatus:
         """Where a council stands: stage, states, pending timers, open expectations, deviations."""
         with gate.use() as engine:
-            return StatusOut.from_result(engine.state(council, as_of=as_of))  # type: ignore[no-any-return]
+            return engine.state(council, as_of=as_of)
 
     @router.get("/councils/{council}/timeline", responses=COUNCIL_RESPONSES, dependencies=[reader])
-    def timeline(council: Council) -> list[TimelineEntryOut]:
+    def timeline(council: Council) -> list[TimelineEntry]:
         """Every stored event of the council, in the order it was recorded, in words."""
         with gate.use() as engine:
-            return [TimelineEntryOut.from_result(entry) for entry in engine.timeline(council)]
+            return engine.timeline(council)
 
     @router.get("/councils/{council}/expectations", responses=COUNCIL_RESPONSES, dependencies=[reader])
     def expectations(council: Council, as_of: AsOf = None) -> list[dict[str, Any]]:
@@ -105,10 +99,10 @@ def council_routes(gate: Gate, authenticate: Authenticator) -> APIRouter:
             return engine.deviations(council, as_of=as_of)
 
     @router.get("/councils/{council}/audit", responses=COUNCIL_RESPONSES, dependencies=[admin])
-    def audit(council: Council) -> list[AuditEntryOut]:
+    def audit(council: Council) -> list[AuditEntry]:
         """Every stored event of the council with when it was recorded, by whom and under which request id."""
         with gate.use() as engine:
-            return [AuditEntryOut.from_result(entry) for entry in engine.audit(council)]
+            return engine.audit(council)
 
     return router
 
@@ -148,20 +142,20 @@ def store_routes(gate: Gate, authenticate: Authenticator, scheduler: Callable[[]
     @router.get("/timers/due", tags=["store"], responses=ERROR_RESPONSES, dependencies=[reader])
     def due(
         until: Annotated[dt.date | None, Query(description="due on or before this date (default: all pending)")] = None,
-    ) -> list[DueTimerOut]:
+    ) -> list[DueTimer]:
         """Pending timers across every council, by due date."""
         with gate.use() as engine:
-            return [DueTimerOut.from_result(timer) for timer in engine.due(until)]
+            return engine.due(until)
 
     @router.get("/national", tags=["store"], responses=ERROR_RESPONSES, dependencies=[reader])
     def national(
         on: Annotated[
             list[dt.date] | None, Query(max_length=50, description="dates (default: 31 March of each year)")
         ] = None,
-    ) -> list[NationalCountOut]:
+    ) -> list[NationalCount]:
         """Councils in each stage and with each grade on each date."""
         with gate.use() as engine:
-            return [NationalCountOut.from_result(count) for count in engine.national(on or None)]
+            return engine.national(on or None)
 
     return router
 
@@ -178,9 +172,9 @@ async def _record(
     request_id: str,
     response: Response,
     lenient: bool,
-) -> RecordedOut:
+) -> Recorded:
     strict = False if lenient else None
     recorded = await gate.record(RecordCommand(council, fact, strict, principal.actor, request_id))
     if recorded.duplicate:
         response.status_code = status.HTTP_200_OK
-    return RecordedOut.from_result(recorded)  # type: ignore[no-any-return]
+    return recorded

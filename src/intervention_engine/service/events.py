@@ -23,7 +23,7 @@ from ..settings import Role
 from ..subscriptions import MAX_POSITION, EventSubscription, RecordedEvent
 from .auth import Authenticator
 from .errors import ERROR_RESPONSES
-from .schemas import EventOut, EventPage
+from .schemas import EventPage
 
 POLL_SECONDS = 0.1
 HEARTBEAT_SECONDS = 15.0
@@ -51,7 +51,7 @@ def event_routes(engine: InterventionEngine, authenticate: Authenticator, stoppi
         """A page of recorded events after a position, oldest first; ask again with `last_position`."""
         page = engine.events_after(after, limit)
         last = page[-1].position if page else after
-        return EventPage(events=[EventOut.from_result(event) for event in page], last_position=last)
+        return EventPage(events=list(page), last_position=last)
 
     @router.get(
         "/events/stream",
