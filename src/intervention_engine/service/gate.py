@@ -55,7 +55,7 @@ class EngineGate:
         return await asyncio.get_running_loop().run_in_executor(self._writer, self._locked, call)
 
     async def record(self, command: RecordCommand) -> Recorded:
-        """Record one fact on the writer thread, together with the other facts queued meanwhile."""
+        """Record one fact together with the others queued meanwhile; its own answer, or its own error, raised."""
         future: asyncio.Future[Recorded] = asyncio.get_running_loop().create_future()
         self._queue.append((command, future))
         if self._draining is None or self._draining.done():
