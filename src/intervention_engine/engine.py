@@ -23,7 +23,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 from eventsourcing.application import AggregateNotFoundError
-from eventsourcing.persistence import IntegrityError
+from eventsourcing.persistence import IntegrityError, Recording
 
 from .aggregates.council import Council, council_id
 from .calendar import WorkingDayCalendar
@@ -182,10 +182,9 @@ class InterventionEngine:
             return
         pending = list(batch.values())
         batch.clear()
-        for item in pending:
-            stamp(item.decision.council, item.metadata)
+        councils = [(item.decision.council, item.metadata) for item in pending]
         try:
-            recordings = self.store.save(*(item.decision.council for item in pending))
+            recordings = self._store(councils)
         except IntegrityError:
             self.write_conflicts += 1
             for item in pending:  # decided again one by one, each on the state another writer left
@@ -199,12 +198,7 @@ class InterventionEngine:
             for item in pending:
                 outcomes[item.index] = error
             return
-        self.cache.saved([item.decision.council for item in pending], [r.notification.id for r in recordings])
-        self.requests.saved(recordings)
-        positions: dict[uuid.UUID, int] = {}
-        for recording in recordings:
-            if type(recording.domain_event).__name__ in _FACT_EVENTS:
-                positions.setdefault(recording.domain_event.originator_id, recording.notification.id)
+        positions = self._saved(councils, recordings)
         for item in pending:
             council = item.decision.council
             outcomes[item.index] = item.decision.recorded(positions.get(council.id), item.metadata.get("request_id"))
@@ -269,12 +263,27 @@ class InterventionEngine:
 
     def _save(self, aggregate: Council, metadata: Mapping[str, str]) -> int | None:
         """Save the command's events, each carrying `metadata`; the log position of the fact's own event."""
-        stamp(aggregate, metadata)
-        recordings = self.store.save(aggregate)
-        self.cache.saved([aggregate], [r.notification.id for r in recordings])
+        councils = [(aggregate, metadata)]
+        return self._saved(councils, self._store(councils)).get(aggregate.id)
+
+    def _store(self, councils: Sequence[tuple[Council, Mapping[str, str]]]) -> list[Recording[uuid.UUID]]:
+        """Save the councils' new events in one transaction, each carrying its command's actor and request id."""
+        for council, metadata in councils:
+            stamp(council, metadata)
+        return self.store.save(*(council for council, _ in councils))
+
+    def _saved(
+        self, councils: Sequence[tuple[Council, Mapping[str, str]]], recordings: Sequence[Recording[uuid.UUID]]
+    ) -> dict[uuid.UUID, int]:
+        """Tell the cache and the request index what was just stored; where each council's fact event is in the
+        log (a fired timer alone has none)."""
+        self.cache.saved([council for council, _ in councils], [r.notification.id for r in recordings])
         self.requests.saved(recordings)
-        positions = [r.notification.id for r in recordings if type(r.domain_event).__name__ in _FACT_EVENTS]
-        return positions[0] if positions else None
+        positions: dict[uuid.UUID, int] = {}
+        for recording in recordings:
+            if type(recording.domain_event).__name__ in _FACT_EVENTS:
+                positions.setdefault(recording.domain_event.originator_id, recording.notification.id)
+        return positions
 
     def _earlier_request(
         self, request_id: str | None, council: str | None, fact: Fact, *, refresh: bool = True
