@@ -15,6 +15,7 @@ from fastapi.testclient import TestClient
 
 from intervention_engine import InterventionEngine, Settings, SystemClock, VirtualClock, build_engine
 from intervention_engine.bootstrap import calibrated_world
+from intervention_engine.reports import report_page
 from intervention_engine.service import TokenRegistry, create_app
 
 from factories import inspection, registration
@@ -397,6 +398,26 @@ def test_the_html_report_is_served_live(client: TestClient) -> None:
     assert "<svg" in response.text  # the charts are inlined: the page needs nothing else
     assert get(client, "/report", council="Nowhere").status_code == 404
     assert client.get("/report").status_code == 401
+
+
+def test_the_report_is_drawn_again_only_when_something_new_was_recorded(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from intervention_engine.service import report
+
+    kirklees_inadequate(client)
+    assert post(client, "/councils/382/facts", NOTICE).status_code == 201
+    drawn: list[int] = []
+    monkeypatch.setattr(report, "report_page", lambda data: drawn.append(1) or report_page(data))
+    first, again = (get(client, "/report", council="382").text for _ in "12")
+    assert (len(drawn), again) == (1, first)  # nothing recorded in between: the page kept
+    visit = {"type": "monitoring_visit_published", "occurred_on": "2017-02-20"}
+    assert post(client, "/councils/382/facts", visit).status_code == 201
+    after = get(client, "/report", council="382").text
+    assert len(drawn) == 2
+    assert after != first
+    assert get(client, "/report").status_code == 200  # another choice of councils: a page of its own
+    assert len(drawn) == 3
 
 
 def test_a_server_given_an_ofsted_csv_it_cannot_read_refuses_to_start_naming_it(tmp_path: Path) -> None:

@@ -25,6 +25,7 @@ from intervention_engine.cli import app
 from intervention_engine.history import load_scenario
 from intervention_engine.history.national import replay_record
 from intervention_engine.policies.rulebook import REGIONS
+from intervention_engine.reports import collect, report_page
 from intervention_engine.reports.collect import national_days
 from intervention_engine.reports.diagram import lifecycle_svg
 from intervention_engine.reports.html import inline_svg
@@ -214,6 +215,16 @@ def test_report_for_an_unknown_council_is_refused(store: Path, tmp_path: Path) -
     result = run("report", "--db", str(store), "--out", str(tmp_path), "--council", "Atlantis")
     assert result.exit_code == 3
     assert not (tmp_path / "index.html").exists()
+
+
+def test_the_page_drawn_in_memory_is_the_page_written_to_files(store: Path, report: Path) -> None:
+    """`GET /report` draws the page without files (SVG only, in memory): the same page the command writes."""
+    engine = build_engine(Settings(db=store), clock=VirtualClock(dt.date(2026, 1, 1)))
+    try:
+        page = report_page(collect(engine, ()))
+    finally:
+        engine.close()
+    assert page == (report / "index.html").read_text(encoding="utf-8")
 
 
 # ----------------------------------------------------------------------------------------------------------------

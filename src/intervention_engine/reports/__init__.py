@@ -3,8 +3,16 @@ self-contained HTML page with the same charts as SVG and PNG files beside it."""
 
 from __future__ import annotations
 
-from .build import WrittenReport, write_report
+from .build import WrittenReport, report_page, write_report
 from .collect import CouncilHistory, ReportData, collect
 from .diagram import lifecycle_svg
 
-__all__ = ["CouncilHistory", "ReportData", "WrittenReport", "collect", "lifecycle_svg", "write_report"]
+__all__ = [
+    "CouncilHistory",
+    "ReportData",
+    "WrittenReport",
+    "collect",
+    "lifecycle_svg",
+    "report_page",
+    "write_report",
+]

@@ -7,6 +7,7 @@ Each function returns a `Figure`; `save` writes it as SVG and PNG. Dates go in a
 from __future__ import annotations
 
 import datetime as dt
+import io
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, TypeVar
@@ -54,6 +55,13 @@ def new_figure(width: float, height: float) -> Figure:
     figure = Figure(figsize=(width, height), layout="constrained")
     FigureCanvasAgg(figure)
     return figure
+
+
+def svg_text(figure: Figure, _name: str = "") -> str:
+    """The figure as SVG text, drawn in memory (no date in it, as in `save`)."""
+    out = io.StringIO()
+    figure.savefig(out, format="svg", metadata={"Date": None})
+    return out.getvalue()
 
 
 def save(figure: Figure, stem: Path) -> tuple[Path, Path]:

@@ -1,29 +1,57 @@
 """The HTML report served live (`GET /report`): the same page `intervention-engine report` writes (lifecycle
 diagram, council timelines, national chart, deviations), drawn from the store as it is now.
 
-The data is read under the engine's lock; the drawing (matplotlib, Agg, no pyplot state) happens outside it, in a
-temporary folder that is deleted once the page, which inlines its charts, has been read.
+The data is read under the engine's lock; the drawing (matplotlib, Agg, no pyplot state, SVG in memory only)
+happens outside it. Drawing every council takes a while (about a quarter of a second per chart), so the page is
+kept for as long as nothing new is recorded: asked again at the same position in the log, it is served at once.
 """
 
 from __future__ import annotations
 
-import tempfile
-from pathlib import Path
+import threading
+from collections import OrderedDict
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import HTMLResponse
 
-from ..reports import collect, write_report
+from ..reports import collect, report_page
 from ..settings import Role
 from .auth import Authenticator
 from .errors import COUNCIL_RESPONSES
 from .gate import EngineGate
 
+KEPT_PAGES = 8  # pages kept (one per choice of councils), the least recently asked for dropped first
+
+
+class PageCache:
+    """Report pages by the councils asked for, each valid at the log position it was drawn at."""
+
+    def __init__(self, size: int = KEPT_PAGES) -> None:
+        self._size = size
+        self._pages: OrderedDict[tuple[str, ...], tuple[int, str]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, councils: tuple[str, ...], position: int) -> str | None:
+        with self._lock:
+            kept = self._pages.get(councils)
+            if kept is None or kept[0] != position:
+                return None
+            self._pages.move_to_end(councils)
+            return kept[1]
+
+    def put(self, councils: tuple[str, ...], position: int, page: str) -> None:
+        with self._lock:
+            self._pages[councils] = (position, page)
+            self._pages.move_to_end(councils)
+            while len(self._pages) > self._size:
+                self._pages.popitem(last=False)
+
 
 def report_routes(gate: EngineGate, authenticate: Authenticator) -> APIRouter:
     router = APIRouter(tags=["report"])
     reader = Depends(authenticate.requiring(Role.reader))
+    pages = PageCache()
 
     @router.get(
         "/report",
@@ -37,10 +65,15 @@ def report_routes(gate: EngineGate, authenticate: Authenticator) -> APIRouter:
         ] = None,
     ) -> HTMLResponse:
         """The HTML report of the store as it is now: one self-contained page."""
+        asked = tuple(council or ())
         with gate.use() as engine:
-            data = collect(engine, council or ())
-        with tempfile.TemporaryDirectory(prefix="intervention-engine-report-") as folder:
-            written = write_report(data, Path(folder))
-            return HTMLResponse(written.index.read_text(encoding="utf-8"))
+            position = engine.last_position()
+            kept = pages.get(asked, position)
+            if kept is not None:
+                return HTMLResponse(kept)
+            data = collect(engine, asked)
+        page = report_page(data)
+        pages.put(asked, position, page)
+        return HTMLResponse(page)
 
     return router
