@@ -9,8 +9,8 @@
    post the facts (each thread owns some councils and sends their facts in order, as a case-management service
    would), with an API token and an Idempotency-Key. Facts per second over the whole run, p50 and p99 of each
    request's latency, the ratio to the baseline, and how many facts the server recorded per batch (from /health:
-   requests that arrive together are saved in one transaction, which the one-at-a-time baseline cannot do). On PostgreSQL a second row runs two server processes on one
-   database, the clients spread over both.
+   requests that arrive together are saved in one transaction, which the one-at-a-time baseline cannot do). On
+   PostgreSQL a second row runs two server processes on one database, the clients spread over both.
 3. Timer lateness: `--timers` councils each with an action-plan timer (ILACS-07) due the same day; a server whose
    clock's next day begins a few seconds after start fires them; lateness is each `TimerFired` event's recorded
    time minus the instant its day ended. The baseline is APScheduler's own wake-up lateness for an empty job.
