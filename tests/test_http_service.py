@@ -26,6 +26,7 @@ from intervention_engine import InterventionEngine, Settings, VirtualClock, buil
 
 from factories import inspection, registration
 from http_service import ADMIN, READER, RECORDER, TIMEOUT, ServerProcess, auth, free_port, service_env
+from waiting import eventually
 
 D = dt.date
 PUBLISHED = D(2016, 11, 25)  # Kirklees judged inadequate; ILACS-07: its action plan is due 70 working days later
@@ -82,14 +83,6 @@ def times_fired(db: Path, council: str, kind: str) -> int:
         engine.close()
     ids = {e.data["timer_id"] for e in entries if e.event == "TimerScheduled" and e.data["kind"] == kind}
     return sum(1 for e in entries if e.event == "TimerFired" and e.data["timer_id"] in ids)
-
-
-def eventually(condition: Callable[[], bool], what: str) -> None:
-    deadline = time.monotonic() + TIMEOUT
-    while not condition():
-        if time.monotonic() > deadline:
-            pytest.fail(f"timed out waiting for {what}")
-        time.sleep(0.05)
 
 
 # ------------------------------------------------------------------------------------------------------------------

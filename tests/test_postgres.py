@@ -21,6 +21,7 @@ from intervention_engine.scheduling.lock import PostgresAdvisoryLock
 from intervention_engine.service import SchedulerLeader
 
 from pg_server import PostgresServer
+from waiting import eventually
 
 pytestmark = pytest.mark.postgres
 TIMEOUT = 30.0  # a bound on waiting, never an expectation of speed
@@ -34,14 +35,6 @@ lock.acquire()
 print("held", flush=True)
 time.sleep(600)
 """
-
-
-def eventually(condition: Callable[[], bool], what: str) -> None:
-    deadline = time.monotonic() + TIMEOUT
-    while not condition():
-        if time.monotonic() > deadline:
-            pytest.fail(f"timed out waiting for {what}")
-        time.sleep(0.05)
 
 
 @pytest.fixture

@@ -25,6 +25,7 @@ from intervention_engine.aggregates.council import council_id
 
 from factories import inspection, registration
 from http_service import ADMIN, RECORDER, TIMEOUT, ServerProcess, auth, service_env
+from waiting import eventually
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 
@@ -59,14 +60,6 @@ def servers(postgres: Settings, tmp_path: Path) -> Iterator[Callable[..., Server
 
 def observe(settings: Settings) -> InterventionEngine:
     return build_engine(settings, clock=VirtualClock(D(2014, 1, 1)))
-
-
-def eventually(condition: Callable[[], bool], what: str) -> None:
-    deadline = time.monotonic() + TIMEOUT
-    while not condition():
-        if time.monotonic() > deadline:
-            pytest.fail(f"timed out waiting for {what}")
-        time.sleep(0.05)
 
 
 class Clients:

@@ -45,6 +45,7 @@ from intervention_engine.scheduling import (
 
 from factories import inspection, registration
 from live_service import ShiftedClock
+from waiting import eventually
 
 D = dt.date
 UTC = dt.UTC
@@ -59,15 +60,6 @@ CYCLE_KINDS = ("action_plan_due", "monitoring_visit_due", "reinspection_window_o
 
 # ------------------------------------------------------------------------------------------------------------------
 # Helpers.
-
-
-def eventually(condition: Callable[[], bool], what: str, detail: Callable[[], str] = str) -> None:
-    """Poll `condition` until it holds; fail after TIMEOUT seconds naming what never happened."""
-    deadline = time.monotonic() + TIMEOUT
-    while not condition():
-        if time.monotonic() > deadline:
-            pytest.fail(f"timed out waiting for {what} {detail()}")
-        time.sleep(0.05)
 
 
 @pytest.fixture

@@ -23,6 +23,11 @@ from ..simulation.calibration import calibrate as calibrate_record
 from .app import BadArgument, DbOption, ExitCode, JsonOption, app, emit, open_engine, parse_day, progress_bar, reporting
 from .tables import calibration_tables, checkpoint_data, national_table, replay_tables
 
+CouncilsCsvOption = Annotated[
+    Path | None,
+    typer.Option("--councils", dir_okay=False, help="council identity table (default: councils.csv beside the CSV)"),
+]
+
 
 @app.command()
 def replay(
@@ -37,12 +42,7 @@ def replay(
     ofsted_csv: Annotated[
         Path | None, typer.Option("--ofsted-csv", dir_okay=False, help="the national Ofsted inspections CSV")
     ] = None,
-    councils_csv: Annotated[
-        Path | None,
-        typer.Option(
-            "--councils", dir_okay=False, help="council identity table (default: councils.csv beside the CSV)"
-        ),
-    ] = None,
+    councils_csv: CouncilsCsvOption = None,
     as_of: Annotated[
         str | None, typer.Option("--as-of", help="replay up to this date, YYYY-MM-DD (default today)")
     ] = None,
@@ -99,12 +99,7 @@ def calibrate(
     scenarios: Annotated[
         list[Path] | None, typer.Argument(help="scenario files giving the lags between DfE steps", dir_okay=False)
     ] = None,
-    councils_csv: Annotated[
-        Path | None,
-        typer.Option(
-            "--councils", dir_okay=False, help="council identity table (default: councils.csv beside the CSV)"
-        ),
-    ] = None,
+    councils_csv: CouncilsCsvOption = None,
     out: Annotated[
         Path | None, typer.Option("--out", dir_okay=False, help="also write the calibration as JSON here")
     ] = None,
