@@ -336,3 +336,64 @@ def test_requests_still_on_their_way_join_the_batch_while_they_keep_coming() -> 
         gate.close()
     assert [r.stage for r in results] == ["good"] * 8
     assert (gate.recorded_facts, gate.recorded_batches) == (8, 1)
+
+
+# ------------------------------------------------------------------------------------------------------------------
+# Timers of several councils that fall due on the same day fire together.
+
+
+def fired_timers(engine: InterventionEngine, code: str) -> list[str]:
+    return [e.data["timer_id"] for e in engine.timeline(code) if e.event == "TimerFired"]
+
+
+def test_timers_of_councils_due_the_same_day_fire_in_one_transaction(backend: Settings) -> None:
+    engine = build_engine(backend, clock=VirtualClock(D(2014, 1, 1)))
+    try:
+        for code in CODES:
+            engine.record(None, registration(code, f"Council {code}"))
+            engine.record(code, inspection(D(2016, 11, 25), "inadequate"))  # the same timers, due the same days
+        saves: list[int] = []
+        save = engine.store.save
+
+        def counting_save(*councils: Any, **kwargs: Any) -> Any:
+            saves.append(len(councils))
+            return save(*councils, **kwargs)
+
+        engine.store.save = counting_save  # type: ignore[method-assign]
+        fired = engine.advance_to(D(2017, 12, 31))
+        days = sorted({firing.due_on for firing in fired})
+        assert saves == [3] * len(days)  # one transaction per due date, for all three councils
+        assert [firing.council for firing in fired[:3]] == CODES
+        assert {code: len(fired_timers(engine, code)) for code in CODES} == dict.fromkeys(CODES, len(fired) // 3)
+    finally:
+        engine.close()
+
+
+def test_firing_that_loses_a_race_fires_each_council_again_and_each_timer_once(shared_backend: Settings) -> None:
+    mine = build_engine(shared_backend, clock=VirtualClock(D(2014, 1, 1)))
+    rival = build_engine(shared_backend, clock=VirtualClock(D(2014, 1, 1)))
+    try:
+        for code in CODES:
+            mine.record(None, registration(code, f"Council {code}"))
+            mine.record(code, inspection(D(2016, 11, 25), "inadequate"))
+        take, races = mine.cache.take, [1]
+
+        def take_then_lose(cid: Any) -> Any:
+            council = take(cid)
+            if cid == council_id("383") and races and races.pop():
+                rival.record("383", NOTICE)  # saved between this engine's firing and its save, once
+            return council
+
+        mine.cache.take = take_then_lose  # type: ignore[method-assign]
+        fired = mine.advance_to(D(2017, 3, 31))
+        assert mine.write_conflicts == 1
+        for code in CODES:
+            timers = fired_timers(mine, code)
+            assert timers
+            assert len(timers) == len(set(timers)), f"{code}: a timer fired twice"
+        assert sorted(f"{f.council}:{f.timer_id}" for f in fired) == sorted(
+            f"{code}:{timer}" for code in CODES for timer in fired_timers(mine, code)
+        )
+    finally:
+        rival.close()
+        mine.close()

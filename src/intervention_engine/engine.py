@@ -207,12 +207,7 @@ class InterventionEngine:
         """Load the council, fire its timers due before the fact's date and decide the fact; nothing is saved."""
         aggregate = self.cache.take(cid)
         version = aggregate.version
-        aggregate.fire_due(
-            fact.occurred_on - dt.timedelta(days=1),
-            policies_on=self.policies.in_force,
-            rulebook=self.rulebook,
-            calendar=self.calendar,
-        )
+        self._fire(aggregate, fact.occurred_on - dt.timedelta(days=1))
         ruling = aggregate.record(
             fact,
             rulebook=self.rulebook,
@@ -242,16 +237,40 @@ class InterventionEngine:
             if not due:
                 return fired
             first = due[0].due_on
-            for code in dict.fromkeys(timer.council for timer in due if timer.due_on == first):
-                fired += self._fire_council(code, first)
+            councils = list(dict.fromkeys(timer.council for timer in due if timer.due_on == first))
+            fired += self._fire_councils(councils, first)
+
+    def _fire_councils(self, codes: Sequence[str], until: dt.date) -> list[TimerFiring]:
+        """Fire the councils' timers due by `until`, all saved in one transaction; if another writer saved one of
+        them first, each council is fired again on its own (firing is idempotent)."""
+        taken: list[tuple[Council, list[FiredTimer]]] = []
+        with self.cache.checked():
+            for code in codes:
+                council = self.cache.take(council_id(code))
+                taken.append((council, self._fire(council, until)))
+        councils = [(council, self._timer_metadata()) for council, _ in taken]
+        try:
+            recordings = self._store(councils)
+        except IntegrityError:
+            self.write_conflicts += 1
+            return [firing for code in codes for firing in self._fire_council(code, until)]
+        self._saved(councils, recordings)
+        return [_firing(code, timer) for code, (_, timers) in zip(codes, taken, strict=True) for timer in timers]
+
+    def _fire(self, council: Council, until: dt.date) -> list[FiredTimer]:
+        """Fire the council's timers due by `until` under the policies in force on each due date (not saved)."""
+        policies, rulebook, calendar = self.policies.in_force, self.rulebook, self.calendar
+        return council.fire_due(until, policies_on=policies, rulebook=rulebook, calendar=calendar)
+
+    def _timer_metadata(self) -> dict[str, str]:
+        """The audit trail of a firing: the scheduler's actor, and a request id of its own per council."""
+        return {"actor": self.timer_actor, "request_id": f"timers:{uuid.uuid4()}"} if self.timer_actor else {}
 
     def _fire_council(self, code: str, until: dt.date) -> list[TimerFiring]:
-        metadata = {"actor": self.timer_actor, "request_id": f"timers:{uuid.uuid4()}"} if self.timer_actor else {}
+        metadata = self._timer_metadata()
         for attempt in range(self.write_attempts):
             aggregate = self.cache.take(council_id(code))
-            timers = aggregate.fire_due(
-                until, policies_on=self.policies.in_force, rulebook=self.rulebook, calendar=self.calendar
-            )
+            timers = self._fire(aggregate, until)
             try:
                 self._save(aggregate, metadata)
             except IntegrityError:
