@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -59,6 +60,34 @@ def stored_rows(engine: InterventionEngine) -> list[tuple[Any, ...]]:
 
 def _without_timestamp(data: dict[str, Any]) -> dict[str, Any]:
     return {key: value for key, value in data.items() if key != "timestamp"}
+
+
+def watch(target: Any, name: str, note: Callable[[tuple[Any, ...], Any], Any]) -> list[Any]:
+    """Wrap `target.<name>`: every call still happens, and `note(args, result)` of each is appended to the list."""
+    seen: list[Any] = []
+    original = getattr(target, name)
+
+    def watched(*args: Any, **kwargs: Any) -> Any:
+        result = original(*args, **kwargs)
+        seen.append(note(args, result))
+        return result
+
+    setattr(target, name, watched)
+    return seen
+
+
+def lose_one_race(mine: InterventionEngine, rival: InterventionEngine, code: str) -> None:
+    """The next time `mine` takes council `code`, `rival` records a notice for it first (between `mine`'s decision
+    and its save), once."""
+    take, races = mine.cache.take, [1]
+
+    def take_then_lose(cid: Any) -> Any:
+        council = take(cid)
+        if cid == council_id(code) and races and races.pop():
+            rival.record(code, NOTICE)
+        return council
+
+    mine.cache.take = take_then_lose  # type: ignore[method-assign]
 
 
 commands = st.lists(
@@ -113,14 +142,7 @@ def test_facts_of_different_councils_are_saved_in_one_transaction(backend: Setti
     try:
         for code in CODES:
             engine.record(None, registration(code, f"Council {code}"))
-        saves: list[int] = []
-        save = engine.store.save
-
-        def counting_save(*councils: Any, **kwargs: Any) -> Any:
-            saves.append(len(councils))
-            return save(*councils, **kwargs)
-
-        engine.store.save = counting_save  # type: ignore[method-assign]
+        saves = watch(engine.store, "save", lambda councils, _: len(councils))
         results = engine.record_many([RecordCommand(code, inspection(D(2016, 11, 25), "inadequate")) for code in CODES])
         assert saves == [3]
         assert [r.stage for r in results if isinstance(r, Recorded)] == ["inadequate"] * 3
@@ -207,15 +229,7 @@ def test_a_batch_that_loses_a_race_is_decided_again_fact_by_fact(shared_backend:
         for code in ("382", "383"):
             mine.record(None, registration(code, f"Council {code}"))
             mine.record(code, inspection(D(2016, 11, 25), "inadequate"))
-        take, races = mine.cache.take, [1]
-
-        def take_then_lose(cid: Any) -> Any:
-            council = take(cid)
-            if cid == council_id("383") and races and races.pop():
-                rival.record("383", NOTICE)  # saved between this engine's decision and its save, once
-            return council
-
-        mine.cache.take = take_then_lose  # type: ignore[method-assign]
+        lose_one_race(mine, rival, "383")
         results = mine.record_many([RecordCommand("382", NOTICE), RecordCommand("383", VISIT)])
         assert [r.stage for r in results if isinstance(r, Recorded)] == ["improvement_notice", "improvement_notice"]
         assert mine.write_conflicts == 1
@@ -246,14 +260,7 @@ def test_requests_queued_together_are_recorded_in_one_batch_each_with_its_own_an
     for code in CODES:
         engine.record(None, registration(code, f"Council {code}"))
     engine.record("382", inspection(D(2016, 11, 25), "inadequate"))
-    batches: list[int] = []
-    record_many = engine.record_many
-
-    def counting(commands: Any) -> Any:
-        batches.append(len(commands))
-        return record_many(commands)
-
-    engine.record_many = counting  # type: ignore[method-assign]
+    batches = watch(engine, "record_many", lambda args, _: len(args[0]))
     gate = EngineGate(engine, inline_writes=inline)
     todo = [
         RecordCommand("382", NOTICE, actor="a", request_id="q1"),
@@ -292,15 +299,7 @@ def test_indexes_read_each_notification_once_and_nothing_when_nothing_is_new(bac
         for day in range(1, 20):  # many facts, none of them of the topics the council index folds
             engine.record("382", {"type": "monitoring_visit_published", "occurred_on": f"2017-02-{day:02d}"})
         engine.due()
-        read: list[int] = []
-        select = engine.store.recorder.select_notifications
-
-        def counting(*args: Any, **kwargs: Any) -> Any:
-            rows = select(*args, **kwargs)
-            read.append(len(rows))
-            return rows
-
-        engine.store.recorder.select_notifications = counting  # type: ignore[method-assign]
+        read = watch(engine.store.recorder, "select_notifications", lambda _, rows: len(rows))
         engine.due()
         engine.due()
         assert read == []  # the latest position said there was nothing new
@@ -352,14 +351,7 @@ def test_timers_of_councils_due_the_same_day_fire_in_one_transaction(backend: Se
         for code in CODES:
             engine.record(None, registration(code, f"Council {code}"))
             engine.record(code, inspection(D(2016, 11, 25), "inadequate"))  # the same timers, due the same days
-        saves: list[int] = []
-        save = engine.store.save
-
-        def counting_save(*councils: Any, **kwargs: Any) -> Any:
-            saves.append(len(councils))
-            return save(*councils, **kwargs)
-
-        engine.store.save = counting_save  # type: ignore[method-assign]
+        saves = watch(engine.store, "save", lambda councils, _: len(councils))
         fired = engine.advance_to(D(2017, 12, 31))
         days = sorted({firing.due_on for firing in fired})
         assert saves == [3] * len(days)  # one transaction per due date, for all three councils
@@ -376,15 +368,7 @@ def test_firing_that_loses_a_race_fires_each_council_again_and_each_timer_once(s
         for code in CODES:
             mine.record(None, registration(code, f"Council {code}"))
             mine.record(code, inspection(D(2016, 11, 25), "inadequate"))
-        take, races = mine.cache.take, [1]
-
-        def take_then_lose(cid: Any) -> Any:
-            council = take(cid)
-            if cid == council_id("383") and races and races.pop():
-                rival.record("383", NOTICE)  # saved between this engine's firing and its save, once
-            return council
-
-        mine.cache.take = take_then_lose  # type: ignore[method-assign]
+        lose_one_race(mine, rival, "383")
         fired = mine.advance_to(D(2017, 3, 31))
         assert mine.write_conflicts == 1
         for code in CODES:
