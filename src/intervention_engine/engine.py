@@ -49,7 +49,7 @@ from .results import CouncilStatus as CouncilStatus
 from .results import Recorded as Recorded
 from .results import TimerFiring as TimerFiring
 from .store import CouncilStore
-from .subscriptions import EventSubscription, RecordedEvent
+from .subscriptions import CouncilCodes, EventSubscription, RecordedEvent
 
 _FACT_EVENTS = ("Registered", "FactRecorded")
 
@@ -89,6 +89,7 @@ class InterventionEngine:
         self.index = CouncilIndex(store)
         self.cache = CouncilCache(store, cache_size)  # councils between commands, refreshed from the store
         self.requests = RequestIndex(store)
+        self._event_codes = CouncilCodes(store)  # council codes for the pages of `events_after`, read once
 
     # ----------------------------------------------------------------------------------------------------------
     # Commands.
@@ -381,7 +382,7 @@ class InterventionEngine:
 
     def events_after(self, position: int = 0, limit: int = 500) -> list[RecordedEvent]:
         """At most `limit` events recorded after `position`, without waiting (a page of the subscription)."""
-        return EventSubscription(self.store, position).poll(limit)
+        return EventSubscription(self.store, position, codes=self._event_codes).poll(limit)
 
     def last_position(self) -> int:
         """The position of the latest recorded event (0 when the store is empty)."""

@@ -19,6 +19,8 @@ from typing import Any, Self
 from eventsourcing.persistence import Notification
 
 from .aggregates.council import event_topic
+from .projections.audit import audit_entry
+from .projections.log import latest_position, notifications_through
 from .projections.timeline import timeline_entry
 from .store import CouncilStore
 
@@ -52,7 +54,9 @@ class EventSubscription(Iterator[RecordedEvent]):
     `poll()` returns what is there now without waiting, for callers that wait in their own way (the SSE stream).
     """
 
-    def __init__(self, store: CouncilStore, after: int = 0, *, poll_interval: float = 0.2) -> None:
+    def __init__(
+        self, store: CouncilStore, after: int = 0, *, poll_interval: float = 0.2, codes: CouncilCodes | None = None
+    ) -> None:
         if not 0 <= after <= MAX_POSITION:
             raise ValueError(f"a position is never negative nor above {MAX_POSITION} (got {after})")
         if poll_interval <= 0:
@@ -62,7 +66,7 @@ class EventSubscription(Iterator[RecordedEvent]):
         self.poll_interval = poll_interval
         self._buffer: deque[RecordedEvent] = deque()
         self._stopped = threading.Event()
-        self._codes = _CouncilCodes(store)
+        self._codes = codes or CouncilCodes(store)
 
     def poll(self, limit: int = _BATCH) -> list[RecordedEvent]:
         """The events recorded after the current position (at most `limit`), advancing past them."""
@@ -101,10 +105,6 @@ class EventSubscription(Iterator[RecordedEvent]):
         """End the iteration (from any thread); a waiting `next` returns at once."""
         self._stopped.set()
 
-    @property
-    def stopped(self) -> bool:
-        return self._stopped.is_set()
-
     def __enter__(self) -> Self:
         return self
 
@@ -123,31 +123,33 @@ class EventSubscription(Iterator[RecordedEvent]):
 
 def recorded_event(event: Any, position: int, council: str) -> RecordedEvent:
     entry = timeline_entry(event)
-    metadata = event.__dict__.get("metadata") or {}
+    audit = audit_entry(event, entry)
     data = {k: v for k, v in entry.data.items() if k != "metadata"}
     return RecordedEvent(
         position,
         council,
-        event.originator_version,
-        entry.event,
-        entry.occurred_on,
-        event.timestamp.isoformat(),
-        entry.summary,
+        audit.version,
+        audit.event,
+        audit.occurred_on,
+        audit.recorded_at,
+        audit.summary,
         entry.stage,
-        metadata.get("actor"),
-        metadata.get("request_id"),
+        audit.actor,
+        audit.request_id,
         data,
     )
 
 
-class _CouncilCodes:
-    """Stream id → council code, read from the `Registered` events (a subscription's own, thread-free cache)."""
+class CouncilCodes:
+    """Stream id → council code, read from the `Registered` events; a subscription's own cache, or one shared by
+    the pages of `InterventionEngine.events_after` (thread-safe)."""
 
     def __init__(self, store: CouncilStore) -> None:
         self._store = store
         self._position = 0
         self._codes: dict[uuid.UUID, str] = {}
         self._topics = [event_topic("Registered")]
+        self._lock = threading.Lock()
 
     def code(self, cid: Any) -> str:
         key = cid if isinstance(cid, uuid.UUID) else uuid.UUID(str(cid))
@@ -156,16 +158,12 @@ class _CouncilCodes:
         return self._codes.get(key, str(key))
 
     def _refresh(self) -> None:
-        while True:
-            notifications = self._store.recorder.select_notifications(
-                self._position, _BATCH, topics=self._topics, inclusive_of_start=False
-            )
-            for notification in notifications:
+        with self._lock:
+            latest = latest_position(self._store)
+            for notification in notifications_through(self._store, self._position, latest, self._topics):
                 event: Any = self._store.mapper.to_domain_event(notification)
                 self._codes[event.originator_id] = event.code
-                self._position = notification.id
-            if len(notifications) < _BATCH:
-                return
+            self._position = max(self._position, latest)
 
 
 class _Deadline:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from .timeline import timeline_entry
+from .timeline import TimelineEntry, timeline_entry
 
 
 @dataclass(frozen=True)
@@ -28,8 +28,9 @@ class AuditEntry:
         return dict(self.__dict__)
 
 
-def audit_entry(event: Any) -> AuditEntry:
-    entry = timeline_entry(event)
+def audit_entry(event: Any, entry: TimelineEntry | None = None) -> AuditEntry:
+    """The event's audit line; `entry`, its timeline entry if the caller already has it."""
+    entry = entry or timeline_entry(event)
     metadata = event.__dict__.get("metadata") or {}
     return AuditEntry(
         event.originator_version,
