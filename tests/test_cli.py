@@ -338,6 +338,22 @@ def test_replay_of_the_national_record_with_a_scenario(db: Path) -> None:
     assert counts[1] == report["national"]
 
 
+def test_replay_of_a_research_timeline_records_its_facts(db: Path) -> None:
+    rotherham = OFSTED_CSV.parent / "timelines" / "rotherham.yaml"
+    result = run(db, "replay", str(rotherham), "--json")
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    listed = report["timelines"][0]["facts"]
+    assert (report["replayed"], report["facts"]) == (1, listed)
+    stored = json.loads(run(db, "timeline", "372", "--json").stdout)
+    assert sum(1 for entry in stored if entry["event"] == "FactRecorded") == listed
+    # Lenient: Rotherham's commissioner came before any direction, kept as a deviation (LIFECYCLE).
+    deviations = json.loads(run(db, "deviations", "372", "--json").stdout)
+    assert "LIFECYCLE" in {deviation["rule_id"] for deviation in deviations}
+    again = json.loads(run(db, "replay", str(rotherham), "--json").stdout)
+    assert (again["replayed"], again["already_in_store"]) == (0, ["372"])
+
+
 def test_replay_needs_something_to_replay(db: Path) -> None:
     refused(run(db, "replay"), 2, "give scenario files, --ofsted-csv FILE, or both")
 

@@ -15,7 +15,7 @@ from typing import Any
 from ..engine import InterventionEngine
 from .ofsted_csv import OfstedImport, Skipped
 from .scenario import Scenario, replay_scenario
-from .timelines import TimelineImport
+from .timelines import TimelineImport, import_timeline
 
 Progress = Callable[[str], None]
 
@@ -54,9 +54,19 @@ def replay_record(
             report.from_scenarios.append(code)
             present.add(code.casefold())
         _tick(progress, code)
+    for timeline in timelines:
+        code = timeline.registration.code
+        if code.casefold() in present:
+            report.already_in_store.append(code)
+        else:
+            recorded = import_timeline(engine, timeline, until)
+            report.facts += sum(1 for item in recorded if item.fact_type != "council_registered")
+            report.councils.append(code)
+            present.add(code.casefold())
+        _tick(progress, code)
     for code, registration in ofsted.councils.items() if ofsted else ():
         if code.casefold() in present:
-            if code not in report.from_scenarios:
+            if code not in report.councils:
                 report.already_in_store.append(code)
         else:
             engine.record(None, registration)

@@ -106,13 +106,14 @@ def timeline_report(found: TimelineImport) -> dict[str, Any]:
     }
 
 
-def import_timeline(engine: InterventionEngine, found: TimelineImport) -> list[Recorded]:
-    """Record a read timeline in lenient mode (registering the council if it is new)."""
+def import_timeline(engine: InterventionEngine, found: TimelineImport, until: dt.date | None = None) -> list[Recorded]:
+    """Record a read timeline in lenient mode (registering the council if it is new), up to `until` if given."""
     recorded = []
     if not any(code == found.registration.code for code, _ in engine.councils()):
         recorded.append(engine.record(None, found.registration))
     for fact in found.facts:
-        recorded.append(engine.record(found.registration.code, fact, strict=False))
+        if until is None or fact.occurred_on <= until:
+            recorded.append(engine.record(found.registration.code, fact, strict=False))
     return recorded
 
 
