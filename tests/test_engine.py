@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
+import sqlite3
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -323,3 +326,34 @@ def test_the_host_environment_never_chooses_the_backend(monkeypatch: pytest.Monk
     engine = build_engine(backend, clock=VirtualClock(D(2014, 1, 1)))
     engine.record(None, registration())
     assert engine.councils() == [("382", "Kirklees")]
+
+
+def test_deviations_stored_before_they_carried_their_date_still_load(tmp_path: Path) -> None:
+    """`DeviationFound` gained its own `occurred_on` (read by the as-of fold); events stored without it are upcast
+    (class_version 2) from the deviation they record."""
+    settings = Settings(backend="sqlite", db=tmp_path / "old.sqlite")
+    engine = build_engine(settings, clock=VirtualClock(D(2014, 1, 1)))
+    engine.record(None, registration())
+    engine.record("382", inspection(D(2017, 7, 7), "inadequate"))
+    direction = {"type": "statutory_direction_issued", "occurred_on": "2017-07-07", "commissioner_review": True}
+    engine.record("382", direction)
+    engine.record("382", {"type": "monitoring_visit_published", "occurred_on": "2017-11-20"})
+    engine.record("382", inspection(D(2019, 7, 1), "good"))  # ILACS-08: re-inspected after one recorded visit
+    expected = engine.state("382").deviations
+    engine.close()
+    assert any(d["rule_id"] == "ILACS-08" for d in expected)
+    with sqlite3.connect(settings.db) as db:  # write them back as the first version stored them
+        rows = db.execute("SELECT rowid, state FROM stored_events WHERE topic LIKE '%DeviationFound'").fetchall()
+        assert rows
+        for rowid, state in rows:
+            old = json.loads(state)
+            del old["occurred_on"]
+            old.pop("class_version", None)  # a first-version event has none
+            db.execute("UPDATE stored_events SET state = ? WHERE rowid = ?", (json.dumps(old).encode(), rowid))
+    reopened = build_engine(settings, clock=VirtualClock(D(2014, 1, 1)))
+    try:
+        assert reopened.state("382").deviations == expected
+        assert reopened.state("382", as_of=D(2019, 7, 1)).deviations == expected
+        assert [e.occurred_on for e in reopened.timeline("382") if e.event == "DeviationFound"] == ["2019-07-01"]
+    finally:
+        reopened.close()

@@ -394,3 +394,13 @@ class Council(Aggregate):
     @event("DeviationFound", topic=event_topic("DeviationFound"))
     def _record_deviation(self, occurred_on: str, deviation: dict[str, Any]) -> None:
         self.deviations.append(deviation)
+
+
+def _deviation_found_v1_v2(state: dict[str, Any]) -> None:
+    """`DeviationFound` events stored before they carried their own `occurred_on` (which the as-of fold reads)
+    take it from the deviation they record."""
+    state["occurred_on"] = state["deviation"]["occurred_on"]
+
+
+Council.DeviationFound.class_version = 2  # type: ignore[attr-defined]
+Council.DeviationFound.upcast_v1_v2 = staticmethod(_deviation_found_v1_v2)  # type: ignore[attr-defined]
