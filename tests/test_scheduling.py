@@ -293,6 +293,7 @@ def test_run_service_fires_logs_and_stops_when_asked(settings: Settings, caplog:
     assert not thread.is_alive()
     assert failures == []
     assert len(started) == 1
+    assert started[0].resync_every == settings.scheduler_resync_seconds  # INTERVENTION_ENGINE_SCHEDULER_RESYNC_...
     messages = [record.getMessage() for record in caplog.records]
     assert "timer fired: council 382, action_plan_due due 2017-03-08 (ILACS-07)" in messages
     assert any(m.startswith(f"scheduler stopped on database {settings.db.resolve()}") for m in messages)

@@ -16,8 +16,14 @@ from .app import DbOption, app, reporting
 def run(
     db: DbOption = None,
     resync_every: Annotated[
-        float, typer.Option("--resync-every", min=1.0, help="seconds between re-reads of timers other processes set")
-    ] = 60.0,
+        float | None,
+        typer.Option(
+            "--resync-every",
+            min=1.0,
+            help="seconds between re-reads of timers other processes set (default INTERVENTION_ENGINE_SCHEDULER_"
+            "RESYNC_SECONDS, 10)",
+        ),
+    ] = None,
 ) -> None:
     """Fire this database's timers as they fall due, in the foreground, until Ctrl-C (one scheduler per database)."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")

@@ -34,7 +34,7 @@ def run_service(
     stop_event: threading.Event | None = None,
     clock: Clock | None = None,
     day_starts: DayStarts | None = None,
-    resync_every: float = 60.0,
+    resync_every: float | None = None,
     on_started: Callable[[LiveScheduler], None] | None = None,
 ) -> None:
     """Fire the timers of the database named by `settings` until stopped (SIGINT, SIGTERM or `stop_event`).
@@ -43,13 +43,15 @@ def run_service(
     installed when called from the main thread; elsewhere, stop it with `stop_event`. `on_started` is called with
     the running scheduler once its jobs are in place (the CLI may print them). `clock` (default `SystemClock`) and
     `day_starts` (when a day begins on that clock, default midnight UTC) are parameters so tests can run the real
-    service on a clock whose next day begins in a few seconds.
+    service on a clock whose next day begins in a few seconds. `resync_every` (default: the settings'
+    `scheduler_resync_seconds`) is how often the jobs are rebuilt from timers other processes set.
     """
     stop = stop_event or threading.Event()
     engine = build_engine(settings, clock=clock or SystemClock())
     where = settings.describe_database()
     try:
-        scheduler = LiveScheduler(engine, lock=lock_for(settings), day_starts=day_starts, resync_every=resync_every)
+        every = resync_every or settings.scheduler_resync_seconds
+        scheduler = LiveScheduler(engine, lock=lock_for(settings), day_starts=day_starts, resync_every=every)
         with _stop_on_signals(stop):
             fired = scheduler.start()
             try:
