@@ -22,7 +22,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from .aggregates.council import Council
-from .projections.log import latest_position, notifications_through
+from .projections.log import follows, latest_position, notifications_through
 from .store import CouncilStore
 
 
@@ -43,11 +43,11 @@ class CouncilCache:
         """One look at the log for everything taken inside (a command that takes several councils); gives the
         log's latest position."""
         latest = self.catch_up()
-        self._checked = True
+        outer, self._checked = self._checked, True
         try:
             yield latest
         finally:
-            self._checked = False
+            self._checked = outer
 
     def catch_up(self) -> int:
         """Drop every cached council that another writer changed since the last look; the log's latest position."""
@@ -69,7 +69,7 @@ class CouncilCache:
 
     def saved(self, councils: Sequence[Council], positions: Sequence[int]) -> None:
         """Put back councils whose events were just stored, at `positions` in the log, in one transaction."""
-        if positions and min(positions) == self._seen + 1 and max(positions) - min(positions) + 1 == len(positions):
+        if follows(self._seen, positions):
             self._seen = max(positions)  # nobody wrote in between; otherwise the next look reads the gap
         for council in councils:
             self.keep(council)
@@ -82,9 +82,6 @@ class CouncilCache:
         self._councils.move_to_end(council.id)
         while len(self._councils) > self._size:
             self._councils.popitem(last=False)
-
-    def clear(self) -> None:
-        self._councils.clear()
 
     def __len__(self) -> int:
         return len(self._councils)

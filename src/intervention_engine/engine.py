@@ -22,10 +22,10 @@ import uuid
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
-from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.persistence import IntegrityError, Recording
 
 from .aggregates.council import Council, council_id
+from .aggregates.identity import FACT_EVENTS
 from .calendar import WorkingDayCalendar
 from .clock import Clock, VirtualClock
 from .commands import Decision, Pending, metadata_of, options_of, repeats_request, stamp
@@ -40,6 +40,7 @@ from .policies.registry import PolicyRegistry
 from .policies.rulebook import Rulebook, derive_stage
 from .projections.audit import AuditEntry, audit_entry
 from .projections.council_index import CouncilIndex, DueTimer
+from .projections.log import latest_position
 from .projections.national import NationalCount, national_counts
 from .projections.requests import EarlierRequest, RequestIndex
 from .projections.status import council_status
@@ -50,8 +51,6 @@ from .results import Recorded as Recorded
 from .results import TimerFiring as TimerFiring
 from .store import CouncilStore
 from .subscriptions import CouncilCodes, EventSubscription, RecordedEvent
-
-_FACT_EVENTS = ("Registered", "FactRecorded")
 
 
 def fires_on(due_on: dt.date) -> dt.date:
@@ -113,15 +112,17 @@ class InterventionEngine:
         self._check_not_in_future(council or "", fact)
         metadata = metadata_of(actor, request_id)
         for attempt in range(self.write_attempts):
-            earlier = self._earlier_request(request_id, council, fact)
-            if earlier is not None:
-                return earlier
             try:
-                if isinstance(fact, CouncilRegistered):
-                    decision = self._register(council, fact)
-                else:
-                    decision = self._decide(self._resolve(council), fact, strict)
-                return decision.recorded(self._save(decision.council, metadata), metadata.get("request_id"))
+                with self.cache.checked() as latest:  # one look at the log for the council and the request index
+                    self.requests.refresh(latest)
+                    earlier = self._earlier_request(request_id, council, fact)
+                    if earlier is not None:
+                        return earlier
+                    if isinstance(fact, CouncilRegistered):
+                        decision = self._register(council, fact)
+                    else:
+                        decision = self._decide(self._resolve(council), fact, strict)
+                    return decision.recorded(self._save(decision.council, metadata), metadata.get("request_id"))
             except IntegrityError:
                 self.write_conflicts += 1
                 _back_off(attempt)  # another writer saved this council first: decide again on its new state
@@ -150,7 +151,7 @@ class InterventionEngine:
                 self._check_not_in_future(command.council or "", fact)
                 if repeats_request(batch, command):
                     self._save_batch(batch, outcomes, commands)  # so that the request index knows its fact
-                earlier = self._earlier_request(command.request_id, command.council, fact, refresh=False)
+                earlier = self._earlier_request(command.request_id, command.council, fact)
                 if earlier is not None:
                     outcomes[n] = earlier
                     continue
@@ -301,16 +302,15 @@ class InterventionEngine:
         self.requests.saved(recordings)
         positions: dict[uuid.UUID, int] = {}
         for recording in recordings:
-            if type(recording.domain_event).__name__ in _FACT_EVENTS:
+            if type(recording.domain_event).__name__ in FACT_EVENTS:
                 positions.setdefault(recording.domain_event.originator_id, recording.notification.id)
         return positions
 
-    def _earlier_request(
-        self, request_id: str | None, council: str | None, fact: Fact, *, refresh: bool = True
-    ) -> Recorded | None:
+    def _earlier_request(self, request_id: str | None, council: str | None, fact: Fact) -> Recorded | None:
+        """What `request_id` recorded the first time, if it did (the caller has just refreshed the index)."""
         if request_id is None:
             return None
-        earlier = self.requests.find(request_id, refresh=refresh)
+        earlier = self.requests.find(request_id, refresh=False)
         if earlier is None:
             return None
         self.index.refresh()
@@ -327,7 +327,7 @@ class InterventionEngine:
             fact.name.casefold(),
         ):
             raise InvalidFact(f"council {council!r}: council_registered names code {fact.code!r} ({fact.name})")
-        if self.index.find(fact.code) is not None or self._exists(council_id(fact.code)):
+        if self.index.find(fact.code) is not None:  # reads the log when the code is new to it
             raise CouncilAlreadyRegistered(fact.code)
         return Decision(Council.register(fact, self.rulebook), fact, 0, legal=True)
 
@@ -386,7 +386,7 @@ class InterventionEngine:
 
     def last_position(self) -> int:
         """The position of the latest recorded event (0 when the store is empty)."""
-        return self.store.recorder.max_notification_id() or 0
+        return latest_position(self.store)
 
     def due(self, until: dt.date | None = None) -> list[DueTimer]:
         """Pending timers across all councils due on or before `until` (all pending when None)."""
@@ -414,13 +414,6 @@ class InterventionEngine:
         if found is None:
             raise CouncilNotFound(council, len(self.index.codes))
         return found
-
-    def _exists(self, cid: uuid.UUID) -> bool:
-        try:
-            self.store.repository.get(cid)
-        except AggregateNotFoundError:
-            return False
-        return True
 
     def _events(self, cid: uuid.UUID) -> Iterator[Any]:
         return iter(self.store.events.get(cid))

@@ -236,7 +236,7 @@ class InspectionPublished(Fact):
                 f"framework {self.framework.value} does not match fieldwork starting {self.fieldwork_start} "
                 f"(that date falls under {expected.value}, ILACS-01)"
             )
-        self._check_judgements(self.framework or expected)
+        self._check_judgements(self.framework or expected)  # `or`: for the type checker; set just above
         return self
 
     def _check_judgements(self, framework: Framework) -> None:

@@ -12,6 +12,9 @@ def council_id(code: str) -> uuid.UUID:
     return uuid.uuid5(COUNCIL_NAMESPACE, code.strip().upper())
 
 
+FACT_EVENTS = ("Registered", "FactRecorded")  # the events that record a fact (a registration is the first)
+
+
 def event_topic(name: str) -> str:
     """The stable stored topic of a Council event (never the module path, so classes can move)."""
     return f"intervention_engine:Council.{name}"

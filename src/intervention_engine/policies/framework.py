@@ -1,18 +1,18 @@
 """Inspection frameworks as versioned data: what counts as inadequate and as systemic failure in each era.
 
 One module per framework (`pre_sif`, `sif_2013`, `ilacs_2018`, `ilacs_2023`, `ilacs_2026`) defines a
-`FRAMEWORK`; `framework_for` picks one by the inspection's fieldwork start date (ILACS-01: fieldwork, not
-publication, decides), using the era start dates that also validate each report's judgements in `facts.py`.
+`FRAMEWORK`; `framework_of_fact` picks a report's own, or the one in force when its fieldwork began (ILACS-01:
+fieldwork, not publication, decides), by the era start dates that also validate each report's judgements in
+`facts.py`.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from ..facts import Framework, Grade, InspectionPublished, Judgements, framework_on
+from ..facts import Framework, Grade, InspectionPublished, Judgements
 
 JudgementTest = Callable[[Judgements], bool]
 
@@ -51,11 +51,6 @@ def all_frameworks() -> dict[Framework, InspectionFramework]:
 
     modules = (pre_sif, sif_2013, ilacs_2018, ilacs_2023, ilacs_2026)
     return {module.FRAMEWORK.framework: module.FRAMEWORK for module in modules}
-
-
-def framework_for(fieldwork_start: dt.date) -> InspectionFramework:
-    """The framework in force when the inspection's fieldwork began (dates in `facts.FRAMEWORK_STARTS`)."""
-    return all_frameworks()[framework_on(fieldwork_start)]
 
 
 def framework_of_fact(fact: InspectionPublished) -> InspectionFramework:

@@ -32,6 +32,11 @@ def notifications_through(
         position = section[-1].id
 
 
+def follows(seen: int, positions: Sequence[int]) -> bool:
+    """Whether `positions` (one transaction's) come straight after `seen`, with nobody's write in between."""
+    return bool(positions) and min(positions) == seen + 1 and max(positions) - min(positions) + 1 == len(positions)
+
+
 def latest_position(store: CouncilStore) -> int:
     """The position of the latest notification (0 for an empty log)."""
     return store.recorder.max_notification_id() or 0

@@ -16,12 +16,11 @@ from typing import Any
 
 from eventsourcing.persistence import Recording
 
-from ..aggregates.council import event_topic
+from ..aggregates.identity import FACT_EVENTS, event_topic
 from ..store import CouncilStore
-from .log import latest_position, notifications_through
+from .log import follows, latest_position, notifications_through
 
 _MARKER = b'"request_id"'
-_FOLDED = ("Registered", "FactRecorded")
 
 
 @dataclass(frozen=True)
@@ -43,7 +42,7 @@ class RequestIndex:
         self._store = store
         self._position = 0
         self._seen: dict[str, EarlierRequest] = {}
-        self._topics = [event_topic(name) for name in _FOLDED]
+        self._topics = [event_topic(name) for name in FACT_EVENTS]
 
     def find(self, request_id: str, *, refresh: bool = True) -> EarlierRequest | None:
         """The first fact recorded under `request_id`, reading the newest notifications first unless told not to
@@ -68,11 +67,11 @@ class RequestIndex:
         positions = [recording.notification.id for recording in recordings]
         if not positions:
             return
-        if min(positions) != self._position + 1 or max(positions) - min(positions) + 1 != len(positions):
+        if not follows(self._position, positions):
             self.refresh(max(positions))  # every write up to these is committed (writers commit in log order)
             return
         for recording in recordings:
-            if type(recording.domain_event).__name__ in _FOLDED:
+            if type(recording.domain_event).__name__ in FACT_EVENTS:
                 self._fold(recording.domain_event, recording.notification.id)
         self._position = max(positions)
 
