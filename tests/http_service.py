@@ -17,7 +17,6 @@ import signal
 import socket
 import subprocess
 import sys
-import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
@@ -90,11 +89,9 @@ class ServerProcess:
         return dict(response.json()) if response.status_code == 200 else None
 
     def wait_until(self, condition: Callable[[], bool], what: str) -> None:
-        deadline = time.monotonic() + TIMEOUT
-        while not condition():
-            if time.monotonic() > deadline:
-                raise AssertionError(f"timed out waiting for {what}{self.diagnostics()}")
-            time.sleep(0.05)
+        from waiting import eventually  # the tests' helper (this file also runs as the server, without pytest)
+
+        eventually(condition, what, self.diagnostics, timeout=TIMEOUT)
 
     def kill(self) -> None:
         """SIGKILL: the process gets no chance to tidy up."""

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
-import time
 
 import pytest
 
@@ -12,6 +11,7 @@ from intervention_engine import InterventionEngine, Settings, VirtualClock, buil
 from intervention_engine.subscriptions import RecordedEvent
 
 from factories import inspection, registration
+from waiting import eventually
 
 D = dt.date
 TIMEOUT = 30.0  # a bound on waiting, never an expectation of speed
@@ -72,9 +72,7 @@ def test_iterating_blocks_until_stopped_from_another_thread(engine: Intervention
     seen: list[RecordedEvent] = []
     reader = threading.Thread(target=lambda: seen.extend(subscription))
     reader.start()
-    deadline = time.monotonic() + TIMEOUT
-    while len(seen) < count and time.monotonic() < deadline:
-        time.sleep(0.01)
+    eventually(lambda: len(seen) >= count, "the subscriber to see every stored event")
     subscription.stop()
     reader.join(TIMEOUT)
     assert not reader.is_alive()

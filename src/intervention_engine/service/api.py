@@ -26,10 +26,11 @@ from .schemas import CouncilOut, Health, WhoAmI
 
 Council = Annotated[str, Path(min_length=1, max_length=200, description="council code (DfE or ONS) or name")]
 AsOf = Annotated[dt.date | None, Query(description="a date in the world: the state at the end of that day")]
+REQUEST_ID_PATTERN = r"^[A-Za-z0-9._:/+=-]{1,128}$"  # an Idempotency-Key or X-Request-ID the service keeps
 IdempotencyKey = Annotated[
     str | None,
     Header(
-        pattern=r"^[A-Za-z0-9._:/+=-]{1,128}$",
+        pattern=REQUEST_ID_PATTERN,
         description="a key unique to this fact; a retried request with the same key records nothing new",
     ),
 ]

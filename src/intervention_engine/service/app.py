@@ -19,7 +19,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ..engine import InterventionEngine
 from ..simulation import WorldModel
-from .api import council_routes, store_routes
+from .api import REQUEST_ID_PATTERN, council_routes, store_routes
 from .auth import Authenticator, TokenRegistry
 from .errors import install_error_handlers
 from .events import event_routes
@@ -29,7 +29,7 @@ from .report import report_routes
 from .whatif import whatif_routes
 
 API_VERSION = "1"
-REQUEST_ID = re.compile(r"^[A-Za-z0-9._:/+=-]{1,128}$")
+REQUEST_ID = re.compile(REQUEST_ID_PATTERN)
 
 
 def create_app(
@@ -105,7 +105,6 @@ class RequestIdMiddleware:
         given = dict(scope["headers"]).get(b"x-request-id", b"").decode("latin-1").strip()
         request_id = given if REQUEST_ID.match(given) else str(uuid.uuid4())
         scope.setdefault("state", {})["request_id"] = request_id
-        scope["state"]["request_id_given"] = request_id == given
 
         async def send_with_id(message: Message) -> None:
             if message["type"] == "http.response.start":

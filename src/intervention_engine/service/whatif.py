@@ -16,6 +16,7 @@ from typing import Any, Literal
 from fastapi import APIRouter, Depends
 from pydantic import BaseModel, ConfigDict, Field
 
+from ..calendar import add_months
 from ..errors import InterventionError
 from ..facts import AnyFact
 from ..settings import Role
@@ -68,7 +69,7 @@ def whatif_routes(gate: EngineGate, authenticate: Authenticator, world: WorldMod
     def what_if(council: Council, request: WhatIf) -> dict[str, Any]:
         """Play a branch of the council's history and compare it with the record: stages month by month, months in
         intervention, timers, expectations and deviations on each side. Records nothing."""
-        if not request.at <= request.until <= _years_after(request.at, MAX_YEARS):
+        if not request.at <= request.until <= _years_after(request.at):
             raise InvalidWhatIf(f"council {council!r}: `until` must be on or after `at` and within {MAX_YEARS} years")
         played_by = _world_for(council, request, world)
         with gate.use() as engine:
@@ -106,5 +107,6 @@ def _world_for(council: str, request: WhatIf, world: WorldModel | None) -> World
     return world
 
 
-def _years_after(day: dt.date, years: int) -> dt.date:
-    return day.replace(year=min(day.year + years, dt.MAXYEAR), month=day.month, day=min(day.day, 28))
+def _years_after(day: dt.date) -> dt.date:
+    """MAX_YEARS after `day`, to the day (the last day there is, near the end of the calendar)."""
+    return add_months(day, 12 * MAX_YEARS) if day.year <= dt.MAXYEAR - MAX_YEARS else dt.date.max
