@@ -180,6 +180,8 @@ _STEPS: tuple[tuple[str, dict[str, Any], dict[str, Any]], ...] = (
      {"type": ("improvement_notice_issued", "statutory_direction_issued", "commissioner_appointed")}),
     ("commissioner_to_report", {"type": "statutory_direction_issued", "commissioner_review": True},
      {"type": "commissioner_reported"}),
+    ("report_to_alternative_delivery_decided", {"type": "commissioner_reported"},
+     {"type": "alternative_delivery_decided"}),  # DFE-03b
     ("alternative_delivery_decided_to_live", {"type": "alternative_delivery_decided"},
      {"type": "alternative_delivery_live"}),
     ("recovery_to_notice_lifted", {"type": "inspection_published", "overall": _RECOVERED},
