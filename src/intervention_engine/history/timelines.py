@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..calendar import add_months
 from ..engine import InterventionEngine, Recorded
 from ..errors import InvalidFact, InvalidImport
 from ..facts import CouncilRegistered, DatePrecision, Fact, parse_fact, parse_partial_date
@@ -155,8 +156,7 @@ def _place(
 
 def _period_end(start: dt.date, precision: DatePrecision) -> dt.date:
     months = {DatePrecision.month: 1, DatePrecision.quarter: 3, DatePrecision.year: 12}[precision]
-    index = start.year * 12 + start.month - 1 + months
-    return dt.date(index // 12, index % 12 + 1, 1) - dt.timedelta(days=1)
+    return add_months(start, months) - dt.timedelta(days=1)  # `start` is the first day of its period
 
 
 class _OpenInstruments:

@@ -11,6 +11,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from ..calendar import add_months
 from ..engine import InterventionEngine, TimelineEntry
 from ..projections.national import NationalCount
 
@@ -87,7 +88,7 @@ def national_days(until: dt.date) -> list[dt.date]:
     day = NATIONAL_FROM
     while day < until:
         days.append(day)
-        day = dt.date(day.year + day.month // 12, day.month % 12 + 1, 1)
+        day = add_months(day, 1)
     return [*days, until]
 
 

@@ -61,8 +61,8 @@ def play_forward(
     agenda.gaps = {seq: (start.on, kind) for seq, kind in start.gap_fills}
     pending = sorted(scripted, key=lambda fact: fact.occurred_on)
     recorded: list[Fact] = []
+    council = _load(engine, start.code)
     while True:
-        council = _load(engine, start.code)
         step = _next(agenda, council, pending)
         if step is None or step[0] > until.toordinal():
             break
@@ -70,7 +70,8 @@ def play_forward(
         fact = _act(engine, start, agenda, world, rng, pending, step)
         if fact is not None:
             recorded.append(fact)
-        _sync(agenda, _load(engine, start.code), world, rng, step[0])
+        council = _load(engine, start.code)  # as the step left it; `_sync` and the next `_next` only read it
+        _sync(agenda, council, world, rng, step[0])
     engine.advance_to(until + dt.timedelta(days=1))
     return recorded
 

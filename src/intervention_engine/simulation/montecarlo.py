@@ -244,7 +244,7 @@ def simulate(
         for first in range(0, runs, size)
     ]  # fmt: skip
     results = _execute(batches, executor, progress)
-    return _assemble(results, from_date, years, seed, policy, len(starts), runs)
+    return _assemble(results, from_date, years, seed, policy, len(starts))
 
 
 class SerialExecutor(cf.Executor):
@@ -285,9 +285,8 @@ def _execute(batches: Sequence[Batch], executor: cf.Executor | None, progress: P
 
 
 def _assemble(
-    results: Sequence[BatchResult], from_date: dt.date, years: int, seed: int, policy: str | None, councils: int,
-    runs: int,
-) -> Projection:  # fmt: skip
+    results: Sequence[BatchResult], from_date: dt.date, years: int, seed: int, policy: str | None, councils: int
+) -> Projection:
     order = np.argsort(np.concatenate([np.array(result.runs) for result in results]), kind="stable")
 
     def stack(name: str) -> Any:

@@ -37,18 +37,6 @@ from .outcomes import CalibratedOutcomes, OutcomeModel, ScriptedInspection, Scri
 # The DfE's actions, numbered for the kernel's tables.
 NOTICE, DIRECTION, APPOINT, REPORT_RETAIN, REPORT_ADM = range(5)
 ADM_DECIDED, ADM_LIVE, LIFT, REVOKE, SUPERVISION_ENDED = range(5, 10)
-ACTION_NAMES: tuple[str, ...] = (
-    "improvement_notice_issued",
-    "statutory_direction_issued",
-    "commissioner_appointed",
-    "commissioner_reported (retain)",
-    "commissioner_reported (alternative delivery)",
-    "alternative_delivery_decided",
-    "alternative_delivery_live",
-    "improvement_notice_lifted",
-    "statutory_direction_revoked",
-    "support_and_supervision_ended",
-)
 
 
 @dataclass(frozen=True)
@@ -115,10 +103,6 @@ class DfEResponses:
         if total < 5:
             return DEFAULT_P_ALTERNATIVE_DELIVERY
         return counts.get("alternative_delivery", 0) / total
-
-    @property
-    def p(self) -> float:
-        return self._p
 
     def lag(self, rng: random.Random, step: str) -> int:
         """Days from the expectation opening to the DfE's act; one draw, always."""
