@@ -346,6 +346,10 @@ class InterventionEngine:
             self.cache.keep(aggregate)  # read, not changed
         return status
 
+    def council_as_of(self, council: str, on: dt.date) -> Council:
+        """The council as its stored events say at the end of `on` (to read, not to decide: nothing is saved)."""
+        return self._load_as_of(self._resolve(council), on)
+
     def deviations(self, council: str | None = None, *, as_of: dt.date | None = None) -> list[dict[str, Any]]:
         """Deviations from the policy in force, for one council or all, as recorded by `as_of` (or now)."""
         codes = [council] if council else [code for code, _ in self.councils()]

@@ -84,7 +84,7 @@ def read_ofsted_csv(path: Path, councils_path: Path | None = None) -> OfstedImpo
         if reason:
             found.skipped.append(Skipped(line, code, reason))
             continue
-        found.councils.setdefault(code, _registration(identity))
+        found.councils.setdefault(code, council_registration(identity))
         found.inspections.setdefault(code, []).append(_inspection(path, line, row))
     for facts in found.inspections.values():
         facts.sort(key=lambda fact: (fact.occurred_on, fact.fieldwork_start))
@@ -110,15 +110,18 @@ def _not_graded(row: Mapping[str, str]) -> str | None:
     return None
 
 
-def _registration(identity: Mapping[str, str]) -> CouncilRegistered:
+def council_registration(
+    identity: Mapping[str, str], table: str = "councils.csv", on: dt.date = REGISTERED_ON
+) -> CouncilRegistered:
+    """A council's registration, dated `on`, from its row of the council identity table."""
     return CouncilRegistered(
-        occurred_on=REGISTERED_ON,
+        occurred_on=on,
         code=identity["la_code"].strip(),
         name=identity["local_authority_ons_name"].strip(),
         ons_code=identity.get("la_code_new", "").strip() or None,
         ofsted_urn=identity["urn"].strip(),
         region=identity.get("region_name", "").strip() or None,
-        source="council identity table (councils.csv)",
+        source=f"council identity table ({table})",
     )
 
 

@@ -27,7 +27,7 @@ from ..calendar import add_months
 from ..engine import InterventionEngine, Recorded
 from ..errors import InvalidFact, InvalidImport
 from ..facts import CouncilRegistered, DatePrecision, Fact, parse_fact, parse_partial_date
-from .ofsted_csv import read_councils
+from .ofsted_csv import council_registration, read_councils
 from .yaml_source import item_lines, read_yaml
 
 _GRADE_KEYS = {
@@ -55,6 +55,8 @@ _NOTES = {
     "commissioner_withdrawn", "dclg_intervention", "independent_inquiry", "intervention_exit_proposed",
     "improvement_partner_appointed",
 }  # fmt: skip
+
+TIMELINE_REGISTERED_ON = dt.date(2000, 1, 1)  # before any timeline's first event (Surrey's: 2008)
 
 
 @dataclass
@@ -129,11 +131,7 @@ def _identity(path: Path, la_key: str, councils_path: Path) -> CouncilRegistered
     for row in read_councils(councils_path).values():
         names = {row.get("ofsted_ilacs_scrape_la_name", ""), row.get("local_authority_ons_name", "")}
         if la_key.strip().casefold() in {name.strip().casefold() for name in names}:
-            return CouncilRegistered(
-                occurred_on=dt.date(2000, 1, 1), code=row["la_code"].strip(),
-                name=row["local_authority_ons_name"].strip(), ons_code=row.get("la_code_new") or None,
-                ofsted_urn=row["urn"].strip(), source=f"council identity table ({councils_path.name})",
-            )  # fmt: skip
+            return council_registration(row, councils_path.name, on=TIMELINE_REGISTERED_ON)
     raise InvalidImport(f"{path}: la_key {la_key!r} is not a council of {councils_path}")
 
 

@@ -56,15 +56,7 @@ class CouncilStart:
 
 def council_as_of(engine: InterventionEngine, council: str, on: dt.date) -> Council:
     """The council as its stored events say at the end of `on` (events dated later are left out)."""
-    cid = engine.index.find(council)
-    if cid is None:
-        raise CouncilNotFound(council, len(engine.index.codes))
-    aggregate: Council | None = None
-    for event in events_until(engine, cid, on):
-        aggregate = event.mutate(aggregate)
-    if aggregate is None:
-        raise CouncilNotFound(f"{council} on {on} (registered later)", len(engine.index.codes))
-    return aggregate
+    return engine.council_as_of(council, on)
 
 
 def events_until(engine: InterventionEngine, cid: Any, on: dt.date | int) -> Iterable[Any]:
