@@ -10,10 +10,10 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from ..policies.rulebook import STAGES
+from ..reports.charts import new_figure
 from .compare import Comparison
 from .montecarlo import OUT_OF_COUNCIL, Projection
 from .tables import INTERVENTION_STAGES
@@ -26,12 +26,6 @@ FAN_PANELS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("Statutory direction (with or without a commissioner)", ("statutory_direction", "commissioner_review")),
     ("Services in a trust or with a partner council", OUT_OF_COUNCIL),
 )
-
-
-def new_figure(width: float, height: float) -> Figure:
-    figure = Figure(figsize=(width, height), layout="constrained")
-    FigureCanvasAgg(figure)
-    return figure
 
 
 def save_figure(figure: Figure, path: Path) -> Path:
