@@ -14,7 +14,8 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/python -m intervention_engine.demo --db demo.sqlite --scenario scenarios/kirklees.yaml
+	$(BIN)/python -m intervention_engine.demo --db demo.sqlite --scenario scenarios/kirklees.yaml \
+		--ofsted-csv $(SHARED)/data/ofsted_inspections.csv
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks
@@ -24,7 +25,7 @@ typecheck: $(STAMP)
 	$(BIN)/mypy
 
 unit: $(STAMP)
-	$(BIN)/pytest -q
+	SHARED_DIR=$(SHARED) $(BIN)/pytest -q
 
 test: lint typecheck unit
 

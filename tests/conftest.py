@@ -17,10 +17,15 @@ import pytest
 from intervention_engine import InterventionEngine, Settings, VirtualClock, build_engine
 
 from pg_server import PostgresServer, PostgresUnavailable, start_postgres
-
-SHARED = Path(__file__).resolve().parents[1].parent / "shared"
+from shared_data import DATA, MISSING
 
 EngineFactory = Callable[[], InterventionEngine]
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """Without the shared data, say so once and stop, rather than failing every test that reads it."""
+    if not DATA.is_dir():
+        pytest.exit(MISSING, returncode=pytest.ExitCode.USAGE_ERROR)
 
 
 def in_ci() -> bool:
@@ -75,7 +80,4 @@ def engine(backend: Settings) -> Iterator[InterventionEngine]:
 
 @pytest.fixture
 def shared_data() -> Path:
-    path = SHARED / "data"
-    if not path.is_dir():
-        pytest.fail(f"shared data folder not found at {path}: clone the project beside ../shared")
-    return path
+    return DATA

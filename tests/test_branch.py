@@ -20,9 +20,9 @@ from intervention_engine.simulation import Branch, RealRecord, WorldModel, branc
 from intervention_engine.simulation.charts import save_figure, timelines_chart
 
 from factories import inspection
+from shared_data import OFSTED_CSV
 
 ROOT = Path(__file__).resolve().parents[1]
-OFSTED_CSV = ROOT.parent / "shared" / "data" / "ofsted_inspections.csv"
 UNTIL = dt.date(2025, 12, 31)
 
 

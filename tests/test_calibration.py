@@ -13,8 +13,9 @@ from intervention_engine.history.ofsted_csv import read_ofsted_csv
 from intervention_engine.history.scenario import load_scenario
 from intervention_engine.simulation.calibration import Calibration, calibrate
 
+from shared_data import OFSTED_CSV
+
 ROOT = Path(__file__).resolve().parents[1]
-OFSTED_CSV = ROOT.parent / "shared" / "data" / "ofsted_inspections.csv"
 
 
 @pytest.fixture(scope="module")

@@ -18,6 +18,8 @@ from intervention_engine.errors import ConfigurationError
 from intervention_engine.history import load_scenario
 from intervention_engine.settings import Settings
 
+from shared_data import OFSTED_CSV
+
 KIRKLEES = Path(__file__).resolve().parents[1] / "scenarios" / "kirklees.yaml"
 
 REGISTER = '{"type": "council_registered", "occurred_on": "2016-01-01", "code": "382", "name": "Kirklees"}'
@@ -311,9 +313,6 @@ def test_deviations_lists_what_departed_from_the_policy_in_force(db: Path) -> No
     table = run(db, "deviations", "Kirklees")
     assert "DFE-03" in table.stdout
     assert "Deviations: 1" in table.stdout
-
-
-OFSTED_CSV = Path(__file__).resolve().parents[2] / "shared" / "data" / "ofsted_inspections.csv"
 
 
 def test_replay_of_the_national_record_with_a_scenario(db: Path) -> None:

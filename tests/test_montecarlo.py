@@ -18,8 +18,9 @@ from intervention_engine.simulation.charts import fan_chart, save_figure
 from intervention_engine.simulation.montecarlo import SerialExecutor
 from intervention_engine.simulation.start import CouncilStart, national_start
 
+from shared_data import OFSTED_CSV
+
 ROOT = Path(__file__).resolve().parents[1]
-OFSTED_CSV = ROOT.parent / "shared" / "data" / "ofsted_inspections.csv"
 SCENARIOS = sorted((ROOT / "scenarios").glob("*.yaml"))
 START = dt.date(2018, 1, 1)
 

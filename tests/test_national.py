@@ -16,6 +16,8 @@ from intervention_engine import InterventionEngine, InvalidImport, Settings, Vir
 from intervention_engine.history.national import replay_record
 from intervention_engine.history.ofsted_csv import read_ofsted_csv
 
+from shared_data import DATA, OFSTED_CSV
+
 GRADED = {"SIF", "SIF re-inspection", "ILACS"}
 GRADE = {"requires improvement": "requires_improvement", "not_reported_post_reform": "ungraded"}
 END = dt.date(2026, 11, 23)
@@ -23,7 +25,7 @@ END = dt.date(2026, 11, 23)
 
 @pytest.fixture(scope="module")
 def csv_rows() -> list[dict[str, str]]:
-    path = Path(__file__).resolve().parents[2] / "shared" / "data" / "ofsted_inspections.csv"
+    path = OFSTED_CSV
     if not path.exists():
         pytest.fail(f"{path} is missing: the tests need ../shared/data beside the project")
     with path.open(encoding="utf-8-sig", newline="") as handle:
@@ -32,7 +34,7 @@ def csv_rows() -> list[dict[str, str]]:
 
 @pytest.fixture(scope="module")
 def national(tmp_path_factory: pytest.TempPathFactory) -> Iterator[InterventionEngine]:
-    data = Path(__file__).resolve().parents[2] / "shared" / "data"
+    data = DATA
     engine = build_engine(
         Settings(db=tmp_path_factory.mktemp("national") / "national.sqlite"), clock=VirtualClock(dt.date(2013, 1, 1))
     )
@@ -91,7 +93,7 @@ def test_the_replay_finds_every_persistent_failure_in_the_csv(
 
 
 def _broken_copy(tmp_path: Path, line: int, column: str, value: str) -> Path:
-    data = Path(__file__).resolve().parents[2] / "shared" / "data"
+    data = DATA
     shutil.copy(data / "councils.csv", tmp_path / "councils.csv")
     with (data / "ofsted_inspections.csv").open(encoding="utf-8-sig", newline="") as handle:
         rows = list(csv.DictReader(handle))

@@ -24,9 +24,9 @@ from intervention_engine.simulation.tables import KernelTables
 from intervention_engine.simulation.world import action_fact, council_rng, run_seeds
 
 from factories import inspection, registration
+from shared_data import OFSTED_CSV
 
 ROOT = Path(__file__).resolve().parents[1]
-OFSTED_CSV = ROOT.parent / "shared" / "data" / "ofsted_inspections.csv"
 START = dt.date(2018, 1, 1)
 
 

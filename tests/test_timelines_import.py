@@ -13,7 +13,8 @@ from intervention_engine.aggregates.council import council_id
 from intervention_engine.facts import fact_to_data
 from intervention_engine.history.timelines import import_timeline, read_timeline
 
-DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+from shared_data import DATA
+
 TIMELINES = sorted((DATA / "timelines").glob("*.yaml"))
 
 

@@ -63,17 +63,21 @@ def main(
     with reporting(as_json=False):
         holds = run(db, load_scenario(scenario), console)
         others = [load_scenario(path) for path in sorted(scenario.parent.glob("*.yaml")) if path != scenario]
-        national(db, others, ofsted_csv if ofsted_csv.exists() else None, report, console)
+        national(db, others, ofsted_csv, report, console)
     if not holds:
         raise typer.Exit(ExitCode.checkpoints_failed)
 
 
-def national(db: Path, scenarios: list[Scenario], ofsted_csv: Path | None, out: Path, console: Console) -> None:
-    """Replay the other scenarios and the national record, print the national picture, write the HTML report."""
+def national(db: Path, scenarios: list[Scenario], ofsted_csv: Path, out: Path, console: Console) -> None:
+    """Replay the other scenarios and the national record (if `ofsted_csv` is there), print the national picture,
+    write the HTML report."""
     console.rule("[bold]The national record[/bold]")
-    ofsted = read_ofsted_csv(ofsted_csv) if ofsted_csv else None
+    ofsted = read_ofsted_csv(ofsted_csv) if ofsted_csv.exists() else None
     if ofsted is None:
-        console.print("No national CSV found (../shared/data is not beside the project): scenarios only.")
+        console.print(
+            f"No national CSV at {ofsted_csv} (the shared data is not beside the project; "
+            "`make demo SHARED=/path/to/shared` names it): scenarios only."
+        )
     today = SystemClock().today()
     engine = build_engine(Settings(backend="sqlite", db=db), clock=VirtualClock(dt.date(2000, 1, 1)))
     try:
