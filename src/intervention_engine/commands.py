@@ -33,6 +33,7 @@ class Decision:
     fact: Fact
     version: int  # the council's version before the command
     legal: bool
+    inferred: tuple[str, ...] = ()  # facts the record implied, recorded before this one (policies/inference.py)
 
     def recorded(self, position: int | None, request_id: str | None) -> Recorded:
         council = self.council
@@ -46,6 +47,7 @@ class Decision:
             None if self.legal else copy.deepcopy(council.deviations[-1]),
             position,
             request_id,
+            inferred=self.inferred,
         )
 
 

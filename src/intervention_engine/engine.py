@@ -217,7 +217,7 @@ class InterventionEngine:
             calendar=self.calendar,
             strict=self.strict if strict is None else strict,
         )
-        return Decision(aggregate, fact, version, ruling.legal)
+        return Decision(aggregate, fact, version, ruling.legal, ruling.inferred)
 
     def advance_to(self, day: dt.date) -> list[TimerFiring]:
         """Move a virtual clock to `day`, firing every timer whose day has passed, in date order (decision 7).

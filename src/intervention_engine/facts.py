@@ -129,6 +129,12 @@ class Fact(BaseModel):
     confidence: Confidence | None = Field(default=None, description="how far the source can be trusted")
     note: str | None = None
     simulated: bool = False
+    provenance: tuple[str, ...] = Field(
+        default=(), description="every source that reported this fact, e.g. 'dfe_interventions.csv line 12 (high)'"
+    )
+    inferred: bool = Field(default=False, description="no source states it: the record implies it (DESIGN 12)")
+    inference: str | None = Field(default=None, description="the rule that inferred or re-read the fact, and why")
+    implied_by: str | None = Field(default=None, description="the fact on record that implied an inferred one")
 
     @model_validator(mode="before")
     @classmethod
@@ -178,6 +184,11 @@ class CouncilRegistered(Fact):
     ons_code: str | None = None
     ofsted_urn: str | None = None
     region: str | None = None
+    record_complete: bool = Field(
+        default=True,
+        description="the registering source keeps this council's whole record (every region) from this day on; "
+        "importers of partial national records say false and declare what their sources cover (coverage_declared)",
+    )
 
 
 class Judgements(BaseModel):
@@ -366,6 +377,7 @@ class DeliveryForm(StrEnum):
     imposed_trust = "imposed_trust"
     council_company = "council_company"
     partner_council = "partner_council"
+    other = "other"  # a form the source names but the engine does not distinguish (the DfE register's `other`)
 
 
 class AlternativeDeliveryDecided(Fact):
@@ -383,6 +395,9 @@ class AlternativeDeliveryLive(Fact):
     type: Literal["alternative_delivery_live"] = "alternative_delivery_live"
     trigger_name: ClassVar[str] = "start_alternative_delivery"
     provider: str | None = None
+    form: DeliveryForm | None = Field(
+        default=None, description="the form, when the source gives it (an inferred decision takes it, DFE-07)"
+    )
 
 
 class AlternativeDeliveryEnded(Fact):
@@ -397,6 +412,34 @@ class SupportAndSupervisionEnded(Fact):
 
     type: Literal["support_and_supervision_ended"] = "support_and_supervision_ended"
     trigger_name: ClassVar[str] = "end_support_and_supervision"
+
+
+class Region(StrEnum):
+    """The lifecycle's regions (DESIGN decision 4), as sources name what they cover."""
+
+    judgement = "judgement"
+    instrument = "instrument"
+    delivery = "delivery"
+    supervision = "supervision"
+
+
+class CoverageDeclared(Fact):
+    """A source says it holds everything that happened in these regions of the council's life over a span
+    (DESIGN decision 12): a scenario file or research timeline covers every region over its span, the Ofsted CSV
+    the judgements. Where no source covers a region, its state is "nothing on record", and a policy expectation
+    missed there is `unverified`, not `missed`. It moves no state; `occurred_on` is when it was declared."""
+
+    type: Literal["coverage_declared"] = "coverage_declared"
+    trigger_name: ClassVar[str] = "declare_coverage"
+    regions: tuple[Region, ...] = Field(min_length=1)
+    covers_from: dt.date
+    covers_until: dt.date | None = Field(default=None, description="open-ended when omitted")
+
+    @model_validator(mode="after")
+    def _span(self) -> CoverageDeclared:
+        if self.covers_until is not None and self.covers_until < self.covers_from:
+            raise ValueError(f"covers_until {self.covers_until} is before covers_from {self.covers_from}")
+        return self
 
 
 class NoteRecorded(Fact):
@@ -428,34 +471,38 @@ AnyFact = Annotated[
     | AlternativeDeliveryLive
     | AlternativeDeliveryEnded
     | SupportAndSupervisionEnded
+    | CoverageDeclared
     | NoteRecorded,
     Field(discriminator="type"),
 ]
 
 FACT_ADAPTER: TypeAdapter[AnyFact] = TypeAdapter(AnyFact)
 
-FACT_TYPES: tuple[str, ...] = tuple(
-    cls.model_fields["type"].default
-    for cls in (
-        CouncilRegistered,
-        InspectionPublished,
-        MonitoringVisitPublished,
-        FocusedVisitPublished,
-        ActionPlanSubmitted,
-        ImprovementNoticeIssued,
-        ImprovementNoticeLifted,
-        StatutoryDirectionIssued,
-        StatutoryDirectionRevoked,
-        CommissionerAppointed,
-        CommissionerReported,
-        ProgressReviewCompleted,
-        AlternativeDeliveryDecided,
-        AlternativeDeliveryLive,
-        AlternativeDeliveryEnded,
-        SupportAndSupervisionEnded,
-        NoteRecorded,
-    )
+_FACT_CLASSES: tuple[type[Fact], ...] = (
+    CouncilRegistered,
+    InspectionPublished,
+    MonitoringVisitPublished,
+    FocusedVisitPublished,
+    ActionPlanSubmitted,
+    ImprovementNoticeIssued,
+    ImprovementNoticeLifted,
+    StatutoryDirectionIssued,
+    StatutoryDirectionRevoked,
+    CommissionerAppointed,
+    CommissionerReported,
+    ProgressReviewCompleted,
+    AlternativeDeliveryDecided,
+    AlternativeDeliveryLive,
+    AlternativeDeliveryEnded,
+    SupportAndSupervisionEnded,
+    CoverageDeclared,
+    NoteRecorded,
 )
+
+FACT_TYPES: tuple[str, ...] = tuple(cls.model_fields["type"].default for cls in _FACT_CLASSES)
+
+# The rulebook trigger of each fact type (a revised direction fires `revise_statutory_direction`: see its `trigger`).
+TRIGGERS: dict[str, str] = {cls.model_fields["type"].default: cls.trigger_name for cls in _FACT_CLASSES}
 
 
 def parse_fact(data: Any, *, where: str = "") -> Fact:
@@ -490,6 +537,7 @@ def fact_to_data(fact: Fact) -> dict[str, Any]:
     data: dict[str, Any] = fact.model_dump(mode="json", exclude_none=True)
     if data.get("date_precision") == DatePrecision.day.value:
         del data["date_precision"]
-    if data.get("simulated") is False:
-        del data["simulated"]
+    for key, default in (("simulated", False), ("inferred", False), ("provenance", []), ("record_complete", True)):
+        if data.get(key) == default:
+            del data[key]
     return data

@@ -21,6 +21,7 @@ class Recorded:
     position: int | None = None  # where the fact's own event is in the log (see `subscribe`)
     request_id: str | None = None
     duplicate: bool = False
+    inferred: tuple[str, ...] = ()  # steps the record implied, recorded before this fact and marked inferred
 
     def to_dict(self) -> dict[str, Any]:
         return {**self.__dict__, "occurred_on": self.occurred_on.isoformat()}

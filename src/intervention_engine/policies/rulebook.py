@@ -233,6 +233,7 @@ class Ruling:
 
     states: dict[str, str]
     refused: dict[str, str]
+    inferred: tuple[str, ...] = ()  # set by the aggregate: facts inferred and recorded before this one
 
     @property
     def legal(self) -> bool:
@@ -272,6 +273,10 @@ class Rulebook:
                 dest = self._lenient_destination(machine, fact, states[region], council)
             new_states[region] = dest
         return Ruling(new_states, refused)
+
+    def regions_moved_by(self, trigger: str) -> list[str]:
+        """The regions whose machine knows `trigger` (what a fact of that kind can change)."""
+        return [region for region, machine in self._machines.items() if trigger in machine.events]
 
     def legal_moves(self, states: Mapping[str, str]) -> dict[str, list[str]]:
         """The triggers each region would accept now (guards aside)."""
