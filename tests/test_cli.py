@@ -119,7 +119,7 @@ def test_replay_reports_every_checkpoint(db: Path) -> None:
 def test_replay_prints_a_table_of_checkpoints(db: Path) -> None:
     result = run(db, "replay", str(KIRKLEES))
     assert result.exit_code == 0, result.output
-    assert "Checkpoints: 6 of 6 hold" in result.stdout
+    assert "Checkpoints: 7 of 7 hold" in result.stdout
 
 
 def test_status_now_and_as_of_a_date(kirklees: Path) -> None:
@@ -278,7 +278,7 @@ def test_the_demo_replaces_its_database_and_reports_every_checkpoint(kirklees: P
     assert run_demo(kirklees, load_scenario(KIRKLEES), Console(file=out, width=120)) is True
     text = out.getvalue()
     assert "Deleted the previous demo database" in text
-    assert "Checkpoints: 6 of 6 hold" in text
+    assert "Checkpoints: 7 of 7 hold" in text
     assert str(kirklees.resolve()) in text
     entries = json.loads(run(kirklees, "timeline", "382", "--json").stdout)
     assert [entry["event"] for entry in entries].count("FactRecorded") == 10  # one fresh copy of the history

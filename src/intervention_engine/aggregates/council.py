@@ -17,11 +17,11 @@ from eventsourcing.domain import Aggregate, event
 
 from ..calendar import WorkingDayCalendar
 from ..errors import FactOutOfOrder, MoveNotAllowed
-from ..facts import TRIGGERS, CouncilRegistered, Fact, fact_to_data
+from ..facts import TRIGGERS, CouncilRegistered, DatePrecision, Fact, fact_to_data
 from ..policies.inference import infer
 from ..policies.reactions import CouncilView, FiredTimer, Policy, Reactions
 from ..policies.rulebook import Rulebook, Ruling, derive_stage
-from .coverage import covered, initial_coverage
+from .coverage import covered, initial_coverage, partial_date
 from .decisions import decide_details, expectation_deviation, illegal_move_deviation
 from .expectations import CONTRADICTED, MET, MISSED, OPEN, UNVERIFIED, WITHDRAWN, describe_fact, matches_any
 from .identity import council_id as council_id
@@ -63,6 +63,7 @@ class Council(Aggregate):
         self.fact_count = 1
         self.deviations: list[dict[str, Any]] = []
         self.coverage: list[dict[str, Any]] = initial_coverage(fact, occurred_on, list(states))
+        self.partial_dates: list[dict[str, Any]] = []
 
     # ----------------------------------------------------------------------------------------------------------
     # Commands: decide once.
@@ -221,7 +222,10 @@ class Council(Aggregate):
     # Deciding: expectations and policy reactions, turned into events.
 
     def _decide_details(self, fact: Fact) -> dict[str, Any]:
-        return decide_details(fact, self.details, self.inspections)
+        details = decide_details(fact, self.details, self.inspections)
+        if fact.date_precision is not DatePrecision.day:
+            details["partial_date"] = partial_date(fact)
+        return details
 
     def _settle_expectations(self, fact: dict[str, Any], occurred_on: str) -> None:
         for expectation_id, expectation in sorted(self.open_expectations().items(), key=lambda i: i[1]["seq"]):
@@ -342,11 +346,13 @@ class Council(Aggregate):
         self.states = states
         self.last_occurred_on = occurred_on
         self.fact_count += 1
+        if "partial_date" in details:
+            self.partial_dates = [*self.__dict__.get("partial_dates", []), details["partial_date"]]
         if "inspection" in details:
             self.inspections.append(details["inspection"])
         elif "visit" in details:
             self.visits.append(details["visit"])
-        elif "coverage" in details:
+        if "coverage" in details:
             self.coverage = [*self._coverage(), details["coverage"]]
         else:
             self.details.update(details)

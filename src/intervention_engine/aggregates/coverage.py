@@ -12,7 +12,8 @@ import datetime as dt
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from ..facts import CoverageDeclared
+from ..calendar import add_months
+from ..facts import CoverageDeclared, DatePrecision, Fact
 
 OPEN_ENDED = "9999-12-31"
 
@@ -31,6 +32,38 @@ def coverage_span(fact: CoverageDeclared) -> dict[str, Any]:
         "until": fact.covers_until.isoformat() if fact.covers_until else None,
         "source": fact.source or "unnamed source",
     }
+
+
+def partial_date(fact: Fact) -> dict[str, Any]:
+    """A fact whose date its source knew only to the month, quarter or year: the days it can mean, and where the
+    importer placed it (a state asked for inside that span is uncertain, and says so)."""
+    months = {DatePrecision.month: 1, DatePrecision.quarter: 3, DatePrecision.year: 12}[fact.date_precision]
+    day = fact.occurred_on
+    if fact.date_precision is DatePrecision.year:
+        start = dt.date(day.year, 1, 1)
+    else:
+        start = dt.date(day.year, day.month - (day.month - 1) % months, 1)
+    end = add_months(start, months) - dt.timedelta(days=1)
+    return {
+        "fact": fact.describe(),
+        "placed_on": day.isoformat(),
+        "precision": fact.date_precision.value,
+        "from": start.isoformat(),
+        "until": end.isoformat(),
+    }
+
+
+def uncertain_on(partial_dates: Sequence[Mapping[str, Any]], day: str) -> list[str]:
+    """What may or may not have happened yet on `day`, because its source dates it only to a period holding `day`."""
+    found = []
+    for item in partial_dates:
+        if item["from"] <= day <= item["until"] and day != item["until"]:
+            happened = "recorded as already happened" if item["placed_on"] <= day else "recorded as not yet happened"
+            found.append(
+                f"{item['fact']}: known only to the {item['precision']} ({item['from']} to {item['until']}), placed on "
+                f"{item['placed_on']}; on {day} it is {happened}, which the record cannot confirm"
+            )
+    return found
 
 
 def covered(spans: Sequence[Mapping[str, Any]], regions: Sequence[str], start: str, end: str) -> bool:

@@ -10,8 +10,9 @@ import typer
 from rich.markup import escape
 
 from ..clock import SystemClock, VirtualClock
-from ..history.national import replay_record, replay_summary
+from ..history.national import gather, replay_record, replay_summary
 from ..history.ofsted_csv import read_ofsted_csv
+from ..history.register import read_register, register_report
 from ..history.scenario import (
     checkpoint_results,
     load_scenario,
@@ -42,6 +43,12 @@ def replay(
     ofsted_csv: Annotated[
         Path | None, typer.Option("--ofsted-csv", dir_okay=False, help="the national Ofsted inspections CSV")
     ] = None,
+    dfe_register: Annotated[
+        Path | None,
+        typer.Option(
+            "--dfe-register", dir_okay=False, help="the DfE register of interventions (dfe_interventions.csv)"
+        ),
+    ] = None,
     councils_csv: CouncilsCsvOption = None,
     as_of: Annotated[
         str | None, typer.Option("--as-of", help="replay up to this date, YYYY-MM-DD (default today)")
@@ -51,20 +58,28 @@ def replay(
     db: DbOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Replay scenario files and/or the national Ofsted record into the store under the policies in force."""
+    """Replay scenario files, research timelines, the DfE register and the national Ofsted record into the store
+    under the policies in force, each council's sources merged (one fact from two sources is recorded once)."""
     with reporting(as_json):
-        if not files and ofsted_csv is None:
-            raise BadArgument("give scenario files, --ofsted-csv FILE, or both")
+        if not files and ofsted_csv is None and dfe_register is None:
+            raise BadArgument("give scenario files or research timelines, --ofsted-csv FILE, --dfe-register FILE")
         until = parse_day(as_of, "--as-of") or SystemClock().today()
         # Every input is read and checked before anything is recorded.
         notes = [path for path in files or () if is_research_timeline(path)]
         scenarios = [load_scenario(path) for path in files or () if path not in notes]
         timelines = [read_timeline(path, councils_csv) for path in notes]
         ofsted = read_ofsted_csv(ofsted_csv, councils_csv) if ofsted_csv else None
-        total = len(scenarios) + len(timelines) + (len(ofsted.councils) if ofsted else 0)
+        register = read_register(dfe_register, councils_csv) if dfe_register else None
+        total = len(gather(scenarios, timelines, register, ofsted))
         with open_engine(db, VirtualClock(), lenient) as engine, progress_bar(as_json, total, "Replaying") as tick:
             report = replay_record(
-                engine, scenarios=scenarios, timelines=timelines, ofsted=ofsted, until=until, progress=tick
+                engine,
+                scenarios=scenarios,
+                timelines=timelines,
+                register=register,
+                ofsted=ofsted,
+                until=until,
+                progress=tick,
             )
             checks = [(s.origin, s.council.code, checkpoint_results(engine, s)) for s in scenarios]
             summary = replay_summary(engine, report, until, with_timelines=as_json or show_timelines)
@@ -72,6 +87,7 @@ def replay(
         data = {
             **summary, "files": checkpoint_data(checks), "all_checkpoints_hold": holds,
             "timelines": [timeline_report(found) for found in timelines],
+            "register": register_report(register) if register else None,
         }  # fmt: skip
         emit(as_json, data, lambda: replay_tables(summary, checks, show_timelines))
     if not holds:

@@ -197,6 +197,9 @@ def replay_summary(
         "facts": report.facts,
         "already_in_store": report.already_in_store,
         "skipped_rows": [row.__dict__ for row in report.skipped_rows],
+        "same_fact_from_two_sources": report.same_fact,
+        "conflicts": report.conflicts,
+        "inferred": report.inferred,
         "councils": councils,
         "national": national.to_dict(),
     }

@@ -156,3 +156,14 @@ def _fact_data(path: Path, line: int, row: dict[str, str]) -> dict[str, Any]:
     if kind == "alternative_delivery_decided" and not form:
         raise InvalidImport(f"{where}, column form: alternative_delivery_decided needs a form ({', '.join(_FORMS)})")
     return {**common, "type": kind, **({"form": form} if form else {})}
+
+
+def register_report(found: RegisterImport) -> dict[str, Any]:
+    """What the import read: facts and councils, rows kept as notes and why, how partial dates were placed."""
+    return {
+        "file": str(found.path),
+        "councils": len(found.registrations),
+        "facts": found.fact_count,
+        "kept_as_notes": found.notes,
+        "partial_dates": found.placed,
+    }

@@ -40,6 +40,7 @@ _IGNORED_FIELDS = frozenset({
     "implied_by", "simulated", "report_url", "framework", "inspection_type", "provider", "commissioner", "adviser",
     "visit_number",
 })  # fmt: skip
+_FILLABLE = frozenset({"form", "provider", "commissioner", "adviser", "report_url", "visit_number", "note"})
 # Same-day facts from different sources are recorded in the lifecycle's order: a report before the DfE's answer to
 # it, a notice lifted before the direction that replaces it, a decision before services go live.
 TYPE_ORDER = (
@@ -125,7 +126,7 @@ def merge_sources(facts: Iterable[SourcedFact]) -> Merged:
             continue
         claimed.add((index, item.origin))
         other = kept[index]
-        same = gap <= SAME_FACT_DAYS and _fields(other.fact) == _fields(item.fact)
+        same = gap <= SAME_FACT_DAYS and _agree(other.fact, item.fact)
         if same:
             kept[index] = _combine(other, item)
             merged.same_fact.append(f"{_where(item)} is {_where(other)}: {describe_fact(fact_to_data(other.fact))}")
@@ -168,6 +169,12 @@ def _gap(first: tuple[dt.date, dt.date], second: tuple[dt.date, dt.date]) -> int
     return 0
 
 
+def _agree(first: Fact, second: Fact) -> bool:
+    """Two reports agree when every field both give is the same (one source may leave out what another gives)."""
+    ours, theirs = _fields(first), _fields(second)
+    return all(ours[key] == theirs[key] for key in ours.keys() & theirs.keys())
+
+
 def _fields(fact: Fact) -> dict[str, Any]:
     """What must agree for two reports to be one fact (for an inspection: its overall grade; sources differ in which
     sub-judgements they copy)."""
@@ -178,10 +185,17 @@ def _fields(fact: Fact) -> dict[str, Any]:
 
 
 def _combine(kept: SourcedFact, other: SourcedFact) -> SourcedFact:
-    """The kept fact, dated as precisely as either source dates it, naming every source."""
+    """The kept fact, dated as precisely as either source dates it, with what only the other source gives (a form,
+    a provider), naming every source."""
     precise = other if _precision(other.fact) < _precision(kept.fact) else kept
     provenance = tuple(dict.fromkeys((*kept.fact.provenance, *_provenance(kept), *_provenance(other))))
+    given = kept.fact.model_dump(exclude_none=True)
     update: dict[str, Any] = {
+        key: value
+        for key, value in other.fact.model_dump(exclude_none=True).items()
+        if key not in given and key in _FILLABLE
+    }
+    update |= {
         "provenance": provenance,
         "occurred_on": precise.fact.occurred_on,
         "date_precision": precise.fact.date_precision,

@@ -9,8 +9,8 @@ carries `inferred: true`, the rule that inferred it (`inference`) and the fact t
 
 INF-01 (DFE-01, DFE-06): a commissioner is appointed under a statutory direction, so a commissioner appointed while
     no direction is open implies a direction with a commissioner review that day.
-INF-02 (DFE-06): a commissioner reports under such a direction, so a report with no commissioner on record implies
-    the direction that day (or, under a direction without one, the commissioner's appointment).
+INF-02 (DFE-06): a commissioner reports under such a direction, so a report with no direction on record implies
+    the direction that day.
 INF-03 (DFE-07): services go live outside the council only after the Secretary of State decides it, so services
     live with no decision on record imply a decision that day, in the form the live fact gives (else `other`).
 INF-04 (DFE-01): a direction "remains in force until revoked", so a direction issued while one is open revises it.
@@ -55,11 +55,9 @@ def infer(fact: Fact, states: Mapping[str, str]) -> Inference | None:
     if isinstance(fact, CommissionerAppointed) and no_direction:
         return Inference(fact, (_direction(fact, "INF-01 (DFE-01, DFE-06): a commissioner is appointed under a "
                                                "statutory direction"),))  # fmt: skip
-    if isinstance(fact, CommissionerReported) and (no_direction or instrument == "statutory_direction"):
+    if isinstance(fact, CommissionerReported) and no_direction:
         why = "INF-02 (DFE-06): a commissioner reports under a direction with a commissioner review"
-        if no_direction:
-            return Inference(fact, (_direction(fact, why),))
-        return Inference(fact, (CommissionerAppointed(**_marks(fact, why)),))
+        return Inference(fact, (_direction(fact, why),))
     if isinstance(fact, AlternativeDeliveryLive) and delivery == "council":
         decided = AlternativeDeliveryDecided(
             form=fact.form or DeliveryForm.other,

@@ -138,6 +138,9 @@ REGIONS: dict[str, dict[str, Any]] = {
                 "source": "commissioner_review",
                 "dest": "statutory_direction",
             },
+            # DFE-09: a commissioner kept on to oversee the direction reports again (quarterly in Worcestershire
+            # 2017; Wakefield's three reports of 2018-20 in the DfE register).
+            {"trigger": "receive_commissioner_report", "source": "statutory_direction", "dest": "="},
             {
                 "trigger": "complete_progress_review",
                 "source": ["improvement_notice", "statutory_direction", "commissioner_review"],
@@ -205,6 +208,10 @@ STAGES: tuple[str, ...] = (
     "partner_council",
     "returned",
 )
+
+
+# Stages in which a DfE instrument or alternative delivery is open: "councils in DfE intervention".
+INTERVENTION_STAGES: tuple[str, ...] = STAGES[STAGES.index("improvement_notice") : STAGES.index("returned")]
 
 
 def derive_stage(states: Mapping[str, str]) -> str:
