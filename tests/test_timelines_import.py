@@ -30,13 +30,17 @@ def test_every_shared_timeline_imports(path: Path) -> None:
     assert not found.unknown_types
 
 
-def test_a_commissioner_before_any_direction_is_recorded_with_a_deviation_and_the_states_follow() -> None:
+def test_a_commissioner_before_any_direction_implies_the_direction_and_the_states_follow() -> None:
     engine = build_engine(Settings(backend="memory"), clock=VirtualClock(dt.date(2000, 1, 1)))
     import_timeline(engine, read_timeline(DATA / "timelines" / "rotherham.yaml"))
     assert engine.state("372", as_of=dt.date(2014, 10, 31)).states["instrument"] == "commissioner_review"
-    [deviation] = [d for d in engine.deviations("372") if d["rule_id"] == "LIFECYCLE"]
-    assert deviation["occurred_on"] == "2014-10-01"
-    assert "appoint_commissioner is not a move from none" in deviation["expected"]
+    assert [d for d in engine.deviations("372") if d["rule_id"] == "LIFECYCLE"] == []
+    [inferred] = [e.data["fact"] for e in engine.timeline("372") if e.data.get("fact", {}).get("inferred")]
+    assert (inferred["type"], inferred["occurred_on"], inferred["implied_by"]) == (
+        "statutory_direction_issued",
+        "2014-10-01",
+        "commissioner_appointed on 2014-10-01",
+    )
 
 
 def test_partial_dates_keep_their_precision_and_follow_the_placement_rule() -> None:

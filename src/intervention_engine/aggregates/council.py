@@ -98,7 +98,7 @@ class Council(Aggregate):
         details = self._decide_details(fact)
         ruling = rulebook.rule(fact, self.states, {**self.details, **details})
         if not ruling.legal and not strict and infer_missing:
-            inference = infer(fact, self.states)
+            inference = infer(fact, self.states, self.details)
             if inference is not None:
                 inferred = tuple(describe_fact(fact_to_data(step)) for step in inference.before)
                 for step in inference.before:

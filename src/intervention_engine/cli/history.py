@@ -81,7 +81,11 @@ def replay(
                 until=until,
                 progress=tick,
             )
-            checks = [(s.origin, s.council.code, checkpoint_results(engine, s)) for s in scenarios]
+            # A checkpoint after `--as-of` speaks of what the replay has not reached yet.
+            checks = [
+                (s.origin, s.council.code, [r for r in checkpoint_results(engine, s) if r.on <= until])
+                for s in scenarios
+            ]
             summary = replay_summary(engine, report, until, with_timelines=as_json or show_timelines)
         holds = all(result.holds for *_, results in checks for result in results)
         data = {

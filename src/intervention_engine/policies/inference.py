@@ -10,7 +10,7 @@ carries `inferred: true`, the rule that inferred it (`inference`) and the fact t
 INF-01 (DFE-01, DFE-06): a commissioner is appointed under a statutory direction, so a commissioner appointed while
     no direction is open implies a direction with a commissioner review that day.
 INF-02 (DFE-06): a commissioner reports under such a direction, so a report with no direction on record implies
-    the direction that day.
+    the direction that day, and a report under a direction led by advisers implies a commissioner's appointment.
 INF-03 (DFE-07): services go live outside the council only after the Secretary of State decides it, so services
     live with no decision on record imply a decision that day, in the form the live fact gives (else `other`).
 INF-04 (DFE-01): a direction "remains in force until revoked", so a direction issued while one is open revises it.
@@ -48,16 +48,20 @@ class Inference:
         return bool(self.before) or self.fact.inference is not None
 
 
-def infer(fact: Fact, states: Mapping[str, str]) -> Inference | None:
-    """The inference that makes `fact` a legal move from `states`, or None when no rule fits."""
+def infer(fact: Fact, states: Mapping[str, str], details: Mapping[str, Any]) -> Inference | None:
+    """The inference that makes `fact` a legal move from `states` (with the council's `details`), or None when no
+    rule fits."""
     instrument, delivery = states.get("instrument"), states.get("delivery")
     no_direction = instrument not in _DIRECTIONS
     if isinstance(fact, CommissionerAppointed) and no_direction:
         return Inference(fact, (_direction(fact, "INF-01 (DFE-01, DFE-06): a commissioner is appointed under a "
                                                "statutory direction"),))  # fmt: skip
-    if isinstance(fact, CommissionerReported) and no_direction:
+    if isinstance(fact, CommissionerReported) and instrument != "commissioner_review":
         why = "INF-02 (DFE-06): a commissioner reports under a direction with a commissioner review"
-        return Inference(fact, (_direction(fact, why),))
+        if no_direction:
+            return Inference(fact, (_direction(fact, why),))
+        if details.get("direction_led_by") != "commissioner":
+            return Inference(fact, (CommissionerAppointed(**_marks(fact, why)),))
     if isinstance(fact, AlternativeDeliveryLive) and delivery == "council":
         decided = AlternativeDeliveryDecided(
             form=fact.form or DeliveryForm.other,

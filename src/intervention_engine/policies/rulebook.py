@@ -35,6 +35,7 @@ def _delivery_form(details: Mapping[str, Any]) -> str | None:
 
 
 GUARDS: dict[str, Guard] = {
+    "is_led_by_commissioner": lambda _, council: council.get("direction_led_by") == "commissioner",
     "is_graded_outstanding": lambda fact, _: _grade(fact) is Grade.outstanding,
     "is_graded_good": lambda fact, _: _grade(fact) is Grade.good,
     "is_graded_requires_improvement": lambda fact, _: _grade(fact) is Grade.requires_improvement,
@@ -140,7 +141,12 @@ REGIONS: dict[str, dict[str, Any]] = {
             },
             # DFE-09: a commissioner kept on to oversee the direction reports again (quarterly in Worcestershire
             # 2017; Wakefield's three reports of 2018-20 in the DfE register).
-            {"trigger": "receive_commissioner_report", "source": "statutory_direction", "dest": "="},
+            {
+                "trigger": "receive_commissioner_report",
+                "source": "statutory_direction",
+                "dest": "=",
+                "conditions": "is_led_by_commissioner",
+            },
             {
                 "trigger": "complete_progress_review",
                 "source": ["improvement_notice", "statutory_direction", "commissioner_review"],
