@@ -44,9 +44,11 @@ def test_partial_dates_keep_their_precision_and_follow_the_placement_rule() -> N
     notice = next(fact for fact in found.facts if fact.describe() == "improvement_notice_issued")
     # "2014" comes after the report of 1 September 2014 in the file: placed on that date, precision kept.
     assert (notice.occurred_on, notice.date_precision) == (dt.date(2014, 9, 1), "year")
-    assert "line 22: 2014 placed on 2014-09-01 (year)" in found.placed
+    assert "line 22: 2014 placed on 2014-09-01 (year: not before the event listed before it, line 6)" in found.placed
     darlington = read_timeline(DATA / "timelines" / "darlington.yaml")
-    assert "line 27: 2015-Q4 placed on 2015-12-01 (quarter)" in darlington.placed
+    assert "line 27: 2015-Q4 placed on 2015-12-01 (quarter: not before the event listed before it, line 22)" in (
+        darlington.placed
+    )
 
 
 def test_unknown_event_types_are_kept_as_notes_and_reported(tmp_path: Path) -> None:
