@@ -32,7 +32,7 @@ from ..errors import InvalidFact, InvalidImport
 from ..facts import CouncilRegistered, Fact, parse_fact
 from .council_names import CouncilDirectory, UnknownCouncil
 from .ofsted_csv import council_registration
-from .partial_dates import Placed, place
+from .partial_dates import Placed, UnreadableDate, place_all
 from .research_facts import OpenInstruments, read_event
 from .vocabulary import BUILT_IN, TypeMapping, type_key
 from .yaml_source import item_lines, locate, read_yaml
@@ -61,17 +61,17 @@ def read_timeline(
     A malformed file fails with its line, and nothing is recorded from it."""
     root, data = _load(path)
     events, lines = data["events"], item_lines(root, "events")
+    for event, line in zip(events, lines, strict=True):
+        if not isinstance(event, dict):
+            raise InvalidImport(f"{path}, line {line}: an event is a mapping (date, type, detail, source, ...)")
     identity = _identity(path, root, data, councils_path or path.parent.parent / "councils.csv")
     vocabulary = {**BUILT_IN, **(mapping or {})}
     found = TimelineImport(path, identity)
     tracker = OpenInstruments()
-    after: tuple[dt.date, int] | None = None
     placed: list[tuple[dt.date, int, Fact]] = []
-    for index, (event, line) in enumerate(zip(events, lines, strict=True)):
-        where = _Where(path, line, found)
-        day = _place(where, event, after)
-        after = (day.day, line)
-        fact = _fact(where, event, day, vocabulary, tracker)
+    days = _place(path, events, lines, found)
+    for index, (event, line, day) in enumerate(zip(events, lines, days, strict=True)):
+        fact = _fact(_Where(path, line, found), event, day, vocabulary, tracker)
         placed.append((day.day, index, fact))
     found.facts = [fact for _, _, fact in sorted(placed, key=lambda item: (item[0], item[1]))]
     return found
@@ -152,16 +152,15 @@ class _Where:
         return f"{self.path}, line {self.line}"
 
 
-def _place(where: _Where, event: Mapping[str, Any], after: tuple[dt.date, int] | None) -> Placed:
-    text = str(event.get("date", "")).strip()
+def _place(path: Path, events: list[dict[str, Any]], lines: tuple[int, ...], found: TimelineImport) -> list[Placed]:
+    texts = [str(event.get("date", "")).strip() for event in events]
     try:
-        day = place(text, after)
-    except ValueError:
-        raise InvalidImport(f"{where}, field date: {text!r} is not a date (YYYY-MM-DD, YYYY-MM, YYYY-Qn or YYYY)"
-                            ) from None  # fmt: skip
-    if day.how:
-        where.found.placed.append(f"line {where.line}: {day.how}")
-    return day
+        days = place_all(list(zip(lines, texts, strict=True)))
+    except UnreadableDate as error:
+        raise InvalidImport(f"{path}, line {error.line}, field date: {error.text!r} is not a date (YYYY-MM-DD, "
+                            "YYYY-MM, YYYY-Qn or YYYY)") from None  # fmt: skip
+    found.placed += [f"line {line}: {day.how}" for line, day in zip(lines, days, strict=True) if day.how]
+    return days
 
 
 def _fact(
