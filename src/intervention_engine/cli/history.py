@@ -17,6 +17,7 @@ from ..history.scenario import (
     load_scenario,
 )
 from ..history.timelines import is_research_timeline, read_timeline, timeline_report
+from ..history.vocabulary import load_mapping
 from ..reports import collect as collect_report
 from ..reports import write_report
 from ..simulation.calibration import calibrate as calibrate_record
@@ -43,6 +44,12 @@ def replay(
         Path | None, typer.Option("--ofsted-csv", dir_okay=False, help="the national Ofsted inspections CSV")
     ] = None,
     councils_csv: CouncilsCsvOption = None,
+    mapping: Annotated[
+        Path | None,
+        typer.Option(
+            "--mapping", dir_okay=False, help="research types → facts, for timelines (docs/timeline-mapping.md)"
+        ),
+    ] = None,
     as_of: Annotated[
         str | None, typer.Option("--as-of", help="replay up to this date, YYYY-MM-DD (default today)")
     ] = None,
@@ -59,7 +66,8 @@ def replay(
         # Every input is read and checked before anything is recorded.
         notes = [path for path in files or () if is_research_timeline(path)]
         scenarios = [load_scenario(path) for path in files or () if path not in notes]
-        timelines = [read_timeline(path, councils_csv) for path in notes]
+        vocabulary = load_mapping(mapping) if mapping else None
+        timelines = [read_timeline(path, councils_csv, vocabulary) for path in notes]
         ofsted = read_ofsted_csv(ofsted_csv, councils_csv) if ofsted_csv else None
         total = len(scenarios) + len(timelines) + (len(ofsted.councils) if ofsted else 0)
         with open_engine(db, VirtualClock(), lenient) as engine, progress_bar(as_json, total, "Replaying") as tick:

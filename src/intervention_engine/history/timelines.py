@@ -167,7 +167,7 @@ def _fact(
     where: _Where, event: Mapping[str, Any], day: Placed, vocabulary: Mapping[str, TypeMapping],
     tracker: OpenInstruments,
 ) -> Fact:  # fmt: skip
-    kind = str(event.get("type", "") or "").strip()
+    kind = type_key(str(event.get("type", "") or ""))
     reading = read_event(kind, vocabulary.get(type_key(kind)), event, day.day, tracker)
     found = where.found
     common: dict[str, Any] = {"occurred_on": day.day.isoformat(), "date_precision": day.precision.value}
