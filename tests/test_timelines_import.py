@@ -32,6 +32,12 @@ from shared_data import DATA
 TIMELINES = sorted((DATA / "timelines").glob("*.yaml"))
 COUNCILS = DATA / "councils.csv"
 Write = Callable[..., Path]
+# A SIF report of 14 February 2014: inadequate, but not in every key judgement (so not systemic).
+_SIF_INADEQUATE_2014 = {
+    "date": "2014-02-14", "type": "ofsted_judgement_published", "framework": "SIF", "fieldwork_start": "2013-11-19",
+    "fieldwork_end": "2013-12-11", "grades": {"overall_effectiveness": "inadequate", "help_and_protection":
+    "inadequate", "children_looked_after_and_permanence": "good", "leadership_management_governance": "good"},
+}  # fmt: skip
 
 
 @pytest.fixture
@@ -152,11 +158,7 @@ def test_a_pre_sif_judgement_is_an_inspection_that_counts_for_persistent_failure
     found = _read(timeline([
         {"date": "2011", "type": "pre_sif_judgement", "detail": "Ofsted judges children's services inadequate",
          "source": "https://example.org/a", "confidence": "medium"},
-        {"date": "2014-02-14", "type": "ofsted_judgement_published", "framework": "SIF",
-         "fieldwork_start": "2013-11-19", "fieldwork_end": "2013-12-11",
-         "grades": {"overall_effectiveness": "inadequate", "help_and_protection": "inadequate",
-                    "children_looked_after_and_permanence": "requires improvement",
-                    "leadership_management_governance": "requires improvement"}},
+        _SIF_INADEQUATE_2014,
     ], la_key="slough"))  # fmt: skip
     assert fact_to_data(found.facts[0]) == {
         "type": "inspection_published", "occurred_on": "2011-01-01", "date_precision": "year",
@@ -178,10 +180,7 @@ def test_an_inadequate_judgement_just_over_five_years_after_a_pre_sif_one_is_not
     found = _read(timeline([
         {"date": "2009-02-13", "type": "pre_sif_judgement", "detail": "safeguarding inadequate",
          "fieldwork_start": "2009-01-12", "fieldwork_end": "2009-01-23"},
-        {"date": "2014-02-14", "type": "ofsted_judgement_published", "framework": "SIF",
-         "fieldwork_start": "2013-11-19", "fieldwork_end": "2013-12-11",
-         "grades": {"overall_effectiveness": "inadequate", "help_and_protection": "inadequate",
-                    "children_looked_after_and_permanence": "good", "leadership_management_governance": "good"}},
+        _SIF_INADEQUATE_2014,
     ], la_key="slough"))  # fmt: skip
     assert not found.assumptions  # fieldwork given: nothing assumed
     engine = _engine()
