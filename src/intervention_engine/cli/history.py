@@ -18,6 +18,7 @@ from ..history.scenario import (
     load_scenario,
 )
 from ..history.timelines import is_research_timeline, read_timeline, timeline_report
+from ..history.vocabulary import load_mapping
 from ..reports import collect as collect_report
 from ..reports import write_report
 from ..simulation.calibration import calibrate as calibrate_record
@@ -50,6 +51,12 @@ def replay(
         ),
     ] = None,
     councils_csv: CouncilsCsvOption = None,
+    mapping: Annotated[
+        Path | None,
+        typer.Option(
+            "--mapping", dir_okay=False, help="research types → facts, for timelines (docs/timeline-mapping.md)"
+        ),
+    ] = None,
     as_of: Annotated[
         str | None, typer.Option("--as-of", help="replay up to this date, YYYY-MM-DD (default today)")
     ] = None,
@@ -67,7 +74,8 @@ def replay(
         # Every input is read and checked before anything is recorded.
         notes = [path for path in files or () if is_research_timeline(path)]
         scenarios = [load_scenario(path) for path in files or () if path not in notes]
-        timelines = [read_timeline(path, councils_csv) for path in notes]
+        vocabulary = load_mapping(mapping) if mapping else None
+        timelines = [read_timeline(path, councils_csv, vocabulary) for path in notes]
         ofsted = read_ofsted_csv(ofsted_csv, councils_csv) if ofsted_csv else None
         register = read_register(dfe_register, councils_csv) if dfe_register else None
         total = len(gather(scenarios, timelines, register, ofsted))

@@ -87,7 +87,7 @@ class CouncilDirectory:
     def resolve(self, text: str) -> dict[str, str]:
         """The identity-table row of the council `text` names; UnknownCouncil when none or several match."""
         key = name_key(str(text))
-        matches = sorted(self._keys.get(_plain(str(text))) or self._keys.get(key, ()))
+        matches = sorted(self._keys.get(_plain(str(text))) or self._keys.get(key) or ())
         if len(matches) == 1:
             return self._rows[matches[0]]
         if matches:
