@@ -1,8 +1,9 @@
 """How the DfE reacts to Ofsted and to its own instruments: the mechanism shared by every DfE regime.
 
-Each regime module (`dfe_2013`, `dfe_2015`, `dfe_2016`, `dfe_2022`, `dfe_2026`) is a `DfERegime`: data saying which
-rules were in force and with which numbers. This module turns a regime into reactions: timers (DFE-04..09) and
-expectations that become deviations when missed or contradicted (DFE-02, DFE-03, DFE-04, DFE-07, DFE-08).
+Each regime module (`dfe_2013`, `dfe_2013_11`, `dfe_2015`, `dfe_2016`, `dfe_2022`, `dfe_2026`) is a `DfERegime`:
+data saying which rules were in force and with which numbers. This module turns a regime into reactions: timers
+(DFE-04..09) and expectations that become deviations when missed or contradicted (DFE-02, DFE-03, DFE-04, DFE-07,
+DFE-08).
 """
 
 from __future__ import annotations
@@ -63,6 +64,7 @@ class DfERegime:
     in_force_from: dt.date
     source: str
     decides_track: bool = False  # DFE-03: persistent or systemic → commissioner, otherwise notice
+    commissioner_for_failure: bool = False  # DFE-03 validation: the record's commissioners before the 2016 rule
     persistent_taken_over: bool = False  # DFE-04: persistently failing services taken over immediately
     six_month_rule: bool = False  # DFE-04
     diagnostic_review: bool = False  # DFE-05a
@@ -134,10 +136,10 @@ class DfEInterventionPolicy:
         due = add_months(on, r.response_months)
         expect: list[ExpectationRequest] = []
         why = _failure_words(persistent, systemic)
-        if (r.decides_track and (persistent or systemic)) or (r.persistent_taken_over and persistent):
+        rule = self.commissioner_rule(persistent, systemic)
+        if rule is not None:
             if rank < 3:
-                rule = "DFE-03" if r.decides_track else "DFE-04"
-                expect.append(_commissioner_expected(why, rule, due))
+                expect.append(_commissioner_expected(why, rule, due, published=self._published(persistent)))
             if r.presumption_of_removal and council.states["delivery"] == "council":
                 expect.append(_removal_expected(why, add_months(on, r.presumption_months)))
         elif r.decides_track and rank < 1:
@@ -156,6 +158,25 @@ class DfEInterventionPolicy:
             )  # fmt: skip
         schedule = [TimerRequest("six_month_progress_check", add_months(on, 6), "DFE-04")] if r.six_month_rule else []
         return Reactions(schedule=schedule, expect=expect, withdraw=("notice_lifted", "direction_revoked"))
+
+    def commissioner_rule(self, persistent: bool, systemic: bool) -> str | None:
+        """The rule by which this regime expects a direction with a commissioner for a failure, or None.
+
+        DFE-03 from July 2016 (persistent or systemic); DFE-04 from December 2015 (persistent); DFE-03's validation
+        from November 2013 (persistent or systemic, as the record shows before any published rule).
+        """
+        r = self.regime
+        if r.decides_track and (persistent or systemic):
+            return "DFE-03"
+        if r.persistent_taken_over and persistent:
+            return "DFE-04"
+        if r.commissioner_for_failure and (persistent or systemic):
+            return "DFE-03"
+        return None
+
+    def _published(self, persistent: bool) -> bool:
+        """Whether a published rule prescribed the commissioner (DFE-03 2016, DFE-04 2015), not only the record."""
+        return self.regime.decides_track or (self.regime.persistent_taken_over and persistent)
 
     def is_persistent_failure(self, council: CouncilView, on: dt.date) -> bool:
         """DFE-03 `is_persistent_failure`: another inadequate judgement in the five years before this one."""
@@ -308,11 +329,13 @@ def _failure_words(persistent: bool, systemic: bool) -> str:
     return "; ".join(parts) or "first inadequate judgement, not systemic"
 
 
-def _commissioner_expected(why: str, rule: str, due: dt.date) -> ExpectationRequest:
+def _commissioner_expected(why: str, rule: str, due: dt.date, *, published: bool) -> ExpectationRequest:
+    """A direction with a commissioner, or alternative delivery. Where only the record (DFE-03 validation), not a
+    published rule, says so, a weaker instrument contradicts nothing: a commissioner may still follow it in time."""
     return ExpectationRequest(
         "direction_with_commissioner", rule, f"a statutory direction with a commissioner ({why})", due,
         meets=(DIRECTION_WITH_COMMISSIONER, COMMISSIONER, ADM_DECIDED),
-        contradicts=(NOTICE, DIRECTION_WITHOUT_COMMISSIONER),
+        contradicts=(NOTICE, DIRECTION_WITHOUT_COMMISSIONER) if published else (),
     )  # fmt: skip
 
 
