@@ -184,3 +184,41 @@ def test_failure_tracks_of_the_national_record() -> None:
     assert (sum(f.systemic for f in tracks.failures), sum(f.persistent for f in tracks.failures)) == (29, 8)
     assert tracks.by_version() == {"dfe-2013-11": (6, 6), "dfe-2015-12": (3, 3), "dfe-2016-07": (17, 17),
                                    "dfe-2022": (7, 7)}  # fmt: skip
+
+
+# ------------------------------------------------------------------------------------------------------------------
+# DFE-08: the limit on how long a direction outlives recovery covers the longest real case with a margin.
+
+
+def birmingham_recovers(engine: InterventionEngine) -> None:
+    """Birmingham: a direction with a commissioner, then requires improvement published 17 January 2019."""
+    inadequate(engine, D(2016, 11, 25), systemic=True)
+    record(engine, "statutory_direction_issued", D(2016, 11, 25), commissioner_review=True)
+    engine.record("382", inspection(D(2019, 1, 17), "requires_improvement"))
+
+
+def test_dfe08_birminghams_revocation_52_months_and_9_days_after_recovery_is_no_deviation(
+    engine: InterventionEngine,
+) -> None:
+    birmingham_recovers(engine)
+    assert expectations(engine)["direction_revoked"]["due_on"] == "2023-07-17"  # 54 months after 17 Jan 2019
+    record(engine, "statutory_direction_revoked", D(2023, 5, 26))  # past a 52-month limit (17 May 2023)
+    assert deviations(engine) == []
+
+
+@pytest.mark.parametrize("revoked", [D(2023, 7, 16), D(2023, 7, 17)], ids=["day-before-limit", "day-of-limit"])
+def test_dfe08_a_revocation_up_to_the_day_of_the_limit_meets_it(engine: InterventionEngine, revoked: dt.date) -> None:
+    birmingham_recovers(engine)
+    record(engine, "statutory_direction_revoked", revoked)
+    engine.advance_to(D(2024, 1, 1))
+    assert deviations(engine) == []
+
+
+def test_dfe08_no_revocation_by_the_day_of_the_limit_is_missed_the_day_after(engine: InterventionEngine) -> None:
+    birmingham_recovers(engine)
+    engine.advance_to(D(2023, 7, 17))
+    assert deviations(engine) == []
+    engine.advance_to(D(2023, 7, 18))
+    [deviation] = deviations(engine)
+    assert (deviation["kind"], deviation["rule_id"], deviation["how"]) == ("direction_revoked", "DFE-08", "missed")
+    assert deviation["happened"] == "nothing of the kind by 2023-07-17"

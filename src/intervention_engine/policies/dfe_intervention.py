@@ -82,7 +82,11 @@ class DfERegime:
     presumption_months: int = 18  # DFE-03 2022: a commissioner review (3) and a decision within the year (low)
     go_live_window_months: tuple[int, int] = (14, 23)  # DFE-07 (high)
     notice_lift_months: int = 3  # DFE-08: lifted on or soon after the better report (medium)
-    direction_revocation_months: int = 52  # DFE-08: longest lag seen between recovery and revocation
+    # DFE-08: from the first report no longer inadequate to the direction's revocation. The longest real case
+    # (register, timelines, scenarios) is Birmingham: RI published 17 Jan 2019, direction revoked 26 May 2023, 52
+    # months and 9 days; then Stoke-on-Trent (26 months), Reading (15). 54 months leaves a margin of about two
+    # months (Birmingham's deadline 17 Jul 2023, 52 days after its revocation) for cases not yet on record.
+    direction_revocation_months: int = 54
     supervision_months: int = 12  # DFE-08 (medium)
 
 
