@@ -210,6 +210,10 @@ def test_a_mapping_file_adds_types_with_field_mappings_and_constants(tmp_path: P
         "  fact: alternative_delivery_decided\n"
         "  constants: {form: partner_council}\n"
         "Ombudsman Report: note\n"
+        "press_cutting:\n"
+        "  fact: note\n"
+        "  fields: {detail: headline}\n"
+        "  constants: {kind: press}\n"
     ))  # fmt: skip
     assert _last_fact(tmp_path, {"type": "trust_launch", "trust_name": "Kirklees Children's Trust"}, mapping) == {
         "type": "alternative_delivery_live", "provider": "Kirklees Children's Trust"}  # fmt: skip
@@ -218,6 +222,8 @@ def test_a_mapping_file_adds_types_with_field_mappings_and_constants(tmp_path: P
         "type": "alternative_delivery_decided", "form": "partner_council"}  # fmt: skip
     assert _last_fact(tmp_path, {"type": "ombudsman_report", "detail": "upheld"}, mapping) == {
         "type": _NOTE, "kind": "ombudsman_report", "detail": "upheld"}  # fmt: skip
+    assert _last_fact(tmp_path, {"type": "press_cutting", "detail": "x", "headline": "Trust praised"}, mapping) == {
+        "type": _NOTE, "kind": "press", "detail": "Trust praised"}  # fmt: skip
 
 
 def test_a_mapping_file_overrides_a_built_in_type_and_unmapped_fields_are_read_as_before(tmp_path: Path) -> None:

@@ -89,8 +89,11 @@ def read_event(
     detail = str(event.get("detail") or "")
     if mapping is None:
         return _note(kind, detail, "unknown type", unknown=True)
+    given = {**mapping.constants, **{name: event[key] for name, key in mapping.fields.items() if key in event}}
     if mapping.fact == NOTE:
-        return _note(kind, detail, "")
+        note = _note(kind, detail, "")
+        note.data.update(given)
+        return note
     fact = mapping.fact
     if fact == INSTRUMENT_ENDED:
         ending = tracker.ending()
@@ -101,7 +104,6 @@ def read_event(
         if tracker.report_line is not None:
             return _note(kind, detail, f"the report is on record already (line {tracker.report_line})")
         fact = "commissioner_reported"
-    given = {**mapping.constants, **{name: event[key] for name, key in mapping.fields.items() if key in event}}
     reader = _READERS.get(fact)
     reading = reader(event, detail, day, given) if reader else Reading({})
     if reading.kept_as_note is not None:
