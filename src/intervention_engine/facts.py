@@ -11,11 +11,22 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
 from enum import StrEnum
 from typing import Annotated, Any, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    TypeAdapter,
+    ValidationError,
+    WithJsonSchema,
+    model_validator,
+)
 
+from .dates import DATE_RANGE, FACT_DAY_PATTERN, LATEST_DATE, WorldDate, within_range
 from .errors import InvalidFact
 
 _PARTIAL_DATE = re.compile(r"^(\d{4})(?:-(\d{2})|-Q([1-4]))?$")
@@ -113,7 +124,35 @@ class InspectionType(StrEnum):
     standard = "standard"
 
 
-LATEST_FACT_DATE = dt.date(2199, 12, 31)  # facts, simulated ones included, stop here: timers in between are bounded
+# The longest text each field takes (422 beyond): bounded facts keep every event, page and stream bounded.
+TEXT_MAX = 4000  # note, detail
+REFERENCE_MAX = 2000  # source, report_url
+NAME_MAX = 200  # names of councils, people, providers, topics, kinds, regions
+CODE_MAX = 20  # codes and URNs
+_HIDDEN = frozenset({"Cc", "Cf", "Co", "Cs", "Cn", "Zl", "Zp"})  # control, format (bidi), private, unassigned
+
+
+def council_text(value: str) -> str:
+    """A council's code or name as it is kept: Unicode NFC, spaces collapsed, no control or bidi characters
+    (which would make two names that look alike differ, or one look like another)."""
+    value = " ".join(unicodedata.normalize("NFC", value).split())
+    hidden = sorted({f"U+{ord(char):04X}" for char in value if unicodedata.category(char) in _HIDDEN})
+    if hidden:
+        raise ValueError(f"contains control or invisible characters ({', '.join(hidden)})")
+    if not value:
+        raise ValueError("is blank")
+    return value
+
+
+CouncilText = Annotated[str, AfterValidator(council_text)]
+
+LATEST_FACT_DATE = LATEST_DATE  # facts, simulated ones included, stop here: timers in between are bounded
+# A fact's own date: a day, or a month, quarter or year placed on its first day (`_place_partial_date`).
+FactDate = Annotated[
+    dt.date,
+    AfterValidator(within_range),
+    WithJsonSchema({"type": "string", "pattern": FACT_DAY_PATTERN, "description": f"a date from {DATE_RANGE}"}),
+]
 
 
 class Fact(BaseModel):
@@ -123,11 +162,11 @@ class Fact(BaseModel):
 
     trigger_name: ClassVar[str] = ""
 
-    occurred_on: dt.date
+    occurred_on: FactDate
     date_precision: DatePrecision = DatePrecision.day
-    source: str | None = None
+    source: str | None = Field(default=None, max_length=REFERENCE_MAX)
     confidence: Confidence | None = Field(default=None, description="how far the source can be trusted")
-    note: str | None = None
+    note: str | None = Field(default=None, max_length=TEXT_MAX)
     simulated: bool = False
 
     @model_validator(mode="before")
@@ -149,16 +188,6 @@ class Fact(BaseModel):
                 data.setdefault("date_precision", precision)
         return data
 
-    @field_validator("occurred_on")
-    @classmethod
-    def _within_reach(cls, day: dt.date) -> dt.date:
-        if day > LATEST_FACT_DATE:
-            raise ValueError(
-                f"{day.isoformat()} is after {LATEST_FACT_DATE.isoformat()}, the latest date a fact may carry "
-                "(an engine on a virtual clock would fire every timer in between)"
-            )
-        return day
-
     @property
     def trigger(self) -> str:
         """The rulebook trigger this fact fires: the same verb as the aggregate's command."""
@@ -173,11 +202,13 @@ class CouncilRegistered(Fact):
 
     type: Literal["council_registered"] = "council_registered"
     trigger_name: ClassVar[str] = "register"
-    code: str = Field(min_length=1, description="DfE three-digit LA code, or ONS code")
-    name: str = Field(min_length=1)
-    ons_code: str | None = None
-    ofsted_urn: str | None = None
-    region: str | None = None
+    code: CouncilText = Field(
+        min_length=1, max_length=CODE_MAX, description="DfE three-digit LA code (the engine's code pattern decides)"
+    )
+    name: CouncilText = Field(min_length=1, max_length=NAME_MAX)
+    ons_code: CouncilText | None = Field(default=None, max_length=CODE_MAX)
+    ofsted_urn: CouncilText | None = Field(default=None, max_length=CODE_MAX)
+    region: CouncilText | None = Field(default=None, max_length=NAME_MAX)
 
 
 class Judgements(BaseModel):
@@ -213,14 +244,14 @@ class InspectionPublished(Fact):
 
     type: Literal["inspection_published"] = "inspection_published"
     trigger_name: ClassVar[str] = "publish_inspection"
-    fieldwork_start: dt.date
-    fieldwork_end: dt.date
+    fieldwork_start: WorldDate
+    fieldwork_end: WorldDate
     framework: Framework | None = Field(default=None, description="derived from fieldwork_start when omitted")
     inspection_type: InspectionType | None = Field(
         default=None, description="derived from the framework and the previous grade when omitted (ILACS-04)"
     )
     judgements: Judgements
-    report_url: str | None = None
+    report_url: str | None = Field(default=None, max_length=REFERENCE_MAX)
 
     @model_validator(mode="after")
     def _check_framework_and_dates(self) -> InspectionPublished:
@@ -267,7 +298,7 @@ class FocusedVisitPublished(Fact):
 
     type: Literal["focused_visit_published"] = "focused_visit_published"
     trigger_name: ClassVar[str] = "record_focused_visit"
-    topic: str | None = None
+    topic: str | None = Field(default=None, max_length=NAME_MAX)
     priority_actions: bool = False
 
 
@@ -283,7 +314,7 @@ class ImprovementNoticeIssued(Fact):
 
     type: Literal["improvement_notice_issued"] = "improvement_notice_issued"
     trigger_name: ClassVar[str] = "issue_improvement_notice"
-    adviser: str | None = None
+    adviser: str | None = Field(default=None, max_length=NAME_MAX)
 
 
 class ImprovementNoticeLifted(Fact):
@@ -300,7 +331,7 @@ class StatutoryDirectionIssued(Fact):
     trigger_name: ClassVar[str] = "issue_statutory_direction"
     commissioner_review: bool = Field(description="the direction appoints a commissioner to review the service")
     revises_earlier: bool = Field(default=False, description="a revised direction replacing the open one")
-    commissioner: str | None = None
+    commissioner: str | None = Field(default=None, max_length=NAME_MAX)
 
     @property
     def trigger(self) -> str:
@@ -319,7 +350,7 @@ class CommissionerAppointed(Fact):
 
     type: Literal["commissioner_appointed"] = "commissioner_appointed"
     trigger_name: ClassVar[str] = "appoint_commissioner"
-    commissioner: str | None = None
+    commissioner: str | None = Field(default=None, max_length=NAME_MAX)
 
 
 class Recommendation(StrEnum):
@@ -374,7 +405,7 @@ class AlternativeDeliveryDecided(Fact):
     type: Literal["alternative_delivery_decided"] = "alternative_delivery_decided"
     trigger_name: ClassVar[str] = "decide_alternative_delivery"
     form: DeliveryForm
-    provider: str | None = None
+    provider: str | None = Field(default=None, max_length=NAME_MAX)
 
 
 class AlternativeDeliveryLive(Fact):
@@ -382,7 +413,7 @@ class AlternativeDeliveryLive(Fact):
 
     type: Literal["alternative_delivery_live"] = "alternative_delivery_live"
     trigger_name: ClassVar[str] = "start_alternative_delivery"
-    provider: str | None = None
+    provider: str | None = Field(default=None, max_length=NAME_MAX)
 
 
 class AlternativeDeliveryEnded(Fact):
@@ -407,8 +438,10 @@ class NoteRecorded(Fact):
 
     type: Literal["note_recorded"] = "note_recorded"
     trigger_name: ClassVar[str] = "record_note"
-    kind: str = Field(min_length=1, description="what the source called it, e.g. independent_inquiry")
-    detail: str | None = None
+    kind: str = Field(
+        min_length=1, max_length=NAME_MAX, description="what the source called it, e.g. independent_inquiry"
+    )
+    detail: str | None = Field(default=None, max_length=TEXT_MAX)
 
 
 AnyFact = Annotated[

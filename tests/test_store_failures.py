@@ -1,0 +1,247 @@
+"""Damaged and failing stores (issue 14, defects 4 and 6): refused at start-up with the reason (schema version,
+SQLite's quick_check, another application's file), a stream with a missing event named on load, `/health` a
+liveness check that shows no paths but to an admin, `/ready` 503 with the reason, store failures 503 in one line
+on a connection that stays usable, a bug 500 with `Connection: close`, and the command line's exit code 4."""
+
+from __future__ import annotations
+
+import datetime as dt
+import http.client
+import json
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from typer.testing import CliRunner
+
+from intervention_engine import InterventionEngine, Settings, VirtualClock, build_engine
+from intervention_engine.cli import app as cli
+from intervention_engine.errors import StoreUnavailable
+from intervention_engine.service import TokenRegistry, create_app
+from intervention_engine.store_checks import SCHEMA_VERSION
+from served_app import served
+
+from factories import inspection, registration
+from http_service import ADMIN, READER, RECORDER, TOKENS, auth
+
+D = dt.date
+NOTE = {"type": "note_recorded", "occurred_on": "2017-01-10", "kind": "independent_inquiry"}
+
+
+def tokens() -> TokenRegistry:
+    return TokenRegistry(Settings(backend="memory", tokens=TOKENS).api_tokens())  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> Path:
+    return tmp_path / "store.sqlite"
+
+
+def open_engine(db: Path, **settings: object) -> InterventionEngine:
+    return build_engine(Settings(backend="sqlite", db=db, **settings), clock=VirtualClock(D(2018, 1, 1)))  # type: ignore[arg-type]
+
+
+def kirklees(db: Path, notes: int = 0) -> None:
+    engine = open_engine(db)
+    engine.record(None, registration())
+    engine.record("382", inspection(D(2016, 11, 25), "inadequate"))
+    for n in range(notes):
+        engine.record("382", {**NOTE, "detail": f"note {n} " + "n" * 3000})
+    engine.close()
+
+
+def tables(db: Path) -> list[str]:
+    with sqlite3.connect(db) as connection:
+        return sorted(row[0] for row in connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'"))
+
+
+def status_cli(db: Path) -> tuple[int, str]:
+    result = CliRunner().invoke(cli, ["status", "382", "--db", str(db)])
+    return result.exit_code, result.output
+
+
+# ------------------------------------------------------------------------------------------------------------------
+# Start-up checks.
+
+
+def test_a_writer_records_the_schema_version(db: Path) -> None:
+    kirklees(db)
+    with sqlite3.connect(db) as connection:
+        assert connection.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 1
+
+
+def test_a_newer_schema_version_is_refused_with_the_version_named(db: Path) -> None:
+    kirklees(db)
+    with sqlite3.connect(db) as connection:
+        connection.execute("PRAGMA user_version = 999")
+    with pytest.raises(StoreUnavailable) as refused:
+        open_engine(db)
+    assert str(refused.value) == (
+        "the store cannot be used: database store.sqlite has schema version 999 (newer than this engine); "
+        "this engine reads version 1 only"
+    )
+    code, output = status_cli(db)
+    assert code == 4
+    assert output.strip().splitlines() == [f"Error: {refused.value}"]
+
+
+def test_a_file_with_an_overwritten_page_fails_the_quick_check_at_start_up(db: Path) -> None:
+    kirklees(db, notes=40)
+    with db.open("r+b") as file:  # page 3 of the file (4096-byte pages), a page of stored events
+        file.seek(2 * 4096)
+        file.write(b"\xde\xad\xbe\xef" * 1024)
+    with pytest.raises(StoreUnavailable, match=r"^the store cannot be used: database store.sqlite fails SQLite's "
+                       r"quick_check: "):  # fmt: skip
+        open_engine(db)
+    code, output = status_cli(db)
+    assert code == 4
+    assert len(output.strip().splitlines()) == 1
+    assert "Traceback" not in output
+
+
+def test_the_full_integrity_check_runs_behind_its_flag(db: Path) -> None:
+    kirklees(db, notes=40)
+    with db.open("r+b") as file:
+        file.seek(2 * 4096)
+        file.write(b"\x00" * 4096)
+    with pytest.raises(StoreUnavailable, match="fails SQLite's integrity_check"):
+        open_engine(db, integrity_check=True)
+
+
+def test_a_read_leaves_another_applications_file_as_it_was(db: Path) -> None:
+    """`status` (a read) created eventsourcing's tables in a foreign SQLite file."""
+    with sqlite3.connect(db) as connection:
+        connection.execute("CREATE TABLE users (name TEXT)")
+    before = db.read_bytes()
+    code, output = status_cli(db)
+    assert code == 4
+    assert output.strip().splitlines() == [
+        "Error: the store cannot be used: database store.sqlite holds tables of another application (users)"
+    ]
+    assert db.read_bytes() == before
+    assert tables(db) == ["users"]
+
+
+def test_a_read_of_the_engines_own_file_writes_nothing(db: Path) -> None:
+    kirklees(db)
+    before = db.read_bytes()
+    code, _ = status_cli(db)
+    assert code == 0
+    assert db.read_bytes() == before
+
+
+def test_a_stream_with_a_missing_event_is_named_with_its_council_and_version(db: Path) -> None:
+    kirklees(db, notes=3)
+    with sqlite3.connect(db) as connection:
+        connection.execute("DELETE FROM stored_events WHERE originator_version = 3")
+    engine = open_engine(db)
+    with pytest.raises(StoreUnavailable) as gap:
+        engine.state("382")
+    assert str(gap.value) == (
+        "the store cannot be used: council '382': its stream lacks version 3 (the next stored event is version 4)"
+    )
+    engine.close()
+
+
+# ------------------------------------------------------------------------------------------------------------------
+# Over HTTP.
+
+
+@pytest.fixture
+def served_store(db: Path) -> Iterator[tuple[InterventionEngine, TestClient]]:
+    kirklees(db)
+    engine = open_engine(db)
+    with TestClient(create_app(engine, tokens=tokens(), database=f"database {db}")) as client:
+        yield engine, client
+    engine.close()
+
+
+def drop_events(db: Path) -> None:
+    """The store's table gone from under the server (a foreign layout, a restore gone wrong)."""
+    with sqlite3.connect(db) as connection:
+        connection.execute("DROP TABLE stored_events")
+
+
+def test_health_is_liveness_and_shows_the_database_only_to_an_admin(
+    served_store: tuple[InterventionEngine, TestClient], db: Path
+) -> None:
+    _, client = served_store
+    assert client.get("/health").json()["database"] is None
+    assert client.get("/health", headers=auth(READER)).json()["database"] is None
+    assert client.get("/health", headers=auth(ADMIN)).json()["database"] == f"database {db}"
+    drop_events(db)
+    assert client.get("/health").status_code == 200  # alive, though the store is not ready
+
+
+def test_ready_is_503_with_the_reason_when_the_store_cannot_be_read(
+    served_store: tuple[InterventionEngine, TestClient], db: Path
+) -> None:
+    engine, client = served_store
+    assert client.get("/ready").json() == {"status": "ready", "last_position": engine.last_position()}
+    drop_events(db)
+    response = client.get("/ready")
+    assert response.status_code == 503
+    assert response.json() == {
+        "error": "store_unavailable",
+        "message": "the store cannot be used: no such table: stored_events (OperationalError)",
+    }
+
+
+def test_a_write_the_store_refuses_is_503_in_one_line(
+    served_store: tuple[InterventionEngine, TestClient], db: Path
+) -> None:
+    _, client = served_store
+    drop_events(db)
+    response = client.post("/councils/383/facts", json=NOTE, headers=auth(RECORDER))
+    assert response.status_code == 503
+    assert response.json()["error"] == "store_unavailable"
+    assert "\n" not in response.json()["message"]
+
+
+def test_after_a_503_the_connection_serves_the_next_request(db: Path) -> None:
+    kirklees(db)
+    engine = open_engine(db)
+    with served(create_app(engine, tokens=tokens()), timeout_graceful_shutdown=1) as url:
+        connection = http.client.HTTPConnection(url.removeprefix("http://"), timeout=30)
+        drop_events(db)
+        connection.request("GET", "/ready")
+        refused = connection.getresponse()
+        assert refused.status == 503
+        assert refused.getheader("connection") is None
+        refused.read()
+        connection.request("GET", "/health")  # the same connection
+        assert connection.getresponse().status == 200
+        connection.close()
+    engine.close()
+
+
+def test_a_bug_answers_500_without_details_and_closes_the_connection(
+    served_store: tuple[InterventionEngine, TestClient], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """After a 500 the connection was dropped without `Connection: close`: a keep-alive client's next request
+    failed."""
+    engine, _ = served_store
+
+    def broken() -> list[tuple[str, str]]:
+        raise RuntimeError("a bug with a secret in its message")
+
+    monkeypatch.setattr(engine, "councils", broken)
+    with TestClient(create_app(engine, tokens=tokens()), raise_server_exceptions=False) as client:
+        response = client.get("/councils", headers=auth(READER))
+    assert response.status_code == 500
+    assert response.headers["connection"] == "close"
+    assert response.json() == {
+        "error": "internal",
+        "message": "the service failed to answer this request; it has been logged",
+    }
+    assert "secret" not in response.text
+
+
+def test_the_openapi_spec_documents_ready_and_the_503s(served_store: tuple[InterventionEngine, TestClient]) -> None:
+    _, client = served_store
+    paths = client.get("/openapi.json").json()["paths"]
+    assert set(paths["/ready"]["get"]["responses"]) == {"200", "503"}
+    assert "503" in paths["/councils/{council}"]["get"]["responses"]
+    assert json.dumps(paths).count('"503"') >= 10
