@@ -198,7 +198,9 @@ def writes_beside_readers(url: str, work: dict[str, list[tuple[str | None, dict[
         for n, (council, fact) in enumerate(f for facts in work.values() for f in facts):
             path = "/councils" if council is None else f"/councils/{council}/facts"
             begin = time.perf_counter()
-            connection.request("POST", path, body=json.dumps(fact), headers={**HEADERS, "Idempotency-Key": f"w{n}"})
+            connection.request(
+                "POST", path, body=json.dumps(fact), headers={**HEADERS, "Idempotency-Key": f"w{readers}-{n}"}
+            )
             response = connection.getresponse()
             response.read()
             latencies.append(time.perf_counter() - begin)

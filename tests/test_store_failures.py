@@ -12,11 +12,13 @@ import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 
+import psycopg
 import pytest
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 from intervention_engine import InterventionEngine, Settings, VirtualClock, build_engine
+from intervention_engine.bootstrap import build_app
 from intervention_engine.cli import app as cli
 from intervention_engine.errors import StoreUnavailable
 from intervention_engine.service import TokenRegistry, create_app
@@ -24,7 +26,7 @@ from intervention_engine.store_checks import SCHEMA_VERSION
 from served_app import served
 
 from factories import inspection, registration
-from http_service import ADMIN, READER, RECORDER, TOKENS, auth
+from http_service import ADMIN, READER, RECORDER, TOKENS, auth, free_port
 
 D = dt.date
 NOTE = {"type": "note_recorded", "occurred_on": "2017-01-10", "kind": "independent_inquiry"}
@@ -245,3 +247,47 @@ def test_the_openapi_spec_documents_ready_and_the_503s(served_store: tuple[Inter
     assert set(paths["/ready"]["get"]["responses"]) == {"200", "503"}
     assert "503" in paths["/councils/{council}"]["get"]["responses"]
     assert json.dumps(paths).count('"503"') >= 10
+
+
+# ------------------------------------------------------------------------------------------------------------------
+# PostgreSQL.
+
+
+def test_an_unreachable_postgresql_server_is_one_line_and_exit_code_4(tmp_path: Path) -> None:
+    settings = Settings(
+        backend="postgres", postgres_host="127.0.0.1", postgres_port=free_port(), postgres_connect_timeout=2
+    )
+    with pytest.raises(StoreUnavailable) as refused:
+        build_engine(settings, clock=VirtualClock(D(2018, 1, 1)))
+    assert str(refused.value).startswith("the store cannot be used: connection failed")
+    assert "\n" not in str(refused.value)
+
+
+@pytest.mark.postgres
+def test_postgresql_records_the_schema_version_and_refuses_a_newer_one(postgres: Settings) -> None:
+    engine = build_engine(postgres, clock=VirtualClock(D(2018, 1, 1)))
+    engine.record(None, registration())
+    engine.close()
+    table = f'"{postgres.postgres_schema}".intervention_engine_schema'
+    with psycopg.connect(**_pg(postgres), autocommit=True) as db:
+        assert db.execute(f"SELECT version FROM {table}").fetchall() == [(1,)]
+        db.execute(f"UPDATE {table} SET version = 2")
+    with pytest.raises(
+        StoreUnavailable, match=r"schema version 2 \(newer than this engine\); this engine reads version 1 only"
+    ):
+        build_engine(postgres, clock=VirtualClock(D(2018, 1, 1)))
+
+
+@pytest.mark.postgres
+def test_postgresql_readiness_over_http(postgres: Settings) -> None:
+    settings = Settings(**{**postgres.model_dump(), "tokens": TOKENS})
+    app = build_app(settings, clock=VirtualClock(D(2018, 1, 1)), scheduler=False)
+    with TestClient(app) as client:
+        assert client.get("/ready").json() == {"status": "ready", "last_position": 0}
+        assert client.get("/health", headers=auth(ADMIN)).json()["database"].startswith("PostgreSQL database")
+        assert client.get("/health").json()["database"] is None
+
+
+def _pg(settings: Settings) -> dict[str, object]:
+    return {"host": settings.postgres_host, "port": settings.postgres_port, "user": settings.postgres_user,
+            "dbname": settings.postgres_dbname}  # fmt: skip

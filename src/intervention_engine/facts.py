@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import unicodedata
 from enum import StrEnum
 from typing import Annotated, Any, ClassVar, Literal
 
@@ -26,6 +25,7 @@ from pydantic import (
     model_validator,
 )
 
+from .council_text import COUNCIL_TEXT_PATTERN, CouncilText
 from .dates import DATE_RANGE, FACT_DAY_PATTERN, LATEST_DATE, WorldDate, within_range
 from .errors import InvalidFact
 
@@ -129,22 +129,7 @@ TEXT_MAX = 4000  # note, detail
 REFERENCE_MAX = 2000  # source, report_url
 NAME_MAX = 200  # names of councils, people, providers, topics, kinds, regions
 CODE_MAX = 20  # codes and URNs
-_HIDDEN = frozenset({"Cc", "Cf", "Co", "Cs", "Cn", "Zl", "Zp"})  # control, format (bidi), private, unassigned
-
-
-def council_text(value: str) -> str:
-    """A council's code or name as it is kept: Unicode NFC, spaces collapsed, no control or bidi characters
-    (which would make two names that look alike differ, or one look like another)."""
-    value = " ".join(unicodedata.normalize("NFC", value).split())
-    hidden = sorted({f"U+{ord(char):04X}" for char in value if unicodedata.category(char) in _HIDDEN})
-    if hidden:
-        raise ValueError(f"contains control or invisible characters ({', '.join(hidden)})")
-    if not value:
-        raise ValueError("is blank")
-    return value
-
-
-CouncilText = Annotated[str, AfterValidator(council_text)]
+_VISIBLE: dict[str, Any] = {"pattern": COUNCIL_TEXT_PATTERN}  # what council_text accepts, for JSON schemas
 
 LATEST_FACT_DATE = LATEST_DATE  # facts, simulated ones included, stop here: timers in between are bounded
 # A fact's own date: a day, or a month, quarter or year placed on its first day (`_place_partial_date`).
@@ -167,7 +152,7 @@ class Fact(BaseModel):
     source: str | None = Field(default=None, max_length=REFERENCE_MAX)
     confidence: Confidence | None = Field(default=None, description="how far the source can be trusted")
     note: str | None = Field(default=None, max_length=TEXT_MAX)
-    simulated: bool = False
+    simulated: bool = Field(default=False, strict=True)  # strict: 1 or "yes" is not a boolean
 
     @model_validator(mode="before")
     @classmethod
@@ -205,10 +190,10 @@ class CouncilRegistered(Fact):
     code: CouncilText = Field(
         min_length=1, max_length=CODE_MAX, description="DfE three-digit LA code (the engine's code pattern decides)"
     )
-    name: CouncilText = Field(min_length=1, max_length=NAME_MAX)
-    ons_code: CouncilText | None = Field(default=None, max_length=CODE_MAX)
-    ofsted_urn: CouncilText | None = Field(default=None, max_length=CODE_MAX)
-    region: CouncilText | None = Field(default=None, max_length=NAME_MAX)
+    name: CouncilText = Field(min_length=1, max_length=NAME_MAX, json_schema_extra=_VISIBLE)
+    ons_code: CouncilText | None = Field(default=None, max_length=CODE_MAX, json_schema_extra=_VISIBLE)
+    ofsted_urn: CouncilText | None = Field(default=None, max_length=CODE_MAX, json_schema_extra=_VISIBLE)
+    region: CouncilText | None = Field(default=None, max_length=NAME_MAX, json_schema_extra=_VISIBLE)
 
 
 class Judgements(BaseModel):
@@ -290,7 +275,7 @@ class MonitoringVisitPublished(Fact):
 
     type: Literal["monitoring_visit_published"] = "monitoring_visit_published"
     trigger_name: ClassVar[str] = "record_monitoring_visit"
-    visit_number: int | None = Field(default=None, ge=1)
+    visit_number: int | None = Field(default=None, ge=1, strict=True)
 
 
 class FocusedVisitPublished(Fact):
@@ -299,7 +284,7 @@ class FocusedVisitPublished(Fact):
     type: Literal["focused_visit_published"] = "focused_visit_published"
     trigger_name: ClassVar[str] = "record_focused_visit"
     topic: str | None = Field(default=None, max_length=NAME_MAX)
-    priority_actions: bool = False
+    priority_actions: bool = Field(default=False, strict=True)
 
 
 class ActionPlanSubmitted(Fact):
@@ -329,8 +314,10 @@ class StatutoryDirectionIssued(Fact):
 
     type: Literal["statutory_direction_issued"] = "statutory_direction_issued"
     trigger_name: ClassVar[str] = "issue_statutory_direction"
-    commissioner_review: bool = Field(description="the direction appoints a commissioner to review the service")
-    revises_earlier: bool = Field(default=False, description="a revised direction replacing the open one")
+    commissioner_review: bool = Field(
+        strict=True, description="the direction appoints a commissioner to review the service"
+    )
+    revises_earlier: bool = Field(default=False, strict=True, description="a revised direction replacing the open one")
     commissioner: str | None = Field(default=None, max_length=NAME_MAX)
 
     @property

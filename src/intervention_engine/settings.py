@@ -17,7 +17,7 @@ import logging
 import re
 from enum import StrEnum
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, TypeAdapter, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -180,6 +180,18 @@ class Settings(BaseSettings):
             "POSTGRES_POOL_SIZE": str(self.postgres_pool_size),
             "POSTGRES_MAX_OVERFLOW": str(self.postgres_max_overflow),
             "POSTGRES_CONNECT_TIMEOUT": str(self.postgres_connect_timeout),
+        }
+
+    def postgres_connection(self) -> dict[str, Any]:
+        """psycopg's `connect` arguments for the configured PostgreSQL server (for connections of our own)."""
+        return {
+            "host": self.postgres_host,
+            "port": self.postgres_port,
+            "dbname": self.postgres_dbname,
+            "user": self.postgres_user,
+            "password": self.postgres_password.get_secret_value(),
+            "connect_timeout": self.postgres_connect_timeout,
+            "autocommit": True,
         }
 
     def describe_database(self) -> str:

@@ -132,13 +132,5 @@ def _sqlite(settings: Settings) -> Iterator[sqlite3.Connection]:
 def _postgres(settings: Settings) -> Iterator[Any]:
     import psycopg
 
-    with psycopg.connect(
-        host=settings.postgres_host,
-        port=settings.postgres_port,
-        dbname=settings.postgres_dbname,
-        user=settings.postgres_user,
-        password=settings.postgres_password.get_secret_value(),
-        connect_timeout=settings.postgres_connect_timeout,
-        autocommit=True,
-    ) as db:
+    with psycopg.connect(**settings.postgres_connection()) as db:
         yield db

@@ -15,6 +15,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI
+from starlette.routing import compile_path
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ..engine import InterventionEngine
@@ -92,7 +93,7 @@ def create_app(
     app.include_router(report_routes(gate, authenticate))
     _state_code_pattern(app, engine)
     app.add_middleware(BodyLimit, max_bytes=limits.max_body_bytes, tokens=tokens)
-    app.add_middleware(RequestIdMiddleware)
+    app.add_middleware(ResponseHeaders)
     return app
 
 
@@ -129,8 +130,10 @@ def _scheduler_state(leader: SchedulerLeader | None) -> Callable[[], str]:
     return state
 
 
-class RequestIdMiddleware:
-    """Gives every request an id (the client's `X-Request-ID` if it is sensible, else a new one), echoed back."""
+class ResponseHeaders:
+    """Gives every request an id (the client's `X-Request-ID` if it is sensible, else a new one), echoed back; a
+    405 names in `Allow` every method its path has (Starlette names those of the first route that matched the path
+    only, so `OPTIONS /councils` said `Allow: GET` and left out `POST`)."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -143,12 +146,24 @@ class RequestIdMiddleware:
         request_id = given if REQUEST_ID.match(given) else str(uuid.uuid4())
         scope.setdefault("state", {})["request_id"] = request_id
 
-        async def send_with_id(message: Message) -> None:
+        async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                message["headers"] = [*message.get("headers", []), (b"x-request-id", request_id.encode())]
+                headers = [*message.get("headers", []), (b"x-request-id", request_id.encode())]
+                if message["status"] == 405:
+                    headers = [(k, v) for k, v in headers if k.lower() != b"allow"] + [(b"allow", _allowed(scope))]
+                message["headers"] = headers
             await send(message)
 
-        await self.app(scope, receive, send_with_id)
+        await self.app(scope, receive, send_with_headers)
+
+
+def _allowed(scope: Scope) -> bytes:
+    """Every method the spec documents for the request's path (a 405 is rare: read each time)."""
+    methods: set[str] = set()
+    for template, operations in scope["app"].openapi()["paths"].items():
+        if compile_path(template)[0].match(scope["path"]):
+            methods |= {method.upper() for method in operations}
+    return ", ".join(sorted(methods)).encode()
 
 
 _DESCRIPTION: Any = """

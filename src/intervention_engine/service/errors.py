@@ -85,6 +85,7 @@ COUNCIL_RESPONSES: dict[int | str, dict[str, Any]] = {
 }
 RECORD_RESPONSES: dict[int | str, dict[str, Any]] = {
     **COUNCIL_RESPONSES,
+    400: {"model": ErrorBody, "description": "the body is not JSON"},
     409: {"model": ErrorBody, "description": "the council's state refuses the fact; the body names the legal moves"},
     413: {"model": ErrorBody, "description": "the request body is larger than the service accepts (max_body_bytes)"},
 }

@@ -16,7 +16,7 @@ import json
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from .auth import TokenRegistry
+from .auth import Authenticator, TokenRegistry
 
 BODY_TOO_LARGE = 413
 
@@ -27,7 +27,7 @@ class BodyLimit:
     def __init__(self, app: ASGIApp, *, max_bytes: int, tokens: TokenRegistry) -> None:
         self.app = app
         self.max_bytes = max_bytes
-        self.tokens = tokens
+        self.callers = Authenticator(tokens)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -65,8 +65,7 @@ class BodyLimit:
         await self.app(scope, _replaying(bytes(body), receive), send)
 
     def _known_token(self, authorization: str) -> bool:
-        scheme, _, secret = authorization.partition(" ")
-        return scheme.lower() == "bearer" and self.tokens.find(secret.strip()) is not None
+        return self.callers.caller(authorization) is not None
 
     def _too_large(self, size: str) -> str:
         return f"the request body is too large ({size}); this service accepts at most {self.max_bytes} bytes"

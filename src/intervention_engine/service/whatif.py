@@ -55,11 +55,12 @@ class WhatIf(BaseModel):
     add: list[AnyFact] = Field(default_factory=list, max_length=200, description="facts that happen on the branch")
     drop: list[DroppedFact] = Field(default_factory=list, max_length=200, description="baseline facts left out")
     world: bool | None = Field(
+        strict=True,
         default=None,
         description="play what the facts given do not say with the calibrated world model (default: when the server "
         "has one and keep is not 'all'; true: refuse without one)",
     )
-    seed: int = Field(default=0, ge=0, le=2**32 - 1, description="seed of the world model's draws")
+    seed: int = Field(default=0, ge=0, le=2**32 - 1, strict=True, description="seed of the world model's draws")
 
 
 def whatif_routes(gate: EngineGate, authenticate: Authenticator, world: WorldModel | None = None) -> APIRouter:
