@@ -291,3 +291,15 @@ def test_postgresql_readiness_over_http(postgres: Settings) -> None:
 def _pg(settings: Settings) -> dict[str, object]:
     return {"host": settings.postgres_host, "port": settings.postgres_port, "user": settings.postgres_user,
             "dbname": settings.postgres_dbname}  # fmt: skip
+
+
+def test_serve_refuses_a_damaged_store_in_one_line_with_exit_code_4(db: Path) -> None:
+    kirklees(db)
+    with sqlite3.connect(db) as connection:
+        connection.execute("PRAGMA user_version = 7")
+    result = CliRunner().invoke(cli, ["serve", "--db", str(db), "--port", str(free_port())])
+    assert result.exit_code == 4
+    assert result.output.strip().splitlines()[-1] == (
+        "Error: the store cannot be used: database store.sqlite has schema version 7 (newer than this engine); "
+        "this engine reads version 1 only"
+    )

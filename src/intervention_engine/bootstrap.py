@@ -115,7 +115,8 @@ def build_app(
     ]  # fmt: skip
     leader = None
     if scheduler:
-        firing = build_engine(settings, clock=clock, timer_actor=f"scheduler@{socket.gethostname()}:{os.getpid()}")
+        actor = f"scheduler@{socket.gethostname()}:{os.getpid()}"
+        firing = build_engine(settings, clock=clock, timer_actor=actor, check=False)  # checked just above
         live = LiveScheduler(
             firing, lock=lock_for(settings), day_starts=day_starts, resync_every=settings.scheduler_resync_seconds
         )

@@ -85,7 +85,11 @@ def event_routes(
                 f"{limits.max_streams} event streams are open, as many as this service allows (max_streams); "
                 f"try again in {RETRY_AFTER_SECONDS} seconds"
             )
-        subscription = engine.subscribe(start)
+        try:
+            subscription = engine.subscribe(start)
+        except BaseException:
+            open_streams.give_back()
+            raise
         return EventStream(
             sse_messages(subscription, stopping, limit, page=limits.stream_page_events),
             slots=open_streams,
