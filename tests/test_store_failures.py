@@ -19,9 +19,13 @@ from typer.testing import CliRunner
 
 from intervention_engine import InterventionEngine, Settings, VirtualClock, build_engine
 from intervention_engine.bootstrap import build_app
+from intervention_engine.calendar import WorkingDayCalendar
 from intervention_engine.cli import app as cli
 from intervention_engine.errors import StoreUnavailable
+from intervention_engine.policies.registry import default_registry
+from intervention_engine.policies.rulebook import Rulebook
 from intervention_engine.service import TokenRegistry, create_app
+from intervention_engine.store import CouncilStore
 from intervention_engine.store_checks import SCHEMA_VERSION
 from served_app import served
 
@@ -303,3 +307,23 @@ def test_serve_refuses_a_damaged_store_in_one_line_with_exit_code_4(db: Path) ->
         "Error: the store cannot be used: database store.sqlite has schema version 7 (newer than this engine); "
         "this engine reads version 1 only"
     )
+
+
+def test_a_write_to_a_read_only_store_is_503_and_the_connection_serves_reads(db: Path) -> None:
+    """A read-only SQLite file answered a bare 500 "Internal Server Error". (Opened read-only by URI: the tests run
+    as root, whom file permissions do not stop.)"""
+    kirklees(db)
+    env = {"PERSISTENCE_MODULE": "eventsourcing.sqlite", "SQLITE_DBNAME": f"file:{db}?mode=ro", "CREATE_TABLE": "n"}
+    engine = InterventionEngine(
+        CouncilStore(env), clock=VirtualClock(D(2018, 1, 1)), calendar=WorkingDayCalendar(),
+        policies=default_registry(), rulebook=Rulebook(),
+    )  # fmt: skip
+    with TestClient(create_app(engine, tokens=tokens())) as client:
+        response = client.post("/councils/382/facts", json=NOTE, headers=auth(RECORDER))
+        assert response.status_code == 503
+        assert response.json() == {
+            "error": "store_unavailable",
+            "message": "the store cannot be used: attempt to write a readonly database (OperationalError)",
+        }
+        assert client.get("/councils/382", headers=auth(READER)).json()["stage"] == "inadequate"
+    engine.close()
