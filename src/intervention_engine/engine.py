@@ -32,8 +32,9 @@ from .clock import Clock, VirtualClock
 from .commands import Decision, Pending, metadata_of, options_of, repeats_request, stamp
 from .commands import RecordCommand as RecordCommand
 from .council_cache import CouncilCache
+from .council_identity import check_new_council
 from .errors import ConcurrentWriteConflict as ConcurrentWriteConflict
-from .errors import CouncilAlreadyRegistered, CouncilNotFound, FactInFuture, InvalidFact
+from .errors import CouncilNotFound, FactInFuture, InvalidFact
 from .errors import RequestIdReused as RequestIdReused
 from .facts import CouncilRegistered, Fact, fact_to_data, parse_fact
 from .policies.reactions import FiredTimer
@@ -335,29 +336,8 @@ class InterventionEngine:
             fact.name.casefold(),
         ):
             raise InvalidFact(f"council {council!r}: council_registered names code {fact.code!r} ({fact.name})")
-        self._check_identity(fact)
+        check_new_council(fact, self.index, self.code_pattern)
         return Decision(Council.register(fact, self.rulebook), fact, 0, legal=True)
-
-    def _check_identity(self, fact: CouncilRegistered) -> None:
-        """A new council's code matches the code pattern and is not taken; its name is no code and no other
-        council's code or name, so that a name never resolves to another council."""
-        pattern = self.code_pattern
-        if pattern is not None and not pattern.fullmatch(fact.code):
-            raise InvalidFact(
-                f"council_registered: code {fact.code!r} is not a council code (it must match {pattern.pattern})"
-            )
-        if pattern is not None and pattern.fullmatch(fact.name):
-            raise InvalidFact(f"council_registered: name {fact.name!r} looks like a council code; give the name")
-        by_code = self.index.find(fact.code)  # reads the log when the code is new to it
-        if by_code is not None and self.index.codes[by_code].casefold() == fact.code.casefold():
-            raise CouncilAlreadyRegistered(fact.code)
-        if by_code is not None:
-            raise InvalidFact(f"council_registered: code {fact.code!r} is another council's name")
-        by_name = self.index.find(fact.name)
-        if by_name is not None:
-            raise InvalidFact(
-                f"council_registered: name {fact.name!r} is already taken by council {self.index.codes[by_name]!r}"
-            )
 
     # ----------------------------------------------------------------------------------------------------------
     # Queries.

@@ -25,7 +25,7 @@ from pydantic import (
     model_validator,
 )
 
-from .council_text import COUNCIL_TEXT_PATTERN, CouncilText
+from .council_identity import COUNCIL_TEXT_PATTERN, CouncilText
 from .dates import DATE_RANGE, FACT_DAY_PATTERN, LATEST_DATE, WorldDate, within_range
 from .errors import InvalidFact
 

@@ -1,4 +1,8 @@
-"""How a council's code and name are kept: normalised, and never with characters that hide what they say.
+"""A council's identity: how its code and name are kept, and which new council may be registered.
+
+A code or name is normalised and never holds characters that hide what it says (`council_text`); a new council's
+code matches the code pattern, is not taken, and is no other council's name, and its name is no code and no other
+council's name, so a name never resolves to another council (`check_new_council`).
 
 A code or name is Unicode NFC with its spaces collapsed to one, and refused with control, format (bidi overrides,
 zero-width), line-separator or surrogate characters, which would make two names that look alike differ or one
@@ -9,10 +13,17 @@ stated there).
 
 from __future__ import annotations
 
+import re
 import unicodedata
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 from pydantic import AfterValidator
+
+from .errors import CouncilAlreadyRegistered, InvalidFact
+
+if TYPE_CHECKING:
+    from .facts import CouncilRegistered
+    from .projections.council_index import CouncilIndex
 
 _HIDDEN = frozenset({"Cc", "Cf", "Zl", "Zp", "Cs"})  # control, format (bidi, zero-width), separators, surrogates
 
@@ -45,3 +56,24 @@ def council_text(value: str) -> str:
 
 
 CouncilText = Annotated[str, AfterValidator(council_text)]
+
+
+def check_new_council(fact: CouncilRegistered, index: CouncilIndex, pattern: re.Pattern[str] | None) -> None:
+    """Refuse a registration whose code does not match `pattern` (None: any code) or is taken, or whose code or
+    name would make a name resolve to another council."""
+    if pattern is not None and not pattern.fullmatch(fact.code):
+        raise InvalidFact(
+            f"council_registered: code {fact.code!r} is not a council code (it must match {pattern.pattern})"
+        )
+    if pattern is not None and pattern.fullmatch(fact.name):
+        raise InvalidFact(f"council_registered: name {fact.name!r} looks like a council code; give the name")
+    by_code = index.find(fact.code)  # reads the log when the code is new to it
+    if by_code is not None and index.codes[by_code].casefold() == fact.code.casefold():
+        raise CouncilAlreadyRegistered(fact.code)
+    if by_code is not None:
+        raise InvalidFact(f"council_registered: code {fact.code!r} is another council's name")
+    by_name = index.find(fact.name)
+    if by_name is not None:
+        raise InvalidFact(
+            f"council_registered: name {fact.name!r} is already taken by council {index.codes[by_name]!r}"
+        )
