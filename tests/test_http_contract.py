@@ -41,7 +41,7 @@ def server(tmp_path: Path) -> Iterator[ServerProcess]:
 
 @pytest.mark.slow
 def test_schemathesis_with_every_check_finds_no_failure(
-    server: ServerProcess, capsys: pytest.CaptureFixture[str]
+    server: ServerProcess, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     command = [
         str(Path(sys.executable).parent / "schemathesis"), "--config-file", str(HERE / "schemathesis.toml"), "run",
@@ -49,7 +49,9 @@ def test_schemathesis_with_every_check_finds_no_failure(
         "--max-examples", str(EXAMPLES), "--exclude-path", "/events/stream", "--generation-deterministic",
         "--workers", "1", "--no-color",
     ]  # fmt: skip
-    result = subprocess.run(command, capture_output=True, text=True, timeout=20 * TIMEOUT, check=False)
+    result = subprocess.run(  # in tmp_path: schemathesis keeps a cache where it runs
+        command, capture_output=True, text=True, timeout=20 * TIMEOUT, check=False, cwd=tmp_path
+    )
     summary = [line for line in result.stdout.splitlines() if "generated" in line or "passed" in line]
     with capsys.disabled():
         print("\nschemathesis --checks all: " + "; ".join(line.strip() for line in summary[-2:]))
