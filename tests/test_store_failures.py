@@ -11,9 +11,11 @@ import json
 import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import psycopg
 import pytest
+from eventsourcing.sqlite import SQLiteConnectionPool
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
@@ -326,4 +328,36 @@ def test_a_write_to_a_read_only_store_is_503_and_the_connection_serves_reads(db:
             "message": "the store cannot be used: attempt to write a readonly database (OperationalError)",
         }
         assert client.get("/councils/382", headers=auth(READER)).json()["stage"] == "inadequate"
+    engine.close()
+
+
+def test_a_full_disk_is_503_in_one_line_and_records_nothing(db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A full disk answered a bare 500. SQLite stops at `max_page_count` with the error of a full disk
+    (SQLITE_FULL), so each connection the store opens is given a ceiling just above the file's size."""
+    kirklees(db)
+    pages = db.stat().st_size // 4096
+    opening = SQLiteConnectionPool._create_connection
+
+    def full(pool: SQLiteConnectionPool) -> Any:
+        connection = opening(pool)
+        connection._sqlite_conn.execute(f"PRAGMA max_page_count = {pages}")
+        return connection
+
+    monkeypatch.setattr(SQLiteConnectionPool, "_create_connection", full)
+    engine = open_engine(db)
+    with TestClient(create_app(engine, tokens=tokens())) as client:
+        detail = "a long note " * 300
+        for n in range(20):  # until the file would grow
+            response = client.post(
+                "/councils/382/facts", json={**NOTE, "detail": f"{n} {detail}"}, headers=auth(RECORDER)
+            )
+            if response.status_code != 201:
+                break
+        assert response.status_code == 503
+        assert response.json() == {
+            "error": "store_unavailable",
+            "message": "the store cannot be used: database or disk is full (OperationalError)",
+        }
+    notes = [entry for entry in engine.audit("382") if entry.summary == "note (independent_inquiry)"]
+    assert len(notes) == n  # the facts acknowledged, and not the one refused
     engine.close()
