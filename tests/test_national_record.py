@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from intervention_engine import Settings, VirtualClock, build_engine
 from intervention_engine.errors import InvalidImport
-from intervention_engine.facts import parse_fact
+from intervention_engine.facts import DatePrecision, parse_fact, period_of
 from intervention_engine.history.national import replay_record
 from intervention_engine.history.register import read_register
 from intervention_engine.history.sources import SourcedFact, merge_sources
@@ -275,3 +275,30 @@ def test_every_register_council_gets_its_instruments_and_the_counts_match_the_re
               and not {r["fact"] for r in found_rows} & closes}  # fmt: skip
     assert simple <= engine_in
     assert list(itertools.islice(sorted(simple), 3))
+
+
+@pytest.mark.parametrize(
+    ("day", "precision", "start", "end"),
+    [
+        ("2015-12-05", "quarter", "2015-10-01", "2015-12-31"),
+        ("2015-01-01", "quarter", "2015-01-01", "2015-03-31"),
+        ("2016-02-10", "month", "2016-02-01", "2016-02-29"),
+        ("2014-09-01", "year", "2014-01-01", "2014-12-31"),
+        ("2014-09-01", "day", "2014-09-01", "2014-09-01"),
+    ],
+)
+def test_the_period_a_placed_partial_date_stands_for(day: str, precision: str, start: str, end: str) -> None:
+    found = period_of(dt.date.fromisoformat(day), DatePrecision(precision))
+    assert found == (dt.date.fromisoformat(start), dt.date.fromisoformat(end))
+
+
+def test_a_year_only_date_placed_late_in_its_year_still_matches_the_same_fact_earlier_that_year() -> None:
+    """A `2014` placed on 1 September (after the event listed before it) still means any day of 2014: the register's
+    day-precise fact of March 2014 is the same fact, not a conflict 175 days away."""
+    year_only = parse_fact({"type": "improvement_notice_issued", "occurred_on": "2014-09-01", "date_precision": "year"})
+    merged = merge_sources([
+        SourcedFact(year_only, "timeline", "t.yaml", 4),
+        sourced("register", "r.csv", 2, type="improvement_notice_issued", occurred_on="2014-03-10", confidence="high"),
+    ])  # fmt: skip
+    [fact] = merged.facts
+    assert (fact.occurred_on, fact.date_precision, merged.conflicts) == (dt.date(2014, 3, 10), "day", [])

@@ -57,6 +57,19 @@ def parse_partial_date(value: str) -> tuple[dt.date, DatePrecision]:
     return dt.date(year, 1, 1), DatePrecision.year
 
 
+_PERIOD_MONTHS = {DatePrecision.month: 1, DatePrecision.quarter: 3, DatePrecision.year: 12}
+
+
+def period_of(day: dt.date, precision: DatePrecision) -> tuple[dt.date, dt.date]:
+    """The first and last day of the month, quarter or year of `day` (a full date is its own period)."""
+    if precision is DatePrecision.day:
+        return day, day
+    months = _PERIOD_MONTHS[precision]
+    start = dt.date(day.year, day.month - (day.month - 1) % months, 1)
+    following = dt.date(start.year + (start.month + months - 1) // 12, (start.month + months - 1) % 12 + 1, 1)
+    return start, following - dt.timedelta(days=1)
+
+
 class Confidence(StrEnum):
     """How far a source can be trusted (RULES.md conventions)."""
 

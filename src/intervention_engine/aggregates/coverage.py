@@ -12,8 +12,7 @@ import datetime as dt
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from ..calendar import add_months
-from ..facts import CoverageDeclared, DatePrecision, Fact
+from ..facts import CoverageDeclared, Fact, period_of
 
 OPEN_ENDED = "9999-12-31"
 
@@ -37,13 +36,8 @@ def coverage_span(fact: CoverageDeclared) -> dict[str, Any]:
 def partial_date(fact: Fact) -> dict[str, Any]:
     """A fact whose date its source knew only to the month, quarter or year: the days it can mean, and where the
     importer placed it (a state asked for inside that span is uncertain, and says so)."""
-    months = {DatePrecision.month: 1, DatePrecision.quarter: 3, DatePrecision.year: 12}[fact.date_precision]
     day = fact.occurred_on
-    if fact.date_precision is DatePrecision.year:
-        start = dt.date(day.year, 1, 1)
-    else:
-        start = dt.date(day.year, day.month - (day.month - 1) % months, 1)
-    end = add_months(start, months) - dt.timedelta(days=1)
+    start, end = period_of(day, fact.date_precision)
     return {
         "fact": fact.describe(),
         "placed_on": day.isoformat(),

@@ -16,9 +16,10 @@ from typing import Any
 from ..engine import InterventionEngine
 from ..facts import CouncilRegistered, CoverageDeclared, Framework, InspectionPublished, Region
 from .ofsted_csv import OfstedImport, Skipped
+from .partial_dates import period_end
 from .register import RegisterImport
 from .scenario import Scenario, replay_scenario
-from .sources import SourcedFact, merge_sources, period_end
+from .sources import SourcedFact, merge_sources
 from .timelines import TimelineImport
 
 Progress = Callable[[str], None]

@@ -22,8 +22,7 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from ..calendar import add_months
-from ..facts import DatePrecision, parse_partial_date
+from ..facts import DatePrecision, parse_partial_date, period_of
 
 _MONTHS = {DatePrecision.month: 1, DatePrecision.quarter: 3, DatePrecision.year: 12}
 
@@ -39,9 +38,7 @@ class Placed:
 
 def period_end(start: dt.date, precision: DatePrecision) -> dt.date:
     """The last day of the period that starts on `start` (a full date is its own period)."""
-    if precision is DatePrecision.day:
-        return start
-    return add_months(start, _MONTHS[precision]) - dt.timedelta(days=1)
+    return period_of(start, precision)[1]
 
 
 class UnreadableDate(ValueError):

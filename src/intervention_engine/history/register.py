@@ -23,8 +23,9 @@ from ..errors import InvalidFact, InvalidImport
 from ..facts import CouncilRegistered, parse_fact, parse_partial_date
 from .council_names import CouncilDirectory, UnknownCouncil
 from .ofsted_csv import REGISTERED_ON, council_registration
+from .partial_dates import place_all
 from .reading import direction_appoints_commissioner, recommendation_of, revision_keeps_commissioner
-from .sources import SourcedFact, place_partial_dates
+from .sources import SourcedFact, as_written
 
 COLUMNS = ("council", "la_code", "fact", "occurred_on", "detail", "form", "service_area", "source", "confidence")
 CHILDREN_SOCIAL_CARE = "children_social_care"
@@ -80,8 +81,24 @@ def read_register(path: Path, councils_path: Path | None = None) -> RegisterImpo
         if data["type"] == "note_recorded":
             found.notes.append(f"line {line}: {row['fact']} ({row['service_area']}): {data['detail']}")
     for code, facts in found.facts.items():
-        found.facts[code] = place_partial_dates(facts, found.placed)
+        found.facts[code] = _placed(facts, found.placed)
     return found
+
+
+def _placed(facts: list[SourcedFact], report: list[str]) -> list[SourcedFact]:
+    """A council's rows in file order, each partial date placed by the one rule of `partial_dates` (never before
+    the council's row above it), the placement said in `report`."""
+    written = [(item.line, as_written(item.fact)) for item in facts]
+    placed = []
+    for item, where in zip(facts, place_all(written), strict=True):
+        if where.how is not None:
+            report.append(f"line {item.line}: {where.how}")
+        placed.append(SourcedFact(item.fact.model_copy(update={"occurred_on": where.day}), *_origin(item)))
+    return placed
+
+
+def _origin(item: SourcedFact) -> tuple[str, str, int]:
+    return item.kind, item.origin, item.line
 
 
 def _rows(path: Path) -> list[tuple[int, dict[str, str]]]:

@@ -23,8 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..aggregates.expectations import describe_fact
-from ..calendar import add_months
-from ..facts import Confidence, DatePrecision, Fact, NoteRecorded, fact_to_data
+from ..facts import Confidence, DatePrecision, Fact, NoteRecorded, fact_to_data, period_of
 
 SAME_FACT_DAYS = 31  # a month: the register's and the timelines' dates for one fact differ by days to weeks
 CONFLICT_DAYS = 183  # half a year: the same DfE step reported that far apart is one of them misdated
@@ -67,8 +66,8 @@ class SourcedFact:
 
     @property
     def period(self) -> tuple[dt.date, dt.date]:
-        """The days the source's date can mean: its placed day to the end of its period."""
-        return self.fact.occurred_on, period_end(self.fact.occurred_on, self.fact.date_precision)
+        """The days the source's date can mean: the whole month, quarter or year it was written as."""
+        return period_of(self.fact.occurred_on, self.fact.date_precision)
 
 
 @dataclass
@@ -80,32 +79,7 @@ class Merged:
     conflicts: list[str] = field(default_factory=list)
 
 
-def period_end(start: dt.date, precision: DatePrecision) -> dt.date:
-    months = {DatePrecision.day: 0, DatePrecision.month: 1, DatePrecision.quarter: 3, DatePrecision.year: 12}[precision]
-    return start if not months else add_months(start, months) - dt.timedelta(days=1)
-
-
-def place_partial_dates(facts: Sequence[SourcedFact], placed: list[str]) -> list[SourcedFact]:
-    """A month-, quarter- or year-only date keeps its place among the facts of its source: it is placed on the
-    earliest day that is in its period and not before the fact listed before it (on that fact's day when the period
-    is already past), and says so in `placed`."""
-    result: list[SourcedFact] = []
-    previous = dt.date.min
-    for item in facts:
-        fact = item.fact
-        if fact.date_precision is not DatePrecision.day:
-            start, end = item.period
-            day = start if previous <= start else min(previous, end) if previous <= end else previous
-            note = "" if previous <= end else " (the fact listed before it is later than its period)"
-            placed.append(f"{item.origin} line {item.line}: {_as_written(fact)} placed on {day}{note}")
-            fact = fact.model_copy(update={"occurred_on": day})
-            item = SourcedFact(fact, item.kind, item.origin, item.line)
-        previous = max(previous, fact.occurred_on)
-        result.append(item)
-    return result
-
-
-def _as_written(fact: Fact) -> str:
+def as_written(fact: Fact) -> str:
     day = fact.occurred_on
     return {
         DatePrecision.month: f"{day:%Y-%m}",
@@ -229,7 +203,7 @@ def _where(item: SourcedFact) -> str:
 
 
 def _claim(item: SourcedFact) -> str:
-    return f"{describe_fact(fact_to_data(item.fact))} on {_as_written(item.fact)}"
+    return f"{describe_fact(fact_to_data(item.fact))} on {as_written(item.fact)}"
 
 
 def _as_note(loser: SourcedFact, winner: SourcedFact) -> SourcedFact:
