@@ -329,10 +329,12 @@ def test_replay_of_the_national_record_with_a_scenario(db: Path) -> None:
     # and what each source covers: the scenario every region over its span, the CSV the judgements.
     assert kirklees["facts"] == 11
     assert [line for line in report["same_fact_from_two_sources"] if line.startswith("382:")] == [
-        "382: ofsted_inspections.csv line 0 is kirklees.yaml line 16: inspection published: overall inadequate (sif)",
-        "382: ofsted_inspections.csv line 1 is kirklees.yaml line 92: inspection published: overall "
+        "382: ofsted_inspections.csv line 206 is scenarios/kirklees.yaml line 16: inspection published: overall "
+        "inadequate (sif)",
+        "382: ofsted_inspections.csv line 207 is scenarios/kirklees.yaml line 92: inspection published: overall "
         "requires_improvement (ilacs_2018)",
-        "382: ofsted_inspections.csv line 2 is kirklees.yaml line 127: inspection published: overall good (ilacs_2023)",
+        "382: ofsted_inspections.csv line 208 is scenarios/kirklees.yaml line 127: inspection published: overall "
+        "good (ilacs_2023)",
     ]
     assert len(report["skipped_rows"]) == 9
     assert report["all_checkpoints_hold"] is True

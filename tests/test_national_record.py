@@ -302,3 +302,13 @@ def test_a_year_only_date_placed_late_in_its_year_still_matches_the_same_fact_ea
     ])  # fmt: skip
     [fact] = merged.facts
     assert (fact.occurred_on, fact.date_precision, merged.conflicts) == (dt.date(2014, 3, 10), "day", [])
+
+
+def test_a_scenario_and_a_timeline_of_the_same_name_are_two_sources() -> None:
+    """Surrey's scenario file and research timeline are both `surrey.yaml`: the same report from both is one fact."""
+    report = {"type": "improvement_notice_issued", "occurred_on": "2015-06-03"}
+    merged = merge_sources(
+        [sourced("scenario", "surrey.yaml", 35, **report), sourced("timeline", "surrey.yaml", 2, **report)]
+    )
+    assert len(merged.facts) == 1
+    assert merged.same_fact == ["surrey.yaml line 2 is surrey.yaml line 35: improvement notice issued"]

@@ -101,7 +101,7 @@ def gather(
 
     for scenario in sorted(scenarios, key=lambda s: s.origin):
         entry = council(scenario.registration())
-        name = Path(scenario.origin).name
+        name = _named(Path(scenario.origin))
         entry.facts += [
             SourcedFact(event.to_fact(), "scenario", name, scenario.event_line(index) or index)
             for index, event in enumerate(scenario.events)
@@ -109,12 +109,12 @@ def gather(
         entry.coverage.append(_covers(ALL_REGIONS, scenario.events[0].fact.occurred_on, scenario.ends_on, name))
     for timeline in sorted(timelines, key=lambda t: str(t.path)):
         entry = council(timeline.registration)
-        entry.facts += [SourcedFact(fact, "timeline", timeline.path.name, index) for index, fact in
+        entry.facts += [SourcedFact(fact, "timeline", _named(timeline.path), index) for index, fact in
                         enumerate(timeline.facts)]  # fmt: skip
         if timeline.facts:
             first, last = timeline.facts[0], timeline.facts[-1]
             span_end = period_end(last.occurred_on, last.date_precision)
-            entry.coverage.append(_covers(ALL_REGIONS, first.occurred_on, span_end, timeline.path.name))
+            entry.coverage.append(_covers(ALL_REGIONS, first.occurred_on, span_end, _named(timeline.path)))
     if register is not None:
         for code, facts in sorted(register.facts.items()):
             council(register.registrations[code]).facts += facts
@@ -130,6 +130,11 @@ def gather(
         if kinds == {"scenario"} and len({item.origin for item in entry.facts}) == 1:
             entry.scenario_only = next(s for s in scenarios if s.council.code == entry.registration.code)
     return dict(sorted(found.items()))
+
+
+def _named(path: Path) -> str:
+    """A file as sources name it: its folder and name (a scenario and a timeline of one council share a name)."""
+    return f"{path.parent.name}/{path.name}" if path.parent.name else path.name
 
 
 def _csv_covers_from(inspections: Sequence[InspectionPublished]) -> dt.date:

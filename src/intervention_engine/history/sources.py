@@ -57,8 +57,13 @@ class SourcedFact:
 
     fact: Fact
     kind: str  # a key of SOURCE_RANK
-    origin: str  # the file's name
+    origin: str  # the file, with its folder ("scenarios/surrey.yaml", "timelines/surrey.yaml")
     line: int
+
+    @property
+    def source(self) -> tuple[str, str]:
+        """Which source this is: two kinds of file may share a name (a scenario and a timeline of one council)."""
+        return self.kind, self.origin
 
     @property
     def rank(self) -> tuple[int, str, int]:
@@ -92,13 +97,13 @@ def merge_sources(facts: Iterable[SourcedFact]) -> Merged:
     """Merge one council's facts from every source: each fact once, conflicts resolved and reported."""
     merged = Merged()
     kept: list[SourcedFact] = []
-    claimed: set[tuple[int, str]] = set()  # (kept index, origin) pairs: one match per fact of each other source
+    claimed: set[tuple[int, tuple[str, str]]] = set()  # (kept index, source): one match per fact of each source
     for item in sorted(facts, key=lambda f: f.rank):
         index, gap = _nearest(kept, item, claimed)
         if index is None:
             kept.append(item)
             continue
-        claimed.add((index, item.origin))
+        claimed.add((index, item.source))
         other = kept[index]
         same = gap <= SAME_FACT_DAYS and _agree(other.fact, item.fact)
         if same:
@@ -120,14 +125,16 @@ def merge_sources(facts: Iterable[SourcedFact]) -> Merged:
     return merged
 
 
-def _nearest(kept: Sequence[SourcedFact], item: SourcedFact, claimed: set[tuple[int, str]]) -> tuple[int | None, int]:
+def _nearest(
+    kept: Sequence[SourcedFact], item: SourcedFact, claimed: set[tuple[int, tuple[str, str]]]
+) -> tuple[int | None, int]:
     kind = item.fact.describe()
     if kind == "note_recorded":
         return None, 0
     window = CONFLICT_DAYS if kind in _DFE_FACTS else SAME_FACT_DAYS
     best: tuple[int | None, int] = (None, window + 1)
     for index, other in enumerate(kept):
-        if other.origin == item.origin or other.fact.describe() != kind or (index, item.origin) in claimed:
+        if other.source == item.source or other.fact.describe() != kind or (index, item.source) in claimed:
             continue
         gap = _gap(other.period, item.period)
         if gap < best[1]:
@@ -199,7 +206,8 @@ def _confidence(item: SourcedFact) -> str:
 
 
 def _where(item: SourcedFact) -> str:
-    return f"{item.origin} line {item.line}"
+    """The file and line a fact came from (an importer that knows the real line puts it first in `provenance`)."""
+    return item.fact.provenance[0].rsplit(" (", 1)[0] if item.fact.provenance else f"{item.origin} line {item.line}"
 
 
 def _claim(item: SourcedFact) -> str:
