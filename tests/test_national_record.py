@@ -312,3 +312,28 @@ def test_a_scenario_and_a_timeline_of_the_same_name_are_two_sources() -> None:
     )
     assert len(merged.facts) == 1
     assert merged.same_fact == ["surrey.yaml line 2 is surrey.yaml line 35: improvement notice issued"]
+
+
+def test_failures_counts_the_record_s_systemic_and_persistent_cases_that_expect_a_commissioner() -> None:
+    """Issue 10, part 4: 33 persistent or systemic inadequate judgements, all 33 expecting a commissioner under the
+    regime in force (figures checked by hand against the CSV by the policies' session)."""
+    import json
+
+    from typer.testing import CliRunner
+
+    from intervention_engine.cli import app
+
+    result = CliRunner().invoke(
+        app, ["failures", "--ofsted-csv", str(SHARED_DATA / "ofsted_inspections.csv"), "--json"]
+    )
+    assert result.exit_code == 0, result.output
+    found = json.loads(result.stdout)
+    assert found["expecting_commissioner"] == 33
+    assert found["by_version"] == {
+        "dfe-2013-11": {"failures": 6, "expecting_commissioner": 6},
+        "dfe-2015-12": {"failures": 3, "expecting_commissioner": 3},
+        "dfe-2016-07": {"failures": 17, "expecting_commissioner": 17},
+        "dfe-2022": {"failures": 7, "expecting_commissioner": 7},
+    }
+    missing = CliRunner().invoke(app, ["failures", "--ofsted-csv", "no-such.csv"])
+    assert (missing.exit_code, missing.output.strip()) == (2, "Error: no-such.csv: cannot be read: no such file")

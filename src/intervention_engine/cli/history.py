@@ -22,6 +22,7 @@ from ..history.vocabulary import load_mapping
 from ..reports import collect as collect_report
 from ..reports import write_report
 from ..simulation.calibration import calibrate as calibrate_record
+from ..simulation.failure_tracks import failure_tracks
 from .app import BadArgument, DbOption, ExitCode, JsonOption, app, emit, open_engine, parse_day, progress_bar, reporting
 from .tables import calibration_tables, checkpoint_data, national_table, replay_tables
 
@@ -141,6 +142,20 @@ def calibrate(
         if out is not None:
             out.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n", encoding="utf-8")
         emit(as_json, data, lambda: calibration_tables(result, out))
+
+
+@app.command()
+def failures(
+    ofsted_csv: Annotated[
+        Path, typer.Option("--ofsted-csv", dir_okay=False, help="the national Ofsted inspections CSV")
+    ],
+    councils_csv: CouncilsCsvOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Persistent and systemic inadequate judgements in the record, and which expect a commissioner (DFE-03)."""
+    with reporting(as_json):
+        found = failure_tracks(ofsted_csv, councils_csv)
+        emit(as_json, found.to_dict(), lambda: [escape(found.text())])
 
 
 @app.command()

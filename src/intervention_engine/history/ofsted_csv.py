@@ -72,6 +72,8 @@ def read_councils(path: Path) -> dict[str, dict[str, str]]:
 
 def read_ofsted_csv(path: Path, councils_path: Path | None = None) -> OfstedImport:
     """Read and check every row; nothing is recorded here (see `history.national` for replay)."""
+    if not path.is_file():
+        raise InvalidImport(f"{path}: cannot be read: no such file")
     councils = read_councils(councils_path or path.with_name("councils.csv"))
     found = OfstedImport(path)
     for line, row in _rows(path):
