@@ -5,7 +5,9 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import shutil
+from functools import cache
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -15,7 +17,7 @@ from intervention_engine import Settings, VirtualClock, build_engine
 from intervention_engine.errors import InvalidImport
 from intervention_engine.facts import DatePrecision, parse_fact, period_of
 from intervention_engine.history.national import replay_record
-from intervention_engine.history.register import read_register
+from intervention_engine.history.register import RegisterImport, read_register
 from intervention_engine.history.sources import SourcedFact, merge_sources
 
 from shared_data import DATA as SHARED_DATA
@@ -337,3 +339,45 @@ def test_failures_counts_the_record_s_systemic_and_persistent_cases_that_expect_
     }
     missing = CliRunner().invoke(app, ["failures", "--ofsted-csv", "no-such.csv"])
     assert (missing.exit_code, missing.output.strip()) == (2, "Error: no-such.csv: cannot be read: no such file")
+
+
+SOURCE_FILES = [("scenario", "barnet"), ("timeline", "barnet"), ("scenario", "slough"), ("timeline", "slough")]
+
+
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.permutations(SOURCE_FILES))
+def test_importing_the_same_sources_in_any_order_of_files_stores_the_same_facts(
+    order: list[tuple[str, str]],
+) -> None:
+    from intervention_engine.history.scenario import load_scenario
+    from intervention_engine.history.timelines import read_timeline
+
+    project = Path(__file__).resolve().parents[1]
+
+    def stored(files: list[tuple[str, str]]) -> dict[str, list[dict[str, Any]]]:
+        engine = build_engine(Settings(backend="memory"), clock=VirtualClock(dt.date(2000, 1, 1)))
+        replay_record(
+            engine,
+            scenarios=[
+                load_scenario(project / "scenarios" / f"{name}.yaml") for kind, name in files if kind == "scenario"
+            ],
+            timelines=[
+                read_timeline(SHARED_DATA / "timelines" / f"{name}.yaml") for kind, name in files if kind == "timeline"
+            ],
+            register=shared_register(),
+            until=dt.date(2026, 1, 1),
+        )
+        return {
+            code: [e.data["fact"] for e in engine.timeline(code) if e.event == "FactRecorded"]
+            for code, _ in engine.councils()
+        }
+
+    assert stored(order) == BASELINE.setdefault("stored", stored(SOURCE_FILES))
+
+
+BASELINE: dict[str, dict[str, list[dict[str, Any]]]] = {}
+
+
+@cache
+def shared_register() -> RegisterImport:
+    return read_register(SHARED_DATA / "dfe_interventions.csv")
