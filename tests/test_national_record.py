@@ -381,3 +381,22 @@ BASELINE: dict[str, dict[str, list[dict[str, Any]]]] = {}
 @cache
 def shared_register() -> RegisterImport:
     return read_register(SHARED_DATA / "dfe_interventions.csv")
+
+
+def test_same_day_facts_follow_the_lifecycle_whatever_the_sources_order() -> None:
+    """Hull, 5 August 2022: the direction revoked and a notice issued in its place the same day; and a report before
+    the DfE's answer to it. Recorded revoke-then-notice, report-then-direction, so each is a legal move."""
+    merged = merge_sources([
+        sourced("register", "r.csv", 2, type="improvement_notice_issued", occurred_on="2022-08-05"),
+        sourced("register", "r.csv", 3, type="statutory_direction_revoked", occurred_on="2022-08-05"),
+        sourced("register", "r.csv", 4, type="statutory_direction_issued", occurred_on="2016-11-25",
+                commissioner_review=True),
+        sourced("ofsted_csv", "o.csv", 9, type="inspection_published", occurred_on="2016-11-25",
+                fieldwork_start="2016-09-12", fieldwork_end="2016-10-06",
+                judgements={"overall": "inadequate", "help_and_protection": "inadequate",
+                            "children_in_care": "inadequate", "leadership": "inadequate"}),
+    ])  # fmt: skip
+    assert [fact.describe() for fact in merged.facts] == [
+        "inspection_published", "statutory_direction_issued", "statutory_direction_revoked",
+        "improvement_notice_issued",
+    ]  # fmt: skip

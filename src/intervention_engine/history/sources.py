@@ -41,12 +41,13 @@ _IGNORED_FIELDS = frozenset({
 })  # fmt: skip
 _FILLABLE = frozenset({"form", "provider", "commissioner", "adviser", "report_url", "visit_number", "note"})
 # Same-day facts from different sources are recorded in the lifecycle's order: a report before the DfE's answer to
-# it, a notice lifted before the direction that replaces it, a decision before services go live.
+# it, a notice lifted before the direction that replaces it (and a direction revoked before the notice that replaces
+# it: Hull, August 2022), a decision before services go live.
 TYPE_ORDER = (
     "coverage_declared", "inspection_published", "monitoring_visit_published", "focused_visit_published",
-    "action_plan_submitted", "improvement_notice_lifted", "improvement_notice_issued", "statutory_direction_issued",
-    "commissioner_appointed", "progress_review_completed", "commissioner_reported", "alternative_delivery_decided",
-    "alternative_delivery_live", "alternative_delivery_ended", "statutory_direction_revoked",
+    "action_plan_submitted", "improvement_notice_lifted", "statutory_direction_revoked", "improvement_notice_issued",
+    "statutory_direction_issued", "commissioner_appointed", "progress_review_completed", "commissioner_reported",
+    "alternative_delivery_decided", "alternative_delivery_live", "alternative_delivery_ended",
     "support_and_supervision_ended", "note_recorded",
 )  # fmt: skip
 
