@@ -91,6 +91,6 @@ def test_the_readme_table_is_what_the_command_prints_for_the_register(
     assert "| 2020 | 33 | 33 | at least 33 |" in printed
     readme = README.read_text(encoding="utf-8")
     assert "python -m intervention_engine.reports.register_counts ../shared/data/dfe_interventions.csv" in readme
-    shown = re.findall(r"^\| (\d{4}) \| (\d+) \| (\d+) \| at least \d+ \|$", readme, flags=re.MULTILINE)
+    shown = re.findall(r"^ *\| (\d{4}) \| (\d+) \| (\d+) \| at least \d+ \|$", readme, flags=re.MULTILINE)
     computed = [tuple(line.split(" | ")[:3]) for line in (row.strip("| ") for row in printed[2:])]
     assert shown == computed

@@ -187,7 +187,7 @@ def test_the_chart_draws_the_inferred_fact_with_its_rule_as_hover_text(engine: I
     assert titles == [
         f"2018-02-01 inferred statutory_direction_issued: {INF_01}; implied by commissioner_appointed on 2018-02-01"
     ]
-    assert "inferred fact (no source states it; hover for the rule)" in texts(svg)
+    assert "inferred fact (no source states it; its rule on hover)" in texts(svg)
     plain = drawn(council_chart, history(engine, "802", engine.timeline("802"), UNTIL))
     assert "<title>" not in plain
     assert "inferred fact" not in texts(plain)

@@ -19,6 +19,7 @@ from html import escape
 from pathlib import Path
 from typing import Any, TypeVar
 
+from matplotlib import patheffects
 from matplotlib.artist import Artist
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -57,7 +58,7 @@ ROWS: tuple[str, ...] = (*REGION_ROWS.values(), TIMER_ROW, DEVIATION_ROW)
 # Bottom to top of the national stack: services out of council control first, the grades last.
 NATIONAL_ORDER: tuple[str, ...] = tuple(reversed(STAGES))
 NOTHING_ON_RECORD = "nothing on record: no source covers this"
-INFERRED = "inferred fact (no source states it; hover for the rule)"
+INFERRED = "inferred fact (no source states it; its rule on hover)"
 FLOOR = "in DfE intervention: at least this many (no instrument on record is not no instrument)"
 COVERED = "councils whose DfE record a source covers (their count is exact)"
 
@@ -122,7 +123,7 @@ def council_chart(history: CouncilHistory) -> Figure:
     axes.set_xlim(_any(history.start - dt.timedelta(days=60)), _any(history.until + dt.timedelta(days=60)))
     axes.grid(axis="y", visible=False)
     axes.set_title(f"{history.name} ({history.code}): stage now {label(history.stage)}", loc="left")
-    figure.legend(list(legend.values()), list(legend), loc="outside lower center", ncols=5, fontsize=8)
+    figure.legend(list(legend.values()), list(legend), loc="outside lower center", ncols=4, fontsize=8)
     return figure
 
 
@@ -221,14 +222,18 @@ def _floor(axes: Axes, days: Sequence[dt.date], counts: Sequence[NationalCount])
     steps = _any(_steps(days)[1:])
     floors = _steps([count.in_intervention for count in counts])[:-1]
     covered = _steps([count.dfe_record_covered for count in counts])[:-1]
+    halo = [patheffects.withStroke(linewidth=3.2, foreground="white")]  # readable over the coloured stack
     axes.plot(steps, floors, color=FLOOR_COLOUR, linewidth=1.6, label=FLOOR)
-    axes.plot(steps, covered, color=COVERED_COLOUR, linewidth=1.4, linestyle="--", label=COVERED)
+    axes.plot(steps, covered, color=COVERED_COLOUR, linewidth=1.6, linestyle="--", label=COVERED, path_effects=halo)
     last = counts[-1]
     floor = "" if last.complete else "at least "
-    axes.annotate(f" {floor}{last.in_intervention}", (_any(days[-1]), last.in_intervention), fontsize=8,
-                  color=FLOOR_COLOUR, va="bottom", ha="right", fontweight="bold")  # fmt: skip
-    axes.annotate(f" {last.dfe_record_covered} of {last.councils} covered", (_any(days[-1]), last.dfe_record_covered),
-                  fontsize=8, color=COVERED_COLOUR, va="bottom", ha="right")  # fmt: skip
+    box = {"boxstyle": "round,pad=0.2", "facecolor": "white", "edgecolor": "none", "alpha": 0.85}
+    for text, value, colour in (
+        (f"{floor}{last.in_intervention}", last.in_intervention, FLOOR_COLOUR),
+        (f"{last.dfe_record_covered} of {last.councils} covered", last.dfe_record_covered, COVERED_COLOUR),
+    ):
+        axes.annotate(text, (_any(days[-1]), value), xytext=(-6, 5), textcoords="offset points", ha="right",
+                      va="bottom", fontsize=8, fontweight="bold", color=colour, bbox=box)  # fmt: skip
     top = max(max(count.in_intervention, count.dfe_record_covered) for count in counts)
     axes.set_ylim(0, max(axes.get_ylim()[1], top * 1.15, 1))
     handles, names = axes.get_legend_handles_labels()
