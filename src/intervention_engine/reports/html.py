@@ -11,8 +11,9 @@ from collections.abc import Mapping, Sequence
 from html import escape
 from typing import Any
 
-from .collect import CouncilHistory, ReportData
-from .style import DEVIATION_COLOUR, FONT_FAMILY, label
+from ..projections.national import NationalCount
+from .collect import CouncilHistory, Marker, ReportData, intervention_words, sentence
+from .style import DEVIATION_COLOUR, FONT_FAMILY, INFERRED_COLOUR, label
 
 _PROLOGUE = re.compile(r"<\?xml.*?\?>|<!DOCTYPE.*?>|<!--.*?-->", re.DOTALL)
 _IDS = re.compile(r'(\bid="|url\(#|href="#|aria-labelledby=")([^")]+)')
@@ -34,7 +35,16 @@ th, td {{ border-bottom: 1px solid #e2e2e2; padding: 5px 8px; text-align: left; 
 th {{ background: #f3f3f3; position: sticky; top: 0; }}
 td.rule {{ color: {DEVIATION_COLOUR}; font-weight: bold; white-space: nowrap; }}
 td.day {{ white-space: nowrap; }}
+.inferred {{ color: {INFERRED_COLOUR}; font-style: italic; }}
+.filter label {{ margin-right: 14px; font-size: 14px; }}
 """
+HOW_NOTE = (
+    "A deviation is <em>contradicted</em> when a fact on record went against what the policy expected, "
+    "<em>missed</em> when the deadline passed with nothing on record in days a source covers, and "
+    "<em>unverified</em> when it passed with nothing on record where no source covers the council's DfE record, "
+    "so the step may have been taken and not recorded (also listed: <em>illegal_move</em>, a fact in an order the "
+    "rulebook does not expect, recorded leniently; <em>found</em>, a policy's finding)."
+)
 
 STAGE_NOTE = (
     "A council is in four conditions at once, one per region. The one-word stage is derived from them: services in a "
@@ -54,14 +64,15 @@ def render_page(data: ReportData, charts: Mapping[str, str], mermaid: str) -> st
     sections = [
         _header(data),
         _lifecycle(charts["lifecycle"], mermaid),
-        _national(charts["national"]),
+        _national(charts["national"], data.national),
         _councils(data.councils, charts),
         _deviations(data.deviations),
     ]
     return (
         '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
-        f"<title>DfE intervention report to {data.until.isoformat()}</title>\n<style>{CSS}</style>\n</head>\n"
+        f"<title>DfE intervention report to {data.until.isoformat()}</title>\n"
+        f"<style>{CSS}{_filter_css(data.deviations)}</style>\n</head>\n"
         f"<body>\n{''.join(sections)}</body>\n</html>\n"
     )
 
@@ -88,13 +99,20 @@ def _lifecycle(svg: str, mermaid: str) -> str:
     )
 
 
-def _national(svg: str) -> str:
+def _national(svg: str, counts: Sequence[NationalCount]) -> str:
     return (
         '<section id="national"><h2>Councils by stage</h2>'
+        f"{_intervention_sentence(counts[-1]) if counts else ''}"
         f"<figure>{inline_svg(svg, 'national')}<figcaption>Counts on the first of each month "
-        '(files: <a href="national.svg">national.svg</a>, <a href="national.png">national.png</a>).'
+        '(files: <a href="national.svg">national.svg</a>, <a href="national.png">national.png</a>). Where no source '
+        'covers a council\'s DfE record, its "no instrument" means nothing on record, so the count in intervention '
+        "is a floor (the black line), drawn beside the number of councils whose DfE record is covered (dashed)."
         "</figcaption></figure></section>\n"
     )
+
+
+def _intervention_sentence(count: NationalCount) -> str:
+    return f'<p class="intervention"><strong>{escape(sentence(intervention_words(count)))}.</strong></p>'
 
 
 def _councils(councils: Sequence[CouncilHistory], charts: Mapping[str, str]) -> str:
@@ -105,28 +123,75 @@ def _councils(councils: Sequence[CouncilHistory], charts: Mapping[str, str]) -> 
     return (
         '<section id="councils"><h2>Council timelines</h2><p class="note">Every council with a DfE fact on record or '
         "a deviation (or those asked for). Bands show each region's state over time; markers show inspections, "
-        f'timers that fell due and deviations.</p><nav class="councils">{links}</nav>{articles}</section>\n'
+        "timers that fell due and deviations. A grey hatched band is <em>nothing on record</em>: no source covers "
+        "those days and the region is still in its default state, so it may as well have held an instrument that no "
+        "source recorded. A hollow diamond is an <em>inferred</em> fact: no source states it, the record implies it "
+        f'(its rule in the hover text).</p><nav class="councils">{links}</nav>{articles}</section>\n'
     )
 
 
 def _council(council: CouncilHistory, svg: str) -> str:
     slug = escape(council.code)
-    facts = "".join(f"<li>{fact.on.isoformat()}: {escape(fact.text)}</li>" for fact in council.facts)
+    facts = "".join(_fact_item(fact) for fact in council.facts)
+    inferred = sum(fact.inferred for fact in council.facts)
     return (
         f'<article id="council-{slug}"><h3>{escape(council.name)} ({slug})</h3>'
         f'<p class="note">Stage now: <strong>{escape(label(council.stage))}</strong>; '
-        f"{_count(len(council.facts), 'fact')}, {_count(len(council.timers), 'timer')} fell due, "
+        f"{_count(len(council.facts), 'fact')} ({inferred} inferred), {_count(len(council.timers), 'timer')} fell due, "
         f"{_count(len(council.deviations), 'deviation')}.</p>"
         f"<figure>{inline_svg(svg, 'council-' + slug)}</figure>"
         f"<details><summary>Facts on record ({len(council.facts)})</summary><ol>{facts}</ol></details></article>"
     )
 
 
+def _fact_item(fact: Marker) -> str:
+    if not fact.inferred:
+        return f"<li>{fact.on.isoformat()}: {escape(fact.text)}</li>"
+    return (
+        f'<li class="inferred">{fact.on.isoformat()}: <strong>inferred</strong> {escape(label(fact.kind))} '
+        f"({escape(fact.inference)}; implied by {escape(fact.implied_by or 'the record')})</li>"
+    )
+
+
 def _deviations(found: Sequence[Mapping[str, Any]]) -> str:
     head = "".join(f"<th>{name}</th>" for name in ("on", "council", "rule", "policy", "how", "expected", "happened"))
     rows = "".join(_deviation_row(item) for item in found)
-    body = f"<table><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>" if found else "<p>None.</p>"
-    return f'<section id="deviations"><h2>Deviations ({len(found)})</h2>{body}</section>\n'
+    kinds = _kinds(found)
+    choices = "".join(
+        f'<input type="radio" name="how" id="how-{_slug(kind)}"{" checked" if kind == "all" else ""}>'
+        f'<label for="how-{_slug(kind)}">{escape(kind)} ({number})</label>'
+        for kind, number in {"all": len(found), **kinds}.items()
+    )
+    body = (
+        f'<div class="filter">Show: {choices}<table><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table></div>'
+        if found
+        else "<p>None.</p>"
+    )
+    return (
+        f'<section id="deviations"><h2>Deviations ({len(found)})</h2><p class="note">{HOW_NOTE}</p>{body}</section>\n'
+    )
+
+
+def _kinds(found: Sequence[Mapping[str, Any]]) -> dict[str, int]:
+    """How many deviations of each `how`, the three kinds first, then any other in name order."""
+    counts: dict[str, int] = {}
+    for item in found:
+        kind = str(item.get("how", ""))
+        counts[kind] = counts.get(kind, 0) + 1
+    first = [kind for kind in ("contradicted", "missed", "unverified") if kind in counts]
+    return {kind: counts[kind] for kind in [*first, *sorted(set(counts) - set(first))]}
+
+
+def _filter_css(found: Sequence[Mapping[str, Any]]) -> str:
+    """The table filtered by `how` with no script: a checked radio hides every row of another kind."""
+    return "".join(
+        f"#how-{_slug(kind)}:checked ~ table tbody tr:not(.how-{_slug(kind)}) {{ display: none; }}\n"
+        for kind in _kinds(found)
+    )
+
+
+def _slug(kind: str) -> str:
+    return re.sub(r"[^a-z0-9_-]", "-", kind.casefold()) or "none"
 
 
 def _deviation_row(item: Mapping[str, Any]) -> str:
@@ -137,7 +202,7 @@ def _deviation_row(item: Mapping[str, Any]) -> str:
         f'<td class="rule">{escape(str(item.get("rule_id", "")))}</td>',
         *(f"<td>{escape(str(item.get(key, '')))}</td>" for key in ("policy_version", "how", "expected", "happened")),
     )
-    return f"<tr>{''.join(cells)}</tr>"
+    return f'<tr class="how-{_slug(str(item.get("how", "")))}">{"".join(cells)}</tr>'
 
 
 def _count(number: int, noun: str) -> str:

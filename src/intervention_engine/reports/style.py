@@ -34,6 +34,13 @@ STATE_COLOURS: dict[str, str] = {
 RESTING_COLOUR = "#ececec"
 RESTING_STATES: dict[str, str] = {"instrument": "none", "delivery": "council", "supervision": "none"}
 DEVIATION_COLOUR = "#c1121f"
+# "Nothing on record" (no source covers the days, the region in its default state): grey and hatched, never the pale
+# resting colour, which means "none" where a source covers it.
+NOTHING_ON_RECORD_COLOUR = "#d9d9d9"
+NOTHING_ON_RECORD_HATCH = "////"
+INFERRED_COLOUR = "#7a4b00"
+FLOOR_COLOUR = "#111111"  # the count of councils in intervention, a floor where the record is partial
+COVERED_COLOUR = "#6f6f6f"  # councils whose DfE record a source covers
 
 # Timers get a colour and a marker shape each; kinds not listed here take one from the spare cycle.
 TIMER_STYLES: dict[str, tuple[str, str]] = {
