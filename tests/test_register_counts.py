@@ -8,12 +8,13 @@ import re
 import shutil
 from pathlib import Path
 
-import pytest
+from typer.testing import CliRunner
 
 from intervention_engine import Settings, VirtualClock, build_engine
+from intervention_engine.cli import app
 from intervention_engine.history.national import replay_record
 from intervention_engine.history.register import read_register
-from intervention_engine.reports.register_counts import engine_counts, main, register_counts, year_end
+from intervention_engine.reports.register_counts import engine_counts, register_counts, year_end
 
 from shared_data import DATA
 
@@ -74,9 +75,7 @@ def test_the_engines_counts_equal_the_registers_on_every_31_march() -> None:
     assert all(floor for _, floor in by_engine.values())
 
 
-def test_the_readme_table_is_what_the_command_prints_for_the_register(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_the_readme_table_is_what_the_command_prints_for_the_register(tmp_path: Path) -> None:
     """The README's table: its register and engine columns are what the command prints (the last column needs the
     demo's store, here a store of the register alone stands in, so every count is a floor)."""
     db = tmp_path / "store.sqlite"
@@ -85,12 +84,13 @@ def test_the_readme_table_is_what_the_command_prints_for_the_register(
         replay_record(engine, register=read_register(REGISTER), until=dt.date(2026, 3, 31))
     finally:
         engine.close()
-    main([str(REGISTER), "--db", str(db)])
-    printed = capsys.readouterr().out.splitlines()
+    result = CliRunner().invoke(app, ["register-counts", str(REGISTER), "--db", str(db)])
+    assert result.exit_code == 0, result.output
+    printed = result.stdout.splitlines()
     assert printed[0] == "| 31 March | register's rows | engine, register alone | engine, every source |"
     assert "| 2020 | 33 | 33 | at least 33 |" in printed
     readme = README.read_text(encoding="utf-8")
-    assert "python -m intervention_engine.reports.register_counts ../shared/data/dfe_interventions.csv" in readme
+    assert "intervention-engine register-counts ../shared/data/dfe_interventions.csv" in readme
     shown = re.findall(r"^ *\| (\d{4}) \| (\d+) \| (\d+) \| at least \d+ \|$", readme, flags=re.MULTILINE)
     computed = [tuple(line.split(" | ")[:3]) for line in (row.strip("| ") for row in printed[2:])]
     assert shown == computed

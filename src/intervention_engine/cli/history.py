@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from pathlib import Path
 from typing import Annotated
@@ -9,6 +10,7 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
+from ..bootstrap import build_engine
 from ..clock import SystemClock, VirtualClock
 from ..history.national import gather, replay_record, replay_summary
 from ..history.ofsted_csv import read_ofsted_csv
@@ -21,6 +23,15 @@ from ..history.timelines import is_research_timeline, read_timeline, timeline_re
 from ..history.vocabulary import load_mapping
 from ..reports import collect as collect_report
 from ..reports import write_report
+from ..reports.register_counts import (
+    FIRST_YEAR,
+    LAST_YEAR,
+    engine_counts,
+    register_alone,
+    register_counts,
+    table,
+)
+from ..settings import Settings
 from ..simulation.calibration import calibrate as calibrate_record
 from ..simulation.failure_tracks import failure_tracks
 from .app import BadArgument, DbOption, ExitCode, JsonOption, app, emit, open_engine, parse_day, progress_bar, reporting
@@ -156,6 +167,30 @@ def failures(
     with reporting(as_json):
         found = failure_tracks(ofsted_csv, councils_csv)
         emit(as_json, found.to_dict(), lambda: [escape(found.text())])
+
+
+@app.command("register-counts")
+def register_counts_command(
+    register: Annotated[Path, typer.Argument(dir_okay=False, help="the DfE register (dfe_interventions.csv)")],
+    db: Annotated[
+        Path | None,
+        typer.Option("--db", dir_okay=False, help="a store with every source replayed (make demo's demo.sqlite)"),
+    ] = None,
+) -> None:
+    """Councils in DfE intervention on 31 March of each year: the register's rows counted plainly, the engine's
+    count of the register alone, and (with --db) the engine's count of every source, a floor where not covered."""
+    with reporting(False):
+        years = list(range(FIRST_YEAR, LAST_YEAR + 1))
+        sandbox = build_engine(Settings(backend="memory"), clock=VirtualClock(dt.date(2000, 1, 1)))
+        try:
+            alone = register_alone(register, years, sandbox)
+        finally:
+            sandbox.close()
+        every: dict[int, tuple[int, bool]] = {}
+        if db is not None:
+            with open_engine(db, SystemClock(), existing=True) as engine:
+                every = engine_counts(engine, years)
+        typer.echo(table(register_counts(register, years), alone, every))
 
 
 @app.command()
