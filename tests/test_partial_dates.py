@@ -31,7 +31,11 @@ FORMS = [
 ]
 
 
-@pytest.mark.parametrize(("text", "day", "precision"), FORMS, ids=[text.strip() for text, _, _ in FORMS])
+@pytest.mark.parametrize(
+    ("text", "day", "precision"),
+    FORMS,
+    ids=[text if text == text.strip() else f"spaced-{text.strip()}" for text, _, _ in FORMS],
+)
 def test_every_partial_date_form_starts_its_period(text: str, day: dt.date, precision: DatePrecision) -> None:
     assert parse_partial_date(text) == (day, precision)
 

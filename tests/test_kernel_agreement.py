@@ -1,0 +1,180 @@
+"""The compact kernel plays the same facts and stages as the full engine in the cases the national sample never
+draws: every form of alternative delivery going live (a partner council among them, DFE-07), and DfE lags longer
+than every window, so that each response falls exactly on its expectation's deadline day (DFE-02..08).
+
+Each case also states, by hand, the facts it must produce, so that the two sides cannot agree on nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from typing import Any
+
+import pytest
+
+from intervention_engine import InterventionEngine, Settings, VirtualClock, build_engine
+from intervention_engine.facts import Fact, fact_to_data
+from intervention_engine.policies.rulebook import STAGES
+from intervention_engine.simulation.calibration import Calibration
+from intervention_engine.simulation.compare import timeline
+from intervention_engine.simulation.forward import play_forward
+from intervention_engine.simulation.kernel import Lane, LaneStart, RunTally
+from intervention_engine.simulation.montecarlo import registry_for, sample_dates
+from intervention_engine.simulation.outcomes import ScriptedInspection, ScriptedOutcomes, inspection_fact
+from intervention_engine.simulation.start import start_of
+from intervention_engine.simulation.tables import KernelTables
+from intervention_engine.simulation.world import DfEResponses, WorldModel, action_fact, council_rng
+
+from factories import inspection, registration
+
+D = dt.date
+UNTIL = D(2027, 12, 31)
+NEVER_EARLY = 100_000  # days: longer than every window, so the DfE acts on each deadline day
+EMPTY = Calibration({}, {}, {}, {}, {}, {}, {})
+_TABLES: dict[str | None, KernelTables] = {}
+
+
+def tables_for(policy: str | None) -> KernelTables:
+    if policy not in _TABLES:
+        _TABLES[policy] = KernelTables(registry_for(policy), D(2016, 1, 1), UNTIL)
+    return _TABLES[policy]
+
+
+def world(script: Sequence[ScriptedInspection], lags: int, p_alternative_delivery: float) -> WorldModel:
+    return WorldModel(ScriptedOutcomes({"382": script}), DfEResponses(EMPTY, lags, p_alternative_delivery))
+
+
+def engine_with(history: Sequence[dict[str, Any]], start: dt.date, policy: str | None) -> InterventionEngine:
+    engine = build_engine(Settings(backend="memory"), clock=VirtualClock(D(2010, 1, 1)), policies=registry_for(policy))
+    engine.record(None, registration(on="2010-01-01"))
+    for fact in history:
+        engine.record("382", fact)
+    engine.advance_to(start)
+    return engine
+
+
+def both_sides(
+    history: Sequence[dict[str, Any]], start: dt.date, chosen: WorldModel, policy: str | None = None
+) -> tuple[list[tuple[str, str]], list[str]]:
+    """Play the council forward on the full engine and on the kernel; assert they agree; return the engine's facts
+    (day, description) and stages on the first of every month."""
+    engine = engine_with(history, start, policy)
+    begin = start_of(engine.council_as_of("382", start), start)
+    played = play_forward(engine, begin, UNTIL, chosen, council_rng(5, 0))
+    dates = [day for day in sample_dates(start, 12) if day <= UNTIL]
+
+    tables = tables_for(policy)
+    tally, log = RunTally([day.toordinal() for day in dates], start.year, 12), []
+    lane = Lane(LaneStart.of(begin, tables), tables, chosen, council_rng(5, 0), tally, log)
+    lane.run(UNTIL.toordinal())
+    kernel: list[Fact] = [
+        inspection_fact(extra) if action == -1 else action_fact(action, day, because=extra)
+        for day, action, extra in log
+        if extra != "support_and_supervision_ends"
+    ]
+    kernel_stages = [STAGES[row.index(1)] for row in tally.stage_counts()]
+
+    assert [fact_to_data(f) for f in kernel] == [fact_to_data(f) for f in played]
+    engine_stages = timeline(("engine", engine), "382", start, UNTIL, dates).stages
+    assert kernel_stages == engine_stages
+    return [(f.occurred_on.isoformat(), f.describe()) for f in played], engine_stages
+
+
+# ------------------------------------------------------------------------------------------------------------------
+# DFE-07: every form of alternative delivery, decided before the start and going live during the run.
+
+
+def decided(form: str) -> list[dict[str, Any]]:
+    return [
+        inspection(D(2016, 5, 1), "inadequate"),
+        {"type": "statutory_direction_issued", "occurred_on": "2016-05-01", "commissioner_review": True},
+        {"type": "commissioner_reported", "occurred_on": "2016-08-01", "recommendation": "alternative_delivery"},
+        {"type": "alternative_delivery_decided", "occurred_on": "2016-10-06", "form": form},
+    ]
+
+
+FORMS = [
+    ("partnership_trust", "trust"),
+    ("imposed_trust", "trust"),
+    ("council_company", "trust"),
+    ("partner_council", "partner_council"),  # Kirklees-Leeds 2017
+]
+
+
+@pytest.mark.parametrize(("form", "stage"), FORMS, ids=[form for form, _ in FORMS])
+@pytest.mark.parametrize(("lags", "live_on"), [(10, "2017-01-01"), (NEVER_EARLY, "2018-10-06")], ids=["soon", "late"])
+def test_every_delivery_form_goes_live_alike_on_both_sides(form: str, stage: str, lags: int, live_on: str) -> None:
+    script = [ScriptedInspection(D(2019, 6, 1), "requires_improvement")]
+    facts, stages = both_sides(decided(form), D(2017, 1, 1), world(script, lags, 0.5))
+    assert facts[0] == (live_on, "alternative_delivery_live")  # DFE-07: at once, or on the last day allowed
+    assert stages[-1] == stage
+
+
+# ------------------------------------------------------------------------------------------------------------------
+# Lags longer than every window: each response on its deadline day.
+
+FRESH = [inspection(D(2017, 6, 1), "requires_improvement")]
+
+LATE_CASES = [
+    pytest.param(
+        [ScriptedInspection(D(2018, 3, 1), "inadequate"), ScriptedInspection(D(2020, 9, 1), "requires_improvement")],
+        None,
+        [
+            ("2018-03-01", "inspection_published"),
+            ("2018-09-01", "improvement_notice_issued"),  # DFE-03: six months
+            ("2020-09-01", "inspection_published"),
+            ("2020-12-01", "improvement_notice_lifted"),  # DFE-08: three months
+        ],
+        id="notice-then-lifted",
+    ),
+    pytest.param(
+        [ScriptedInspection(D(2018, 3, 1), "inadequate", systemic=True)],
+        None,
+        [
+            ("2018-03-01", "inspection_published"),
+            ("2018-09-01", "statutory_direction_issued"),  # DFE-03: six months
+            ("2018-12-01", "commissioner_reported"),  # DFE-06: three months
+            ("2019-12-01", "alternative_delivery_decided"),  # DFE-03b: within the year
+            ("2021-12-01", "alternative_delivery_live"),  # DFE-07: 23 months and one
+        ],
+        id="commissioner-then-trust",
+    ),
+    pytest.param(
+        [ScriptedInspection(D(2013, 3, 1), "inadequate"), ScriptedInspection(D(2016, 2, 1), "inadequate")],
+        None,
+        [
+            ("2013-03-01", "inspection_published"),
+            ("2013-09-01", "improvement_notice_issued"),  # DFE-02: six months
+            ("2016-02-01", "inspection_published"),  # persistent failure after December 2015 (DFE-04)
+            ("2016-08-01", "statutory_direction_issued"),
+            ("2016-11-01", "commissioner_reported"),
+            ("2017-11-01", "alternative_delivery_decided"),
+            ("2019-11-01", "alternative_delivery_live"),
+        ],
+        id="persistent-2016",
+    ),
+    pytest.param(
+        [ScriptedInspection(D(2023, 3, 1), "inadequate", systemic=True)],
+        "dfe-2022",
+        [
+            ("2023-03-01", "inspection_published"),
+            ("2023-09-01", "statutory_direction_issued"),
+            ("2023-12-01", "commissioner_reported"),  # the 2022 presumption: alternative delivery recommended
+            # DFE-03b's year from the report; the world has no answer of its own to the presumption's 18 months
+            ("2024-12-01", "alternative_delivery_decided"),
+            ("2026-12-01", "alternative_delivery_live"),
+        ],
+        id="presumption-2022",
+    ),
+]
+
+
+@pytest.mark.parametrize(("script", "policy", "expected"), LATE_CASES)
+def test_with_lags_longer_than_every_window_both_sides_act_on_each_deadline_day(
+    script: list[ScriptedInspection], policy: str | None, expected: list[tuple[str, str]]
+) -> None:
+    start = D(2012, 1, 1) if script[0].published.year < 2015 else D(2018, 1, 1)
+    history = [] if start.year < 2015 else FRESH
+    facts, _ = both_sides(history, start, world(script, NEVER_EARLY, 1.0), policy)
+    assert facts == expected
