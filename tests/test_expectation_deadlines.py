@@ -113,6 +113,30 @@ OPENED = [
 ]  # fmt: skip
 IDS = [row[0] for row in OPENED]
 
+FIRST = "first inadequate judgement, not systemic"
+SYSTEMIC = "systemic failure: every key judgement inadequate"
+PERSISTENT = "persistent failure: inadequate twice within five years"
+# What each expectation says was expected (DFE-03's words for the failure), and what contradicted it.
+WORDS = {
+    "dfe02-any-instrument": f"an improvement notice or a statutory direction ({FIRST})",
+    "dfe03-notice": f"an improvement notice with an adviser ({FIRST})",
+    "dfe03-commissioner": f"a statutory direction with a commissioner ({SYSTEMIC})",
+    "dfe04-persistent": f"a statutory direction with a commissioner ({PERSISTENT})",
+    "dfe03-2022-removal": "services removed from council control unless there are compelling reasons "
+    f"({SYSTEMIC}; 2022 presumption)",
+    "dfe08-notice-lifted": "the improvement notice lifted after a report no longer inadequate",
+    "dfe08-direction-revoked": "the statutory direction revoked after a report no longer inadequate",
+    "dfe04-insufficient-progress": "a statutory direction after insufficient progress",
+    "dfe03b-decision-within-the-year": "a decision to move services to a partnership trust",
+    "dfe07-go-live": "the new delivery arrangement live",
+}
+HAPPENED = {
+    "dfe03-notice": "statutory direction issued without a commissioner",
+    "dfe03-commissioner": "improvement notice issued",
+    "dfe03-2022-removal": "commissioner reported, recommendation retain_with_partner",
+    "dfe04-insufficient-progress": "improvement notice lifted",
+}
+
 
 def _opened(engine: InterventionEngine, kind: str) -> dict[str, Any]:
     [found] = [e for e in engine.state("382").open_expectations if e["kind"] == kind]
@@ -126,6 +150,7 @@ def test_every_expectation_is_due_on_the_day_its_deadline_timer_is(
     engine = engine_with(history)
     opened = _opened(engine, kind)
     assert (opened["rule_id"], opened["policy_version"], opened["due_on"]) == (rule, version, due)
+    assert opened["expected"] == WORDS[name]
     [timer] = [t for t in council(engine).timers.values() if t["subject"] == opened["expectation_id"]]
     assert (timer["kind"], timer["status"], timer["due_on"]) == (EXPECTATION_DEADLINE, PENDING, due)
     assert (timer["rule_id"], timer["policy_version"]) == (rule, version)
@@ -171,8 +196,12 @@ def test_an_expectation_contradicted_is_one_deviation_and_leaves_no_timer_pendin
     assert (timer["status"], timer["closed_on"]) == ("cancelled", contradicts["occurred_on"])
     assert_deadlines_follow_expectations(found)
     engine.advance_to(D.fromisoformat(due) + dt.timedelta(days=2))
-    deviations = [(d["how"], d["occurred_on"], d["rule_id"]) for d in engine.deviations("382") if d["kind"] == kind]
-    assert deviations == [("contradicted", contradicts["occurred_on"], rule)]  # not missed as well
+    deviations = [d for d in engine.deviations("382") if d["kind"] == kind]
+    assert [(d["how"], d["occurred_on"], d["rule_id"], d["policy_version"]) for d in deviations] == [
+        ("contradicted", contradicts["occurred_on"], rule, version)  # and not missed as well
+    ]
+    assert deviations[0]["expected"] == f"{WORDS[name]} by {due}"
+    assert deviations[0]["happened"] == HAPPENED[name]
 
 
 @pytest.mark.parametrize(("name", "history", "kind", "rule", "version", "due", "meets", "contradicts"), OPENED, ids=IDS)
@@ -193,7 +222,28 @@ def test_an_expectation_missed_on_the_day_after_its_deadline(
         version,
     )
     assert missed["happened"] == f"nothing of the kind by {due}"
+    assert missed["expected"] == f"{WORDS[name]} by {due}"
     assert_deadlines_follow_expectations(council(engine))
+
+
+def test_dfe03b_a_resistant_council_is_expected_to_get_an_imposed_trust() -> None:
+    engine = engine_with([
+        inadequate(D(2017, 1, 10), systemic=True),
+        fact("statutory_direction_issued", D(2017, 1, 10), commissioner_review=True),
+        fact("commissioner_reported", D(2017, 4, 10), recommendation="alternative_delivery",
+             council_stance="resistant"),
+    ])  # fmt: skip
+    assert (
+        _opened(engine, "alternative_delivery_decided")["expected"] == "a decision to move services to an imposed trust"
+    )
+
+
+def test_dfe03_failure_both_persistent_and_systemic_says_both() -> None:
+    engine = engine_with([inadequate(D(2014, 3, 1)), fact("improvement_notice_issued", D(2014, 4, 1)),
+                          inadequate(D(2017, 3, 1), systemic=True)])  # fmt: skip
+    assert _opened(engine, "direction_with_commissioner")["expected"] == (
+        f"a statutory direction with a commissioner ({PERSISTENT}; {SYSTEMIC})"
+    )
 
 
 def test_a_withdrawn_expectation_leaves_no_timer_pending() -> None:
