@@ -190,3 +190,33 @@ def test_a_fact_leaves_the_regions_it_does_not_concern_as_they_were(name: str) -
         ruling = RULEBOOK.rule(fact, states, details)
         assert {r: ruling.states[r] for r in untouched} == {r: states[r] for r in untouched}
         assert not set(ruling.refused) & set(untouched)
+
+
+@pytest.mark.parametrize(("name", "region", "state", "dest"), [case for case in CASES if case.values[3] is not None])
+def test_the_diagram_draws_each_move_of_the_table(name: str, region: str, state: str, dest: str) -> None:
+    fact, _ = _fact(name)
+    lines = RULEBOOK.mermaid().splitlines()
+    drawn = [
+        line.strip()
+        for line in lines
+        if line.strip().startswith((f"{region}_{state} --> {region}_{dest} : ", f"{region}_any --> {region}_{dest} : "))
+    ]
+    assert any(fact.trigger in line for line in drawn), (name, region, state, dest)
+
+
+def test_the_diagram_has_one_box_per_region_with_its_states_and_first_state() -> None:
+    text = RULEBOOK.mermaid()
+    assert text.startswith("stateDiagram-v2\n")
+    assert text.endswith("    }\n")
+    assert text.count("\n    --\n") == 3  # four parallel regions
+    for region, states in STATES.items():
+        assert f"    state {region} {{\n        [*] --> {region}_{states[0]}\n" in text
+        for state in states:
+            assert f"        {region}_{state} : {state}\n" in text
+    assert "        judgement_any : any state\n" in text
+    assert "instrument_any" not in text
+    assert "judgement_any --> judgement_good : publish_inspection [is_graded_good]" in text
+    assert (
+        "instrument_none --> instrument_statutory_direction : issue_statutory_direction [not appoints_commissioner]"
+        in text
+    )
