@@ -57,8 +57,15 @@ def engine_with(history: Sequence[dict[str, Any]], start: dt.date, policy: str |
 def both_sides(
     history: Sequence[dict[str, Any]], start: dt.date, chosen: WorldModel, policy: str | None = None
 ) -> tuple[list[tuple[str, str]], list[str]]:
+    facts, stages, _ = played_with_tally(history, start, chosen, policy)
+    return facts, stages
+
+
+def played_with_tally(
+    history: Sequence[dict[str, Any]], start: dt.date, chosen: WorldModel, policy: str | None = None
+) -> tuple[list[tuple[str, str]], list[str], RunTally]:
     """Play the council forward on the full engine and on the kernel; assert they agree; return the engine's facts
-    (day, description) and stages on the first of every month."""
+    (day, description), its stages on the first of every month, and the kernel's tally."""
     engine = engine_with(history, start, policy)
     begin = start_of(engine.council_as_of("382", start), start)
     played = play_forward(engine, begin, UNTIL, chosen, council_rng(5, 0))
@@ -78,7 +85,7 @@ def both_sides(
     assert [fact_to_data(f) for f in kernel] == [fact_to_data(f) for f in played]
     engine_stages = timeline(("engine", engine), "382", start, UNTIL, dates).stages
     assert kernel_stages == engine_stages
-    return [(f.occurred_on.isoformat(), f.describe()) for f in played], engine_stages
+    return [(f.occurred_on.isoformat(), f.describe()) for f in played], engine_stages, tally
 
 
 # ------------------------------------------------------------------------------------------------------------------
@@ -178,3 +185,62 @@ def test_with_lags_longer_than_every_window_both_sides_act_on_each_deadline_day(
     history = [] if start.year < 2015 else FRESH
     facts, _ = both_sides(history, start, world(script, NEVER_EARLY, 1.0), policy)
     assert facts == expected
+
+
+def test_the_kernel_tallies_one_council_in_intervention_from_the_direction_to_the_end() -> None:
+    script = [ScriptedInspection(D(2018, 3, 1), "inadequate", systemic=True)]
+    _, _, tally = played_with_tally(FRESH, D(2018, 1, 1), world(script, NEVER_EARLY, 1.0))
+    assert tally.councils_in_intervention == 1
+    assert tally.intervention_days == (UNTIL - D(2018, 9, 1)).days  # direction on 1 September 2018, then a trust
+    assert tally.alternative_delivery_live == 1
+    assert tally.inadequate_by_year == [1] + [0] * 11  # 2018 only
+
+
+def test_a_council_already_in_intervention_counts_from_the_first_day() -> None:
+    script = [ScriptedInspection(D(2019, 6, 1), "requires_improvement")]
+    _, stages, tally = played_with_tally(decided("partner_council"), D(2017, 1, 1), world(script, NEVER_EARLY, 0.5))
+    assert stages[0] == "statutory_direction"
+    assert tally.councils_in_intervention == 1
+    assert tally.intervention_days == (UNTIL - D(2017, 1, 1)).days
+    assert tally.inadequate_by_year == [0] * 12
+
+
+def test_a_council_never_in_intervention_tallies_nothing() -> None:
+    script = [ScriptedInspection(D(2019, 6, 1), "good")]
+    facts, stages, tally = played_with_tally(FRESH, D(2018, 1, 1), world(script, 10, 0.5))
+    assert facts == [("2019-06-01", "inspection_published")]
+    assert set(stages) == {"requires_improvement", "good"}
+    assert (tally.councils_in_intervention, tally.intervention_days, tally.alternative_delivery_live) == (0, 0, 0)
+
+
+@pytest.mark.parametrize(
+    ("earlier", "expected"),
+    [(D(2014, 3, 1), "statutory_direction_issued"), (D(2014, 2, 28), "improvement_notice_issued")],
+    ids=["five-years-to-the-day", "a-day-more"],
+)
+def test_dfe03_persistent_failure_is_judged_alike_on_both_sides_at_five_years(earlier: dt.date, expected: str) -> None:
+    history = [
+        inspection(earlier, "inadequate", help_and_protection="inadequate", children_in_care="requires_improvement",
+                   leadership="requires_improvement"),
+        {"type": "improvement_notice_issued", "occurred_on": earlier.isoformat()},
+        inspection(D(2016, 6, 1), "requires_improvement"),
+        {"type": "improvement_notice_lifted", "occurred_on": "2016-06-01"},
+    ]  # fmt: skip
+    script = [ScriptedInspection(D(2019, 3, 1), "inadequate")]
+    facts, _ = both_sides(history, D(2018, 1, 1), world(script, 10, 0.0))
+    assert facts[:2] == [("2019-03-01", "inspection_published"), ("2019-03-11", expected)]
+
+
+@pytest.mark.parametrize(("p", "decided_on"), [(0.0, None), (1.0, "2019-12-01")], ids=["retains", "moves-out"])
+def test_dfe06_the_commissioner_recommends_as_the_world_draws_before_2022(p: float, decided_on: str | None) -> None:
+    script = [ScriptedInspection(D(2018, 3, 1), "inadequate", systemic=True)]
+    facts, _ = both_sides(FRESH, D(2018, 1, 1), world(script, NEVER_EARLY, p))
+    assert [day for day, kind in facts if kind == "alternative_delivery_decided"] == (
+        [decided_on] if decided_on else []
+    )
+
+
+def test_dfe03_the_2022_presumption_moves_services_out_even_when_the_world_would_not() -> None:
+    script = [ScriptedInspection(D(2023, 3, 1), "inadequate", systemic=True)]
+    facts, _ = both_sides(FRESH, D(2018, 1, 1), world(script, NEVER_EARLY, 0.0), "dfe-2022")
+    assert ("2024-12-01", "alternative_delivery_decided") in facts

@@ -4,6 +4,7 @@ beside it: a pytest run of those tests with the bug planted must report every on
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -39,3 +40,16 @@ def test_an_unknown_planted_bug_is_refused_by_name() -> None:
     )  # fmt: skip
     assert run.returncode == 4
     assert "PLANT_BUG='no_such_bug' is not a planted bug" in run.stderr
+
+
+def test_the_readmes_planted_bug_command_fails_the_tests_it_names() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    [command] = re.findall(r"^PLANT_BUG=.*$", readme, flags=re.MULTILINE)
+    bug = command.split()[0].removeprefix("PLANT_BUG=")
+    assert bug in BUGS
+    env = {**os.environ, "SHARED_DIR": str(SHARED)}
+    run = subprocess.run(
+        command, shell=True, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300, check=False
+    )
+    assert run.returncode == 1, run.stdout + run.stderr
+    assert all(f"FAILED {test}" in run.stdout for test in BUGS[bug][1]), run.stdout

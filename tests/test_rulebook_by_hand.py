@@ -12,10 +12,11 @@ from typing import Any
 
 import pytest
 
+from intervention_engine import Settings, VirtualClock, build_engine
 from intervention_engine.facts import Fact, parse_fact
 from intervention_engine.policies.rulebook import Rulebook
 
-from factories import inspection
+from factories import inspection, registration
 
 RULEBOOK = Rulebook()
 ON = dt.date(2019, 6, 3)
@@ -219,4 +220,28 @@ def test_the_diagram_has_one_box_per_region_with_its_states_and_first_state() ->
     assert (
         "instrument_none --> instrument_statutory_direction : issue_statutory_direction [not appoints_commissioner]"
         in text
+    )
+
+
+def test_an_illegal_move_recorded_leniently_is_one_deviation_with_every_field() -> None:
+    # A commissioner appointed with no direction open (Rotherham 2014 in the research timeline).
+    engine = build_engine(Settings(backend="memory"), clock=VirtualClock(dt.date(2014, 1, 1)))
+    engine.record(None, registration(on="2014-01-01"))
+    engine.record("382", _simple("commissioner_appointed"), strict=False)
+    assert engine.deviations("382") == [
+        {
+            "council": "382",
+            "name": "Kirklees",
+            "occurred_on": "2019-06-03",
+            "kind": "illegal_move",
+            "how": "illegal_move",
+            "rule_id": "LIFECYCLE",
+            "policy_version": "rulebook",
+            "expected": "instrument: appoint_commissioner is not a move from none",
+            "happened": "commissioner appointed (recorded in lenient mode)",
+        }
+    ]
+    engine.record("382", _simple("alternative_delivery_live"), strict=False)
+    assert engine.deviations("382")[-1]["expected"] == (
+        "delivery: start_alternative_delivery is not a move from council"
     )
