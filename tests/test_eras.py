@@ -7,27 +7,23 @@ the regimes' sources, never read from the policy modules.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
-from intervention_engine import InterventionEngine, InvalidFact, Settings, VirtualClock, build_engine
+from intervention_engine import InterventionEngine, InvalidFact
 from intervention_engine.facts import Framework, framework_on
 from intervention_engine.policies.inspection_cycle import InspectionCyclePolicy
 from intervention_engine.policies.registry import default_registry
 
-from factories import KEY_INADEQUATE, registration
+from factories import KEY_INADEQUATE
 
 D = dt.date
 
 
 @pytest.fixture
-def engine() -> Iterator[InterventionEngine]:
-    built = build_engine(Settings(backend="memory"), clock=VirtualClock(D(1999, 1, 1)))
-    built.record(None, registration(on="1999-01-01"))
-    yield built
-    built.close()
+def engine(kirklees: InterventionEngine) -> InterventionEngine:
+    return kirklees  # Kirklees registered on 1 January 1999 (conftest)
 
 
 def report(published: dt.date, fieldwork_start: dt.date, overall: str | None, **judgements: str) -> dict[str, Any]:

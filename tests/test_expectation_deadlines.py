@@ -20,16 +20,11 @@ from intervention_engine import InterventionEngine, InterventionError, Settings,
 from intervention_engine.aggregates.council import EXPECTATION_DEADLINE, PENDING, Council, council_id
 from intervention_engine.aggregates.expectations import OPEN
 
-from factories import GRADES, SIMPLE, drawn_fact, inspection, registration
+from factories import GRADES, NOT_SYSTEMIC, SIMPLE, drawn_fact, inspection, registration
+from factories import fact_on as fact
 
 D = dt.date
-NOT_SYSTEMIC = {"help_and_protection": "inadequate", "children_in_care": "requires_improvement",
-                "leadership": "requires_improvement"}  # fmt: skip
 Step = dict[str, Any]
-
-
-def fact(fact_type: str, on: dt.date, **fields: Any) -> Step:
-    return {"type": fact_type, "occurred_on": on.isoformat(), **fields}
 
 
 def inadequate(on: dt.date, *, systemic: bool = False) -> Step:

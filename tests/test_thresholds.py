@@ -5,28 +5,25 @@ inadequate; children in care or care leavers alone do not)."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
-from intervention_engine import InterventionEngine, Settings, VirtualClock, build_engine
+from intervention_engine import InterventionEngine
 from intervention_engine.facts import Grade, Judgements
 from intervention_engine.policies import ilacs_2026
 
-from factories import inspection, registration
+from factories import NOT_SYSTEMIC, inspection
 
 D = dt.date
-RI = "requires_improvement"
-NOT_SYSTEMIC = {"help_and_protection": "inadequate", "children_in_care": RI, "leadership": RI}
 
 
 @pytest.fixture
-def engine() -> Iterator[InterventionEngine]:
-    built = build_engine(Settings(backend="memory"), clock=VirtualClock(D(2016, 1, 1)))
-    built.record(None, registration(on="2016-01-01"))
-    yield built
-    built.close()
+def engine(kirklees: InterventionEngine) -> InterventionEngine:
+    return kirklees  # Kirklees registered on 1 January 1999 (conftest)
+
+
+RI = "requires_improvement"
 
 
 def monitoring_deviations(engine: InterventionEngine) -> list[tuple[str, str, str]]:

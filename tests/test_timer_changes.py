@@ -7,30 +7,24 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
-from intervention_engine import InterventionEngine, Settings, VirtualClock, build_engine
+from intervention_engine import InterventionEngine
 
-from factories import inspection, registration
+from factories import NOT_SYSTEMIC, fact_on, inspection
 
 D = dt.date
-NOT_SYSTEMIC = {"help_and_protection": "inadequate", "children_in_care": "requires_improvement",
-                "leadership": "requires_improvement"}  # fmt: skip
 
 
 @pytest.fixture
-def engine() -> Iterator[InterventionEngine]:
-    built = build_engine(Settings(backend="memory"), clock=VirtualClock(D(2010, 1, 1)))
-    built.record(None, registration(on="2010-01-01"))
-    yield built
-    built.close()
+def engine(kirklees: InterventionEngine) -> InterventionEngine:
+    return kirklees  # Kirklees registered on 1 January 1999 (conftest)
 
 
 def record(engine: InterventionEngine, fact_type: str, on: dt.date, **fields: Any) -> None:
-    engine.record("382", {"type": fact_type, "occurred_on": on.isoformat(), **fields})
+    engine.record("382", fact_on(fact_type, on, **fields))
 
 
 def changes_on(engine: InterventionEngine, day: dt.date) -> set[tuple[str, str, str | None, str]]:
