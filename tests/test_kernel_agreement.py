@@ -85,6 +85,15 @@ def played_with_tally(
     assert [fact_to_data(f) for f in kernel] == [fact_to_data(f) for f in played]
     engine_stages = timeline(("engine", engine), "382", start, UNTIL, dates).stages
     assert kernel_stages == engine_stages
+    # The expectations still open at the end, on both sides (the kernel forgets missed ones only as days pass).
+    council = engine.council_as_of("382", UNTIL + dt.timedelta(days=1))
+    engine_open = sorted(
+        (e["seq"], e["kind"], D.fromisoformat(e["due_on"]).toordinal() if e["due_on"] else None)
+        for e in council.expectations.values()
+        if e["status"] == "open"
+    )
+    kernel_open = sorted((e[0], e[1], e[2]) for e in lane.exps if e[2] is None or e[2] > UNTIL.toordinal())
+    assert kernel_open == engine_open
     return [(f.occurred_on.isoformat(), f.describe()) for f in played], engine_stages, tally
 
 
@@ -244,3 +253,12 @@ def test_dfe03_the_2022_presumption_moves_services_out_even_when_the_world_would
     script = [ScriptedInspection(D(2023, 3, 1), "inadequate", systemic=True)]
     facts, _ = both_sides(FRESH, D(2018, 1, 1), world(script, NEVER_EARLY, 0.0), "dfe-2022")
     assert ("2024-12-01", "alternative_delivery_decided") in facts
+
+
+def test_an_instrument_the_record_lacks_is_issued_on_the_first_day_alike_on_both_sides() -> None:
+    # The national CSV holds Ofsted's reports but not the DfE's notices: the DfE acts at once on the missed one.
+    history = [inspection(D(2016, 9, 1), "inadequate", help_and_protection="inadequate",
+                          children_in_care="requires_improvement", leadership="requires_improvement")]  # fmt: skip
+    facts, stages = both_sides(history, D(2018, 1, 1), world([], 10, 0.5))
+    assert facts == [("2018-01-01", "improvement_notice_issued")]  # DFE-03, missed since March 2017
+    assert stages[0] == "improvement_notice"

@@ -179,3 +179,48 @@ def test_dfe08_a_second_recovery_under_a_direction_keeps_the_first_revocation_de
     assert [(e["due_on"], e["expected"]) for e in revocations] == [
         ("2023-12-05", "the statutory direction revoked after a report no longer inadequate")
     ]
+
+
+# ------------------------------------------------------------------------------------------------------------------
+# Timers that repeat when they fall due, as long as their instrument (or the inadequate judgement) lasts.
+
+
+def test_dfe09_adviser_reviews_repeat_every_six_months_under_a_direction(engine: InterventionEngine) -> None:
+    engine.record("382", inspection(D(2017, 4, 7), "inadequate", **NOT_SYSTEMIC))
+    record(engine, "statutory_direction_issued", D(2017, 9, 12), commissioner_review=False)
+    engine.advance_to(D(2018, 3, 13))
+    assert pending(engine)["adviser_review_due"] == ("2018-09-12", "DFE-09", "dfe-2016-07")
+
+
+def test_dfe09_commissioner_updates_repeat_every_three_months(engine: InterventionEngine) -> None:
+    engine.record("382", inspection(D(2016, 11, 25), "inadequate"))
+    record(engine, "statutory_direction_issued", D(2016, 11, 25), commissioner_review=True)
+    record(engine, "commissioner_reported", D(2017, 2, 20), recommendation="retain_with_partner")
+    engine.advance_to(D(2017, 5, 21))
+    assert pending(engine)["commissioner_update_due"] == ("2017-08-20", "DFE-09", "dfe-2016-07")
+
+
+def test_dfe09_reviews_stop_once_the_direction_is_revoked(engine: InterventionEngine) -> None:
+    engine.record("382", inspection(D(2017, 4, 7), "inadequate", **NOT_SYSTEMIC))
+    record(engine, "statutory_direction_issued", D(2017, 9, 12), commissioner_review=False)
+    engine.advance_to(D(2018, 3, 13))
+    record(engine, "statutory_direction_revoked", D(2018, 6, 1))
+    engine.advance_to(D(2019, 1, 1))
+    assert "adviser_review_due" not in pending(engine)
+
+
+def test_ilacs08_monitoring_visits_fall_due_quarterly_from_the_last_one_due(engine: InterventionEngine) -> None:
+    engine.record("382", inspection(D(2016, 11, 25), "inadequate", **NOT_SYSTEMIC))
+    engine.advance_to(D(2017, 4, 6))  # the first visit was due on 5 April 2017 and none was recorded
+    assert pending(engine)["monitoring_visit_due"] == ("2017-07-05", "ILACS-08", "sif-2013")
+
+
+def test_dfe08_the_year_of_supervision_ends_by_itself_with_its_rule_as_source(engine: InterventionEngine) -> None:
+    engine.record("382", inspection(D(2018, 6, 1), "inadequate", **NOT_SYSTEMIC))
+    record(engine, "improvement_notice_issued", D(2018, 7, 1))
+    engine.record("382", inspection(D(2020, 10, 1), "requires_improvement"))
+    record(engine, "improvement_notice_lifted", D(2020, 10, 1))
+    engine.advance_to(D(2021, 10, 2))
+    [ended] = [e for e in engine.timeline("382") if e.summary == "support and supervision ended"]
+    assert ended.occurred_on == "2021-10-01"
+    assert ended.data["fact"]["source"] == "rule DFE-08: twelve months after the improvement notice was lifted"
