@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from intervention_engine import InvalidImport
 from intervention_engine.facts import DatePrecision, parse_fact, parse_partial_date
 from intervention_engine.history.timelines import read_timeline
 
@@ -127,3 +128,17 @@ def test_facts_are_recorded_in_date_order_with_file_order_breaking_ties(tmp_path
         ("2017-05-10", "independent_inquiry"),
         ("2017-05-10", "commissioner_replaced"),  # placed on the event before it, and after it in the file
     ]
+
+
+@pytest.mark.parametrize(("date", "shown"), [("March 2017", "'March 2017'"), (None, "''")], ids=["words", "missing"])
+def test_a_date_that_is_not_one_names_the_file_line_field_and_forms(
+    tmp_path: Path, date: str | None, shown: str
+) -> None:
+    path = _timeline(tmp_path, [("2017-01-05", "independent_inquiry"), ("2017-02-01", "commissioner_replaced")])
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("- date: '2017-02-01'\n", f"- date: '{date}'\n" if date else "- confidence: low\n"))
+    with pytest.raises(InvalidImport) as refused:
+        read_timeline(path, DATA / "councils.csv")
+    assert str(refused.value) == (
+        f"{path}, line 7, field date: {shown} is not a date (YYYY-MM-DD, YYYY-MM, YYYY-Qn or YYYY)"
+    )
