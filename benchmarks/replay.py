@@ -389,7 +389,9 @@ def main(argv: list[str] | None = None) -> int:
     console = Console() if sys.stdout.isatty() else Console(width=120)  # tables unclipped in a log
     with tempfile.TemporaryDirectory(prefix="replay-bench-") as folder:
         db = Path(folder) / "replay.sqlite"
-        engine = build_engine(Settings(backend="sqlite", db=db), clock=VirtualClock(START))
+        engine = build_engine(
+            Settings(backend="sqlite", db=db, council_code_pattern=r"B[0-9]{3}"), clock=VirtualClock(START)
+        )
         try:
             started = time.perf_counter()
             stored = record_councils(engine, args.councils, args.facts, console)
@@ -421,7 +423,10 @@ def national_record(csv_path: Path, rounds: int, console: Console) -> None:
     ofsted = read_ofsted_csv(csv_path)
     with tempfile.TemporaryDirectory(prefix="national-bench-") as folder:
         db = Path(folder) / "national.sqlite"
-        engine = build_engine(Settings(backend="sqlite", db=db), clock=VirtualClock(dt.date(2000, 1, 1)))
+        engine = build_engine(
+            Settings(backend="sqlite", db=db, council_code_pattern=r"B[0-9]{3}"),
+            clock=VirtualClock(dt.date(2000, 1, 1)),
+        )
         try:
             started = time.perf_counter()
             report = replay_record(engine, scenarios=scenarios, ofsted=ofsted, until=dt.date(2026, 11, 23))

@@ -51,8 +51,8 @@ DAY_SHIFT_SECONDS = 4.0
 # Facts: each council registered, judged inadequate, under a notice, then visited quarterly (all legal, in order).
 
 
-def council_codes(count: int) -> list[str]:
-    return [f"{n:03d}" for n in range(200, 200 + count)]
+def council_codes(count: int, first: int = 200) -> list[str]:
+    return [f"{n:03d}" for n in range(first, first + count)]
 
 
 def facts_for(code: str, count: int) -> list[tuple[str | None, dict[str, Any]]]:
@@ -80,8 +80,8 @@ def inspection(on: dt.date) -> dict[str, Any]:
     }
 
 
-def workload(total: int, councils: int) -> dict[str, list[tuple[str | None, dict[str, Any]]]]:
-    codes = council_codes(councils)
+def workload(total: int, councils: int, first: int = 200) -> dict[str, list[tuple[str | None, dict[str, Any]]]]:
+    codes = council_codes(councils, first)
     per = [total // councils + (1 if i < total % councils else 0) for i in range(councils)]
     return {code: facts_for(code, max(1, n)) for code, n in zip(codes, per, strict=True)}
 
@@ -167,6 +167,52 @@ def over_http(urls: list[str], work: dict[str, list[tuple[str | None, dict[str, 
     if errors:
         raise SystemExit(f"{len(errors)} requests failed, first: {errors[0]}")
     label = f"HTTP, {clients} clients, {len(urls)} process{'es' if len(urls) > 1 else ''}"
+    return Figures(label, len(latencies), seconds, latencies)
+
+
+def writes_beside_readers(url: str, work: dict[str, list[tuple[str | None, dict[str, Any]]]], readers: int) -> Figures:
+    """One client records `work` fact by fact while `readers` clients loop on `GET /national` (every council's
+    stage on every 31 March since 2014: the heaviest read), each on its own kept-alive connection."""
+    host, port = url.removeprefix("http://").split(":")
+    stop = threading.Event()
+    reads: list[int] = []
+
+    def read() -> None:
+        connection, done = http.client.HTTPConnection(host, int(port), timeout=TIMEOUT), 0
+        while not stop.is_set():
+            connection.request("GET", "/national", headers=HEADERS)
+            response = connection.getresponse()
+            response.read()
+            if response.status != 200:
+                raise SystemExit(f"GET /national answered {response.status}")
+            done += 1
+        connection.close()
+        reads.append(done)
+
+    looping = [threading.Thread(target=read) for _ in range(readers)]
+    for thread in looping:
+        thread.start()
+    connection, latencies = http.client.HTTPConnection(host, int(port), timeout=TIMEOUT), []
+    started = time.perf_counter()
+    try:
+        for n, (council, fact) in enumerate(f for facts in work.values() for f in facts):
+            path = "/councils" if council is None else f"/councils/{council}/facts"
+            begin = time.perf_counter()
+            connection.request(
+                "POST", path, body=json.dumps(fact), headers={**HEADERS, "Idempotency-Key": f"w{readers}-{n}"}
+            )
+            response = connection.getresponse()
+            response.read()
+            latencies.append(time.perf_counter() - begin)
+            if response.status not in (200, 201):
+                raise SystemExit(f"a write answered {response.status}")
+    finally:
+        seconds = time.perf_counter() - started
+        stop.set()
+        for thread in looping:
+            thread.join()
+        connection.close()
+    label = f"1 writer, {readers} looping readers" + (f" ({sum(reads)} reads)" if readers else "")
     return Figures(label, len(latencies), seconds, latencies)
 
 
@@ -344,6 +390,12 @@ def run_backend(name: str, options: dict[str, Any], make_settings: Any, args: ar
         settings_options = options(f"http{processes}")
         with servers(settings_options, processes, tmp / f"{name}-{processes}.log") as urls:
             print(over_http(urls, work, args.clients).row(baseline) + batches(urls))
+            if processes == 1:  # the store now holds the facts above: writes alone, then beside four readers
+                facts = max(50, args.facts // 10)
+                alone = writes_beside_readers(urls[0], workload(facts, 10, first=600), 0)
+                print(alone.row(None).replace("   1x baseline", "   (its baseline)"))
+                beside = writes_beside_readers(urls[0], workload(facts, 10, first=700), 4)
+                print(beside.row(alone) + f"  (write p99 {beside.percentile(99) / alone.percentile(99):.1f}x alone)")
     lateness, alone = timer_lateness(options("timers"), make_settings("timers"), args.timers, tmp / f"{name}-t.log")
     print(
         f"  timer lateness, {len(lateness)} timers due at once:  p50 {p(lateness, 50) * 1000:6.0f} ms  "

@@ -99,7 +99,7 @@ def test_if_the_commissioner_had_found_capacity_to_improve_services_stay_with_th
     run = branch(store, "Kirklees", at=dt.date(2016, 12, 1), keep="ofsted", name="capacity", world=world).run(UNTIL)
     comparison = run.compare()
     baseline, capacity = comparison.sides
-    assert baseline.out_of_council_on == "2017-09-14"  # Leeds as partner council (DFE-07)
+    assert baseline.out_of_council_on == "2018-01-25"  # Leeds as partner council (DFE-07)
     assert capacity.out_of_council_on is None
     assert ("commissioner_reported", "2017-02-25") in [(f.describe(), f.occurred_on.isoformat()) for f in run.facts]
     assert capacity.stages[comparison.dates.index(dt.date(2018, 12, 1))] == "statutory_direction"

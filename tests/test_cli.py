@@ -119,16 +119,17 @@ def test_replay_reports_every_checkpoint(db: Path) -> None:
 def test_replay_prints_a_table_of_checkpoints(db: Path) -> None:
     result = run(db, "replay", str(KIRKLEES))
     assert result.exit_code == 0, result.output
-    assert "Checkpoints: 6 of 6 hold" in result.stdout
+    assert "Checkpoints: 7 of 7 hold" in result.stdout
 
 
 def test_status_now_and_as_of_a_date(kirklees: Path) -> None:
     now = json.loads(run(kirklees, "status", "382", "--json").stdout)
     assert now["stage"] == "good"
     then = json.loads(run(kirklees, "status", "kirklees", "--as-of", "2017-10-01", "--json").stdout)
+    # The revised direction that put services with Leeds came in January 2018 (the DfE register, high confidence).
     assert (then["stage"], then["states"]["delivery"], then["as_of"]) == (
-        "partner_council",
-        "partner_council",
+        "statutory_direction",
+        "council",
         "2017-10-01",
     )
     human = run(kirklees, "status", "382", "--as-of", "2016-12-01")
@@ -278,7 +279,7 @@ def test_the_demo_replaces_its_database_and_reports_every_checkpoint(kirklees: P
     assert run_demo(kirklees, load_scenario(KIRKLEES), Console(file=out, width=120)) is True
     text = out.getvalue()
     assert "Deleted the previous demo database" in text
-    assert "Checkpoints: 6 of 6 hold" in text
+    assert "Checkpoints: 7 of 7 hold" in text
     assert str(kirklees.resolve()) in text
     entries = json.loads(run(kirklees, "timeline", "382", "--json").stdout)
     assert [entry["event"] for entry in entries].count("FactRecorded") == 10  # one fresh copy of the history
@@ -324,7 +325,15 @@ def test_replay_of_the_national_record_with_a_scenario(db: Path) -> None:
     assert sum(report["national"]["stages"].values()) == 153
     kirklees = next(council for council in report["councils"] if council["council"] == "382")
     assert kirklees["stage"] == "requires_improvement"  # direction revoked and partnership ended in January 2020
-    assert kirklees["facts"] == 9  # from the scenario file (the CSV holds only its two inspections by then)
+    # The scenario's 9 facts up to then (the CSV's two inspections of that time are the same reports, recorded once)
+    # and what each source covers: the scenario every region over its span, the CSV the judgements.
+    assert kirklees["facts"] == 11
+    assert [line for line in report["same_fact_from_two_sources"] if line.startswith("382:")] == [
+        "382: ofsted_inspections.csv line 0 is kirklees.yaml line 16: inspection published: overall inadequate (sif)",
+        "382: ofsted_inspections.csv line 1 is kirklees.yaml line 92: inspection published: overall "
+        "requires_improvement (ilacs_2018)",
+        "382: ofsted_inspections.csv line 2 is kirklees.yaml line 127: inspection published: overall good (ilacs_2023)",
+    ]
     assert len(report["skipped_rows"]) == 9
     assert report["all_checkpoints_hold"] is True
 
@@ -345,16 +354,30 @@ def test_replay_of_a_research_timeline_records_its_facts(db: Path) -> None:
     listed = report["timelines"][0]["facts"]
     assert (report["replayed"], report["facts"]) == (1, listed)
     stored = json.loads(run(db, "timeline", "372", "--json").stdout)
-    assert sum(1 for entry in stored if entry["event"] == "FactRecorded") == listed
-    # Lenient: Rotherham's commissioner came before any direction, kept as a deviation (LIFECYCLE).
-    deviations = json.loads(run(db, "deviations", "372", "--json").stdout)
-    assert "LIFECYCLE" in {deviation["rule_id"] for deviation in deviations}
+    facts = [entry["data"]["fact"] for entry in stored if entry["event"] == "FactRecorded"]
+    # Every fact of the file, the span it covers, and the direction Rotherham's commissioner implies (INF-01):
+    # lenient mode records it, marked inferred, instead of an illegal move.
+    assert [fact["type"] for fact in facts].count("coverage_declared") == 1
+    assert [fact for fact in facts if fact.get("inferred")] == [
+        {
+            "type": "statutory_direction_issued", "occurred_on": "2014-10-01", "date_precision": "month",
+            "commissioner_review": True, "revises_earlier": False, "confidence": "low", "inferred": True,
+            "source": "https://www.rotherham.gov.uk/news/article/790/commissioner_at_rotherham_council_moves_on",
+            "inference": "INF-01 (DFE-01, DFE-06): a commissioner is appointed under a statutory direction",
+            "implied_by": "commissioner_appointed on 2014-10-01",
+        }
+    ]  # fmt: skip
+    assert report["inferred"] == [
+        "372: statutory direction issued with commissioner review [inferred: INF-01 (DFE-01, DFE-06): a commissioner "
+        "is appointed under a statutory direction; implied by commissioner_appointed on 2014-10-01]"
+    ]
+    assert len(facts) == listed + 2
     again = json.loads(run(db, "replay", str(rotherham), "--json").stdout)
     assert (again["replayed"], again["already_in_store"]) == (0, ["372"])
 
 
 def test_replay_needs_something_to_replay(db: Path) -> None:
-    refused(run(db, "replay"), 2, "give scenario files, --ofsted-csv FILE, or both")
+    refused(run(db, "replay"), 2, "give scenario files or research timelines, --ofsted-csv FILE, --dfe-register FILE")
 
 
 def test_run_refuses_a_second_scheduler_on_the_same_database(db: Path) -> None:

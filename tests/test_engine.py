@@ -111,12 +111,46 @@ def test_an_invalid_fact_names_the_field_and_records_nothing(engine: Interventio
 
 def test_lenient_mode_records_an_illegal_fact_as_a_deviation(engine: InterventionEngine) -> None:
     kirklees_inadequate(engine)
-    recorded = engine.record("382", {"type": "commissioner_appointed", "occurred_on": "2016-12-01"}, strict=False)
+    # Lifting a notice never issued implies nothing the engine can date: no inference, an illegal move recorded.
+    recorded = engine.record("382", {"type": "improvement_notice_lifted", "occurred_on": "2016-12-01"}, strict=False)
     assert recorded.deviation is not None
-    assert "appoint_commissioner is not a move from none" in recorded.deviation["expected"]
+    assert "lift_improvement_notice is not a move from none" in recorded.deviation["expected"]
+    assert recorded.inferred == ()
     status = engine.state("382")
-    assert status.states["instrument"] == "commissioner_review"
+    assert status.states["supervision"] == "support_and_supervision"
     assert status.deviations == [recorded.deviation]
+
+
+def test_lenient_mode_infers_the_direction_a_commissioner_implies(engine: InterventionEngine) -> None:
+    """INF-01: a commissioner appointed with no direction on record implies a direction with a commissioner that
+    day, recorded first and marked inferred; the appointment is then a legal move."""
+    kirklees_inadequate(engine)
+    recorded = engine.record(
+        "382", {"type": "commissioner_appointed", "occurred_on": "2016-12-01", "source": "register"}, strict=False
+    )
+    assert recorded.deviation is None
+    assert recorded.inferred == ("statutory direction issued with commissioner review [inferred: INF-01 (DFE-01, "
+                                 "DFE-06): a commissioner is appointed under a statutory direction; implied by "
+                                 "commissioner_appointed on 2016-12-01]",)  # fmt: skip
+    facts = [e.data["fact"] for e in engine.timeline("382") if e.event == "FactRecorded"]
+    direction, appointment = facts[-2:]
+    assert direction == {
+        "type": "statutory_direction_issued", "occurred_on": "2016-12-01", "commissioner_review": True,
+        "revises_earlier": False, "source": "register", "confidence": "low", "inferred": True,
+        "inference": "INF-01 (DFE-01, DFE-06): a commissioner is appointed under a statutory direction",
+        "implied_by": "commissioner_appointed on 2016-12-01",
+    }  # fmt: skip
+    assert appointment == {"type": "commissioner_appointed", "occurred_on": "2016-12-01", "source": "register"}
+    assert engine.state("382").states["instrument"] == "commissioner_review"
+    assert engine.state("382").deviations == []
+
+
+def test_strict_mode_never_infers(engine: InterventionEngine) -> None:
+    kirklees_inadequate(engine)
+    before = len(engine.timeline("382"))
+    with pytest.raises(MoveNotAllowed, match="appoint_commissioner"):
+        engine.record("382", {"type": "commissioner_appointed", "occurred_on": "2016-12-01"}, strict=True)
+    assert len(engine.timeline("382")) == before
 
 
 def test_facts_are_recorded_in_the_order_they_happened(engine: InterventionEngine) -> None:

@@ -65,7 +65,7 @@ def kirklees_inadequate(client: TestClient) -> None:
 
 
 def last_position(client: TestClient) -> int:
-    return int(client.get("/health").json()["last_position"])
+    return int(client.get("/ready").json()["last_position"])
 
 
 # ------------------------------------------------------------------------------------------------------------------
@@ -109,20 +109,21 @@ def test_reads_need_a_token_too_but_health_does_not(client: TestClient) -> None:
     assert get(client, "/whoami", ADMIN).json() == {"actor": "cat.admin", "role": "admin"}
 
 
-def test_the_audit_trail_names_actor_and_request_id_and_only_admins_read_it(client: TestClient) -> None:
+def test_the_audit_trail_names_actor_and_trace_id_and_only_admins_read_it(client: TestClient) -> None:
     kirklees_inadequate(client)
     response = post(client, "/councils/382/facts", NOTICE, **{"X-Request-ID": "case-note-77"})
     assert response.headers["x-request-id"] == "case-note-77"
     assert get(client, "/councils/382/audit", RECORDER).status_code == 403
     trail = get(client, "/councils/382/audit", ADMIN).json()
-    notice = [entry for entry in trail if entry["request_id"] == "case-note-77"]
+    notice = [entry for entry in trail if entry["trace_id"] == "case-note-77"]
+    assert notice[0]["request_id"] is None  # a trace id, not a retry key
     assert notice[0]["event"] == "FactRecorded"
     assert notice[0]["summary"] == "improvement notice issued"
     assert {entry["actor"] for entry in trail} == {"bob.recorder"}
     timeline = get(client, "/councils/382/timeline").json()
     assert timeline[len(trail) - len(notice)]["data"]["metadata"] == {
         "actor": "bob.recorder",
-        "request_id": "case-note-77",
+        "trace_id": "case-note-77",
     }
 
 

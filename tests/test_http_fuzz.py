@@ -198,7 +198,8 @@ def facts(draw: st.DrawFn) -> Any:
 
 
 def test_hypothesis_fact_models_refuse_cleanly_and_never_corrupt_a_stream(capsys: pytest.CaptureFixture[str]) -> None:
-    engine = build_engine(Settings(backend="memory", snapshot_interval=5), clock=VirtualClock(D(2030, 1, 1)))
+    settings_ = Settings(backend="memory", snapshot_interval=5, council_code_pattern=r"C[0-9]+")
+    engine = build_engine(settings_, clock=VirtualClock(D(2030, 1, 1)))
     outcomes: Counter[str] = Counter()
     councils = iter(range(1_000_000))
 

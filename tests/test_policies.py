@@ -4,48 +4,19 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator
-from typing import Any
 
 import pytest
 
-from intervention_engine import InterventionEngine, Settings, VirtualClock, build_engine
+from intervention_engine import InterventionEngine
 from intervention_engine.policies.registry import default_registry, registry_with
+from policy_council import D, deviations, expectations, inadequate, policy_engine, record, timers
 
-from factories import inspection, registration
-
-D = dt.date
-NOT_SYSTEMIC = {"help_and_protection": "inadequate", "children_in_care": "requires_improvement",
-                "leadership": "requires_improvement"}  # fmt: skip
+from factories import inspection
 
 
 @pytest.fixture
 def engine() -> Iterator[InterventionEngine]:
-    built = build_engine(Settings(backend="memory"), clock=VirtualClock(D(2010, 1, 1)))
-    built.record(None, registration(on="2010-01-01"))
-    yield built
-    built.close()
-
-
-def record(engine: InterventionEngine, fact_type: str, on: dt.date, **fields: Any) -> None:
-    engine.record("382", {"type": fact_type, "occurred_on": on.isoformat(), **fields})
-
-
-def inadequate(engine: InterventionEngine, on: dt.date, *, systemic: bool = False) -> None:
-    engine.record("382", inspection(on, "inadequate", **({} if systemic else NOT_SYSTEMIC)))
-
-
-def expectations(engine: InterventionEngine) -> dict[str, dict[str, Any]]:
-    return {e["kind"]: e for e in engine.state("382").open_expectations}
-
-
-def timers(engine: InterventionEngine, rule: str) -> dict[str, str]:
-    """Pending timers of a rule, leaving out the deadlines of its expectations."""
-    pending = engine.state("382").pending_timers
-    return {t["kind"]: t["due_on"] for t in pending if t["rule_id"] == rule and t["kind"] != "expectation_deadline"}
-
-
-def deviations(engine: InterventionEngine) -> list[dict[str, Any]]:
-    return engine.deviations("382")
+    yield from policy_engine()
 
 
 # ------------------------------------------------------------------------------------------------------------------
@@ -121,10 +92,12 @@ def test_dfe03b_a_commissioner_recommending_a_trust_expects_a_decision_within_th
 # DFE-02, DFE-04, DFE-05, DFE-05a.
 
 
-def test_dfe02_before_2015_any_intervention_will_do_but_some_must_come(engine: InterventionEngine) -> None:
-    inadequate(engine, D(2014, 9, 1), systemic=True)
+def test_dfe02_before_2016_a_first_non_systemic_failure_wants_any_intervention_but_some(
+    engine: InterventionEngine,
+) -> None:
+    inadequate(engine, D(2014, 9, 1))  # Manchester 2014: a first inadequate, not systemic
     expectation = expectations(engine)["dfe_intervention"]
-    assert (expectation["rule_id"], expectation["policy_version"]) == ("DFE-02", "dfe-2013")
+    assert (expectation["rule_id"], expectation["policy_version"]) == ("DFE-02", "dfe-2013-11")
     engine.advance_to(D(2015, 3, 2))
     [deviation] = deviations(engine)
     assert deviation["how"] == "missed"
@@ -208,7 +181,7 @@ def test_dfe08_a_direction_outliving_recovery_is_expected_to_be_revoked(engine: 
     inadequate(engine, D(2016, 11, 25), systemic=True)
     record(engine, "statutory_direction_issued", D(2016, 11, 25), commissioner_review=True)
     engine.record("382", inspection(D(2019, 8, 5), "requires_improvement"))
-    assert expectations(engine)["direction_revoked"]["due_on"] == "2023-12-05"
+    assert expectations(engine)["direction_revoked"]["due_on"] == "2024-02-05"  # 54 months
     record(engine, "statutory_direction_revoked", D(2020, 1, 13))  # Kirklees
     assert "direction_revoked" not in expectations(engine)
 
@@ -273,7 +246,9 @@ def test_ilacs12_after_april_2026_leaders_inadequate_counts_as_inadequate(engine
     [
         (D(1999, 12, 31), None),
         (D(2012, 12, 31), "dfe-2013"),
-        (D(2015, 12, 13), "dfe-2013"),
+        (D(2013, 10, 31), "dfe-2013"),
+        (D(2013, 11, 1), "dfe-2013-11"),
+        (D(2015, 12, 13), "dfe-2013-11"),
         (D(2015, 12, 14), "dfe-2015-12"),
         (D(2016, 7, 3), "dfe-2015-12"),
         (D(2016, 7, 4), "dfe-2016-07"),

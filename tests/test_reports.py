@@ -137,7 +137,7 @@ def test_council_chart_shows_bands_timers_and_deviations(report: Path) -> None:
     assert "support and supervision" in notice
     waiting = svg_text(report / "councils" / "902.svg")
     assert "deviation (rule id)" in waiting
-    assert "DFE-02" in waiting
+    assert "DFE-03" in waiting  # systemic in 2016: the record's commissioner, missed
 
 
 def test_national_chart_stacks_councils_by_stage_over_time(report: Path) -> None:
@@ -194,7 +194,7 @@ def test_page_lists_every_deviation_with_its_rule(report: Path) -> None:
     page = (report / "index.html").read_text(encoding="utf-8")
     table = page[page.index('<section id="deviations">') :]
     assert "Waitborough (902)" in table
-    assert '<td class="rule">DFE-02</td>' in table
+    assert '<td class="rule">DFE-03</td>' in table  # systemic in 2016: the record's commissioner (dfe_2013_11)
 
 
 def test_inlined_charts_keep_their_ids_apart(report: Path) -> None:

@@ -36,7 +36,8 @@ LEGAL_MOVES = [
 
 def _council_details(guard: str | None) -> dict[str, Any]:
     partner = guard == "delivers_through_partner_council"
-    return {"delivery_form": "partner_council" if partner else "imposed_trust"}
+    led_by = "commissioner" if guard == "is_led_by_commissioner" else "adviser"
+    return {"delivery_form": "partner_council" if partner else "imposed_trust", "direction_led_by": led_by}
 
 
 def _example_guard(guard: str | None) -> str | None:

@@ -251,10 +251,16 @@ def test_a_move_the_rulebook_forbids_records_nothing_and_names_the_line(
     assert stored(engine) == []
 
 
-def test_lenient_replay_records_the_forbidden_move_as_a_deviation(tmp_path: Path, engine: InterventionEngine) -> None:
+def test_lenient_replay_infers_the_commissioner_a_report_implies(tmp_path: Path, engine: InterventionEngine) -> None:
+    """INF-02: a commissioner's report under a direction led by advisers implies the commissioner's appointment."""
     text = SMALL.replace("commissioner_review: true", "commissioner_review: false")
     recorded = replay_scenario(engine, load_scenario(write(tmp_path, text)), strict=False)
-    assert [item.fact_type for item in recorded if item.deviation] == ["commissioner_reported"]
+    assert [item.fact_type for item in recorded if item.deviation] == []
+    [report] = [item for item in recorded if item.fact_type == "commissioner_reported"]
+    assert report.inferred == (
+        "commissioner appointed [inferred: INF-02 (DFE-06): a commissioner reports under a direction with a "
+        "commissioner review; implied by commissioner_reported on 2017-03-01]",
+    )
 
 
 def test_replaying_a_council_twice_is_refused_without_damage(engine: InterventionEngine) -> None:

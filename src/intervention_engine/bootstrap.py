@@ -9,6 +9,7 @@ import os
 import socket
 import threading
 import time
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -21,7 +22,8 @@ from .errors import ConfigurationError, InterventionError
 from .policies.registry import PolicyRegistry, default_registry
 from .policies.rulebook import Rulebook
 from .settings import Settings
-from .store import CouncilStore
+from .store import CouncilStore, store_unavailable
+from .store_checks import check_store, record_schema_version, unready
 
 if TYPE_CHECKING:
     from fastapi import FastAPI
@@ -37,13 +39,22 @@ def build_engine(
     policies: PolicyRegistry | None = None,
     calendar: WorkingDayCalendar | None = None,
     timer_actor: str | None = None,
+    read_only: bool = False,
+    check: bool = True,
 ) -> InterventionEngine:
     """An engine on the configured store (SQLite file by default, `backend="memory"` or `backend="postgres"`).
 
-    `timer_actor`, when given, is recorded as the actor of the timers this engine fires (the audit trail).
+    `timer_actor`, when given, is recorded as the actor of the timers this engine fires (the audit trail). The
+    store is checked first (`store_checks.check_store`: schema version, SQLite's quick_check); a `read_only`
+    engine (a command that only reads) creates no table and records no version: it writes nothing. `check=False`
+    skips the checks (an engine beside one just built on the same store).
     """
     settings = settings or Settings()
-    store = _open_store(settings)
+    if check:
+        check_store(settings)
+    store = _open_store(settings, read_only=read_only)
+    if not read_only:
+        record_schema_version(settings)
     return InterventionEngine(
         store,
         clock=clock or SystemClock(),
@@ -54,16 +65,20 @@ def build_engine(
         write_attempts=settings.write_retries,
         cache_size=settings.council_cache_size,
         timer_actor=timer_actor,
+        code_pattern=settings.council_code_pattern,
     )
 
 
-def _open_store(settings: Settings, attempts: int = 5) -> CouncilStore:
+def _open_store(settings: Settings, attempts: int = 5, *, read_only: bool = False) -> CouncilStore:
     """The store; on PostgreSQL, opened again if another process was creating the same tables at the same moment
     (eventsourcing creates them if missing, and two creators can collide on an empty database)."""
     for attempt in range(attempts):
         try:
-            return CouncilStore(settings.eventsourcing_env(), snapshot_interval=settings.snapshot_interval)
-        except PersistenceError:
+            env = {**settings.eventsourcing_env(), **({"CREATE_TABLE": "n"} if read_only else {})}
+            return CouncilStore(env, snapshot_interval=settings.snapshot_interval)
+        except PersistenceError as error:
+            if read_only:
+                raise store_unavailable(error) from None
             if settings.backend != "postgres" or attempt == attempts - 1:
                 raise
             time.sleep(0.1 * (attempt + 1))  # the other creator commits; the tables exist on the next attempt
@@ -94,9 +109,14 @@ def build_app(
     clock = clock or SystemClock()
     world = calibrated_world(settings.ofsted_csv) if settings.ofsted_csv else None  # before opening anything
     engine = build_engine(settings, clock=clock)
+    shared = settings.backend == "memory"  # no second engine sees the in-memory store's data
+    readers = [] if shared else [
+        build_engine(settings, clock=clock, read_only=True, check=False) for _ in range(settings.reader_engines)
+    ]  # fmt: skip
     leader = None
     if scheduler:
-        firing = build_engine(settings, clock=clock, timer_actor=f"scheduler@{socket.gethostname()}:{os.getpid()}")
+        actor = f"scheduler@{socket.gethostname()}:{os.getpid()}"
+        firing = build_engine(settings, clock=clock, timer_actor=actor, check=False)  # checked just above
         live = LiveScheduler(
             firing, lock=lock_for(settings), day_starts=day_starts, resync_every=settings.scheduler_resync_seconds
         )
@@ -109,6 +129,9 @@ def build_app(
         stopping=stopping,
         database=settings.describe_database(),
         world=world,
+        limits=settings.service_limits(),
+        unready=partial(unready, settings, engine.store),
+        readers=readers,
     )
 
 

@@ -22,7 +22,8 @@ class RecordCommand:
     fact: Fact | Mapping[str, Any]
     strict: bool | None = None
     actor: str | None = None
-    request_id: str | None = None
+    request_id: str | None = None  # the retry key: a repeat by the same actor records nothing new
+    trace_id: str | None = None  # the caller's trace id (HTTP X-Request-ID), kept in the audit trail only
 
 
 @dataclass
@@ -33,6 +34,7 @@ class Decision:
     fact: Fact
     version: int  # the council's version before the command
     legal: bool
+    inferred: tuple[str, ...] = ()  # facts the record implied, recorded before this one (policies/inference.py)
 
     def recorded(self, position: int | None, request_id: str | None) -> Recorded:
         council = self.council
@@ -46,6 +48,7 @@ class Decision:
             None if self.legal else copy.deepcopy(council.deviations[-1]),
             position,
             request_id,
+            inferred=self.inferred,
         )
 
 
@@ -58,18 +61,26 @@ class Pending:
     metadata: Mapping[str, str]
 
 
-def metadata_of(actor: str | None, request_id: str | None) -> dict[str, str]:
-    return {k: v for k, v in (("actor", actor), ("request_id", request_id)) if v is not None}
+def metadata_of(actor: str | None, request_id: str | None, trace_id: str | None = None) -> dict[str, str]:
+    given = (("actor", actor), ("request_id", request_id), ("trace_id", trace_id))
+    return {k: v for k, v in given if v is not None}
 
 
 def options_of(command: RecordCommand) -> dict[str, Any]:
-    return {"strict": command.strict, "actor": command.actor, "request_id": command.request_id}
+    return {
+        "strict": command.strict,
+        "actor": command.actor,
+        "request_id": command.request_id,
+        "trace_id": command.trace_id,
+    }
 
 
 def repeats_request(batch: Mapping[uuid.UUID, Pending], command: RecordCommand) -> bool:
-    """Whether `command` repeats the request id of a fact waiting in `batch` (saved first, so it is found)."""
+    """Whether `command` repeats the request id of its actor's fact waiting in `batch` (saved first, so it is
+    found)."""
     return command.request_id is not None and any(
-        p.metadata.get("request_id") == command.request_id for p in batch.values()
+        p.metadata.get("request_id") == command.request_id and p.metadata.get("actor") == command.actor
+        for p in batch.values()
     )
 
 

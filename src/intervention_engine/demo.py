@@ -36,7 +36,9 @@ from .errors import ConfigurationError
 from .facts import DatePrecision
 from .history.national import replay_record
 from .history.ofsted_csv import read_ofsted_csv
+from .history.register import read_register
 from .history.scenario import Scenario, checkpoint_results, load_scenario, replay_scenario
+from .history.timelines import read_timeline
 from .reports import collect as collect_report
 from .reports import write_report
 from .settings import Settings
@@ -73,6 +75,9 @@ def national(db: Path, scenarios: list[Scenario], ofsted_csv: Path, out: Path, c
     write the HTML report."""
     console.rule("[bold]The national record[/bold]")
     ofsted = read_ofsted_csv(ofsted_csv) if ofsted_csv.exists() else None
+    register_path = ofsted_csv.with_name("dfe_interventions.csv")
+    register = read_register(register_path) if ofsted is not None and register_path.exists() else None
+    timelines = [read_timeline(path) for path in sorted(ofsted_csv.with_name("timelines").glob("*.yaml"))]
     if ofsted is None:
         console.print(
             f"No national CSV at {ofsted_csv} (the shared data is not beside the project; "
@@ -81,17 +86,24 @@ def national(db: Path, scenarios: list[Scenario], ofsted_csv: Path, out: Path, c
     today = SystemClock().today()
     engine = build_engine(Settings(backend="sqlite", db=db), clock=VirtualClock(dt.date(2000, 1, 1)))
     try:
-        report = replay_record(engine, scenarios=scenarios, ofsted=ofsted, until=today)
+        report = replay_record(
+            engine, scenarios=scenarios, timelines=timelines, register=register, ofsted=ofsted, until=today
+        )
         console.print(
-            f"Replayed {len(report.councils)} more councils ({report.facts} facts; {len(report.from_scenarios)} from "
-            f"scenario files) up to {today}; {len(report.skipped_rows)} CSV rows were not graded inspections."
+            f"Replayed {len(report.councils)} more councils ({report.facts} facts; {len(report.from_scenarios)} with "
+            f"scenario files, {len(timelines)} research timelines, the DfE register: "
+            f"{register.fact_count if register else 0} facts) up to {today}; "
+            f"{len(report.skipped_rows)} CSV rows were not graded inspections. One fact from two sources was "
+            f"recorded once {len(report.same_fact)} times; {len(report.conflicts)} conflicts between sources; "
+            f"{len(report.inferred)} steps inferred from what the record implies."
         )
         years = range(2015, today.year + 1, 2)
         console.print(national_table(engine.national([dt.date(year, 3, 31) for year in years])))
         console.print(deviation_summary(engine.deviations()))
         console.print(
-            "Most deviations are 'missed': the national CSV holds Ofsted's reports only, so for councils without a "
-            "scenario file the record has no DfE notice or direction to meet what the policy expected. "
+            "'unverified' deviations are expectations whose deadline passed with nothing on record where no source "
+            "covers the council's DfE record (the register lists only what it found); 'missed' and 'contradicted' "
+            "ones are departures from the policy in periods a source covers. "
             "`intervention-engine deviations COUNCIL --db ...` lists them one by one."
         )
         data = collect_report(engine)

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+import re
 import time
 import uuid
 from collections.abc import Iterator, Mapping, Sequence
@@ -31,8 +32,9 @@ from .clock import Clock, VirtualClock
 from .commands import Decision, Pending, metadata_of, options_of, repeats_request, stamp
 from .commands import RecordCommand as RecordCommand
 from .council_cache import CouncilCache
+from .council_identity import check_new_council
 from .errors import ConcurrentWriteConflict as ConcurrentWriteConflict
-from .errors import CouncilAlreadyRegistered, CouncilNotFound, FactInFuture, InvalidFact
+from .errors import CouncilNotFound, FactInFuture, InvalidFact
 from .errors import RequestIdReused as RequestIdReused
 from .facts import CouncilRegistered, Fact, fact_to_data, parse_fact
 from .policies.reactions import FiredTimer
@@ -73,6 +75,7 @@ class InterventionEngine:
         write_attempts: int = 20,
         timer_actor: str | None = None,
         cache_size: int = 1000,
+        code_pattern: str | None = None,
     ) -> None:
         if write_attempts < 1:
             raise ValueError("write_attempts must be at least 1")
@@ -84,6 +87,7 @@ class InterventionEngine:
         self.strict = strict
         self.write_attempts = write_attempts
         self.timer_actor = timer_actor
+        self.code_pattern = re.compile(code_pattern) if code_pattern is not None else None  # None: any code
         self.write_conflicts = 0  # saves lost to another writer and decided again (a health figure)
         self.index = CouncilIndex(store)
         self.cache = CouncilCache(store, cache_size)  # councils between commands, refreshed from the store
@@ -101,6 +105,7 @@ class InterventionEngine:
         strict: bool | None = None,
         actor: str | None = None,
         request_id: str | None = None,
+        trace_id: str | None = None,
     ) -> Recorded:
         """Record one fact for a council (by code or name); `council` may be None for council_registered.
 
@@ -110,12 +115,12 @@ class InterventionEngine:
         """
         fact = parse_fact(fact, where=f"council {council!r}" if council else "")
         self._check_not_in_future(council or "", fact)
-        metadata = metadata_of(actor, request_id)
+        metadata = metadata_of(actor, request_id, trace_id)
         for attempt in range(self.write_attempts):
             try:
                 with self.cache.checked() as latest:  # one look at the log for the council and the request index
                     self.requests.refresh(latest)
-                    earlier = self._earlier_request(request_id, council, fact)
+                    earlier = self._earlier_request(request_id, actor, council, fact)
                     if earlier is not None:
                         return earlier
                     if isinstance(fact, CouncilRegistered):
@@ -151,7 +156,7 @@ class InterventionEngine:
                 self._check_not_in_future(command.council or "", fact)
                 if repeats_request(batch, command):
                     self._save_batch(batch, outcomes, commands)  # so that the request index knows its fact
-                earlier = self._earlier_request(command.request_id, command.council, fact)
+                earlier = self._earlier_request(command.request_id, command.actor, command.council, fact)
                 if earlier is not None:
                     outcomes[n] = earlier
                     continue
@@ -167,7 +172,8 @@ class InterventionEngine:
                     decision = self._register(command.council, fact)
                 else:
                     decision = self._decide(cid, fact, command.strict)
-                batch[decision.council.id] = Pending(n, decision, metadata_of(command.actor, command.request_id))
+                metadata = metadata_of(command.actor, command.request_id, command.trace_id)
+                batch[decision.council.id] = Pending(n, decision, metadata)
             except Exception as error:  # the command's own outcome; the others go on
                 outcomes[n] = error
         self._save_batch(batch, outcomes, commands)
@@ -217,7 +223,7 @@ class InterventionEngine:
             calendar=self.calendar,
             strict=self.strict if strict is None else strict,
         )
-        return Decision(aggregate, fact, version, ruling.legal)
+        return Decision(aggregate, fact, version, ruling.legal, ruling.inferred)
 
     def advance_to(self, day: dt.date) -> list[TimerFiring]:
         """Move a virtual clock to `day`, firing every timer whose day has passed, in date order (decision 7).
@@ -306,11 +312,14 @@ class InterventionEngine:
                 positions.setdefault(recording.domain_event.originator_id, recording.notification.id)
         return positions
 
-    def _earlier_request(self, request_id: str | None, council: str | None, fact: Fact) -> Recorded | None:
-        """What `request_id` recorded the first time, if it did (the caller has just refreshed the index)."""
+    def _earlier_request(
+        self, request_id: str | None, actor: str | None, council: str | None, fact: Fact
+    ) -> Recorded | None:
+        """What `actor`'s `request_id` recorded the first time, if it did (the caller has just refreshed the index).
+        Request ids are the actor's own: another actor's id is never found, so its fact is never told."""
         if request_id is None:
             return None
-        earlier = self.requests.find(request_id, refresh=False)
+        earlier = self.requests.find(request_id, actor, refresh=False)
         if earlier is None:
             return None
         self.index.refresh()
@@ -327,8 +336,7 @@ class InterventionEngine:
             fact.name.casefold(),
         ):
             raise InvalidFact(f"council {council!r}: council_registered names code {fact.code!r} ({fact.name})")
-        if self.index.find(fact.code) is not None:  # reads the log when the code is new to it
-            raise CouncilAlreadyRegistered(fact.code)
+        check_new_council(fact, self.index, self.code_pattern)
         return Decision(Council.register(fact, self.rulebook), fact, 0, legal=True)
 
     # ----------------------------------------------------------------------------------------------------------

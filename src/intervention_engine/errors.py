@@ -115,3 +115,12 @@ class RequestIdReused(InterventionError, ValueError):
             f"request id {request_id!r} already recorded {recorded} for council {council!r}; a retried request "
             "must send the same fact, and a new fact needs a new request id"
         )
+
+
+class StoreUnavailable(InterventionError, RuntimeError):
+    """The store cannot be read or written: disk full, read-only, corrupt, a schema this engine does not know, or
+    a PostgreSQL server that does not answer. Nothing of the command was recorded; the message is one line."""
+
+    def __init__(self, reason: str) -> None:
+        self.reason = " ".join(reason.split())  # one line, whatever the driver said
+        super().__init__(f"the store cannot be used: {self.reason}")

@@ -14,8 +14,19 @@ import re
 from enum import StrEnum
 from typing import Annotated, Any, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    TypeAdapter,
+    ValidationError,
+    WithJsonSchema,
+    model_validator,
+)
 
+from .council_identity import COUNCIL_TEXT_PATTERN, CouncilText
+from .dates import DATE_RANGE, FACT_DAY_PATTERN, LATEST_DATE, WorldDate, within_range
 from .errors import InvalidFact
 
 _PARTIAL_DATE = re.compile(r"^(\d{4})(?:-(\d{2})|-Q([1-4]))?$")
@@ -113,7 +124,20 @@ class InspectionType(StrEnum):
     standard = "standard"
 
 
-LATEST_FACT_DATE = dt.date(2199, 12, 31)  # facts, simulated ones included, stop here: timers in between are bounded
+# The longest text each field takes (422 beyond): bounded facts keep every event, page and stream bounded.
+TEXT_MAX = 4000  # note, detail
+REFERENCE_MAX = 2000  # source, report_url
+NAME_MAX = 200  # names of councils, people, providers, topics, kinds, regions
+CODE_MAX = 20  # codes and URNs
+_VISIBLE: dict[str, Any] = {"pattern": COUNCIL_TEXT_PATTERN}  # what council_text accepts, for JSON schemas
+
+LATEST_FACT_DATE = LATEST_DATE  # facts, simulated ones included, stop here: timers in between are bounded
+# A fact's own date: a day, or a month, quarter or year placed on its first day (`_place_partial_date`).
+FactDate = Annotated[
+    dt.date,
+    AfterValidator(within_range),
+    WithJsonSchema({"type": "string", "pattern": FACT_DAY_PATTERN, "description": f"a date from {DATE_RANGE}"}),
+]
 
 
 class Fact(BaseModel):
@@ -123,12 +147,24 @@ class Fact(BaseModel):
 
     trigger_name: ClassVar[str] = ""
 
-    occurred_on: dt.date
+    occurred_on: FactDate
     date_precision: DatePrecision = DatePrecision.day
-    source: str | None = None
+    source: str | None = Field(default=None, max_length=REFERENCE_MAX)
     confidence: Confidence | None = Field(default=None, description="how far the source can be trusted")
-    note: str | None = None
-    simulated: bool = False
+    note: str | None = Field(default=None, max_length=TEXT_MAX)
+    simulated: bool = Field(default=False, strict=True)  # strict: 1 or "yes" is not a boolean
+    provenance: tuple[Annotated[str, Field(max_length=REFERENCE_MAX)], ...] = Field(
+        default=(), description="every source that reported this fact, e.g. 'dfe_interventions.csv line 12 (high)'"
+    )
+    inferred: bool = Field(
+        default=False, strict=True, description="no source states it: the record implies it (DESIGN 12)"
+    )
+    inference: str | None = Field(
+        default=None, max_length=TEXT_MAX, description="the rule that inferred or re-read the fact, and why"
+    )
+    implied_by: str | None = Field(
+        default=None, max_length=TEXT_MAX, description="the fact on record that implied an inferred one"
+    )
 
     @model_validator(mode="before")
     @classmethod
@@ -149,16 +185,6 @@ class Fact(BaseModel):
                 data.setdefault("date_precision", precision)
         return data
 
-    @field_validator("occurred_on")
-    @classmethod
-    def _within_reach(cls, day: dt.date) -> dt.date:
-        if day > LATEST_FACT_DATE:
-            raise ValueError(
-                f"{day.isoformat()} is after {LATEST_FACT_DATE.isoformat()}, the latest date a fact may carry "
-                "(an engine on a virtual clock would fire every timer in between)"
-            )
-        return day
-
     @property
     def trigger(self) -> str:
         """The rulebook trigger this fact fires: the same verb as the aggregate's command."""
@@ -173,11 +199,19 @@ class CouncilRegistered(Fact):
 
     type: Literal["council_registered"] = "council_registered"
     trigger_name: ClassVar[str] = "register"
-    code: str = Field(min_length=1, description="DfE three-digit LA code, or ONS code")
-    name: str = Field(min_length=1)
-    ons_code: str | None = None
-    ofsted_urn: str | None = None
-    region: str | None = None
+    code: CouncilText = Field(
+        min_length=1, max_length=CODE_MAX, description="DfE three-digit LA code (the engine's code pattern decides)"
+    )
+    name: CouncilText = Field(min_length=1, max_length=NAME_MAX, json_schema_extra=_VISIBLE)
+    ons_code: CouncilText | None = Field(default=None, max_length=CODE_MAX, json_schema_extra=_VISIBLE)
+    ofsted_urn: CouncilText | None = Field(default=None, max_length=CODE_MAX, json_schema_extra=_VISIBLE)
+    region: CouncilText | None = Field(default=None, max_length=NAME_MAX, json_schema_extra=_VISIBLE)
+    record_complete: bool = Field(
+        default=True,
+        strict=True,
+        description="the registering source keeps this council's whole record (every region) from this day on; "
+        "importers of partial national records say false and declare what their sources cover (coverage_declared)",
+    )
 
 
 class Judgements(BaseModel):
@@ -213,14 +247,14 @@ class InspectionPublished(Fact):
 
     type: Literal["inspection_published"] = "inspection_published"
     trigger_name: ClassVar[str] = "publish_inspection"
-    fieldwork_start: dt.date
-    fieldwork_end: dt.date
+    fieldwork_start: WorldDate
+    fieldwork_end: WorldDate
     framework: Framework | None = Field(default=None, description="derived from fieldwork_start when omitted")
     inspection_type: InspectionType | None = Field(
         default=None, description="derived from the framework and the previous grade when omitted (ILACS-04)"
     )
     judgements: Judgements
-    report_url: str | None = None
+    report_url: str | None = Field(default=None, max_length=REFERENCE_MAX)
 
     @model_validator(mode="after")
     def _check_framework_and_dates(self) -> InspectionPublished:
@@ -259,7 +293,7 @@ class MonitoringVisitPublished(Fact):
 
     type: Literal["monitoring_visit_published"] = "monitoring_visit_published"
     trigger_name: ClassVar[str] = "record_monitoring_visit"
-    visit_number: int | None = Field(default=None, ge=1)
+    visit_number: int | None = Field(default=None, ge=1, strict=True)
 
 
 class FocusedVisitPublished(Fact):
@@ -267,8 +301,8 @@ class FocusedVisitPublished(Fact):
 
     type: Literal["focused_visit_published"] = "focused_visit_published"
     trigger_name: ClassVar[str] = "record_focused_visit"
-    topic: str | None = None
-    priority_actions: bool = False
+    topic: str | None = Field(default=None, max_length=NAME_MAX)
+    priority_actions: bool = Field(default=False, strict=True)
 
 
 class ActionPlanSubmitted(Fact):
@@ -283,7 +317,7 @@ class ImprovementNoticeIssued(Fact):
 
     type: Literal["improvement_notice_issued"] = "improvement_notice_issued"
     trigger_name: ClassVar[str] = "issue_improvement_notice"
-    adviser: str | None = None
+    adviser: str | None = Field(default=None, max_length=NAME_MAX)
 
 
 class ImprovementNoticeLifted(Fact):
@@ -298,9 +332,11 @@ class StatutoryDirectionIssued(Fact):
 
     type: Literal["statutory_direction_issued"] = "statutory_direction_issued"
     trigger_name: ClassVar[str] = "issue_statutory_direction"
-    commissioner_review: bool = Field(description="the direction appoints a commissioner to review the service")
-    revises_earlier: bool = Field(default=False, description="a revised direction replacing the open one")
-    commissioner: str | None = None
+    commissioner_review: bool = Field(
+        strict=True, description="the direction appoints a commissioner to review the service"
+    )
+    revises_earlier: bool = Field(default=False, strict=True, description="a revised direction replacing the open one")
+    commissioner: str | None = Field(default=None, max_length=NAME_MAX)
 
     @property
     def trigger(self) -> str:
@@ -319,7 +355,7 @@ class CommissionerAppointed(Fact):
 
     type: Literal["commissioner_appointed"] = "commissioner_appointed"
     trigger_name: ClassVar[str] = "appoint_commissioner"
-    commissioner: str | None = None
+    commissioner: str | None = Field(default=None, max_length=NAME_MAX)
 
 
 class Recommendation(StrEnum):
@@ -366,6 +402,7 @@ class DeliveryForm(StrEnum):
     imposed_trust = "imposed_trust"
     council_company = "council_company"
     partner_council = "partner_council"
+    other = "other"  # a form the source names but the engine does not distinguish (the DfE register's `other`)
 
 
 class AlternativeDeliveryDecided(Fact):
@@ -374,7 +411,7 @@ class AlternativeDeliveryDecided(Fact):
     type: Literal["alternative_delivery_decided"] = "alternative_delivery_decided"
     trigger_name: ClassVar[str] = "decide_alternative_delivery"
     form: DeliveryForm
-    provider: str | None = None
+    provider: str | None = Field(default=None, max_length=NAME_MAX)
 
 
 class AlternativeDeliveryLive(Fact):
@@ -382,7 +419,10 @@ class AlternativeDeliveryLive(Fact):
 
     type: Literal["alternative_delivery_live"] = "alternative_delivery_live"
     trigger_name: ClassVar[str] = "start_alternative_delivery"
-    provider: str | None = None
+    provider: str | None = Field(default=None, max_length=NAME_MAX)
+    form: DeliveryForm | None = Field(
+        default=None, description="the form, when the source gives it (an inferred decision takes it, DFE-07)"
+    )
 
 
 class AlternativeDeliveryEnded(Fact):
@@ -399,6 +439,34 @@ class SupportAndSupervisionEnded(Fact):
     trigger_name: ClassVar[str] = "end_support_and_supervision"
 
 
+class Region(StrEnum):
+    """The lifecycle's regions (DESIGN decision 4), as sources name what they cover."""
+
+    judgement = "judgement"
+    instrument = "instrument"
+    delivery = "delivery"
+    supervision = "supervision"
+
+
+class CoverageDeclared(Fact):
+    """A source says it holds everything that happened in these regions of the council's life over a span
+    (DESIGN decision 12): a scenario file or research timeline covers every region over its span, the Ofsted CSV
+    the judgements. Where no source covers a region, its state is "nothing on record", and a policy expectation
+    missed there is `unverified`, not `missed`. It moves no state; `occurred_on` is when it was declared."""
+
+    type: Literal["coverage_declared"] = "coverage_declared"
+    trigger_name: ClassVar[str] = "declare_coverage"
+    regions: tuple[Region, ...] = Field(min_length=1)
+    covers_from: FactDate
+    covers_until: FactDate | None = Field(default=None, description="open-ended when omitted")
+
+    @model_validator(mode="after")
+    def _span(self) -> CoverageDeclared:
+        if self.covers_until is not None and self.covers_until < self.covers_from:
+            raise ValueError(f"covers_until {self.covers_until} is before covers_from {self.covers_from}")
+        return self
+
+
 class NoteRecorded(Fact):
     """Something the record mentions that moves no state: an inquiry, a restructure, a replaced commissioner.
 
@@ -407,8 +475,10 @@ class NoteRecorded(Fact):
 
     type: Literal["note_recorded"] = "note_recorded"
     trigger_name: ClassVar[str] = "record_note"
-    kind: str = Field(min_length=1, description="what the source called it, e.g. independent_inquiry")
-    detail: str | None = None
+    kind: str = Field(
+        min_length=1, max_length=NAME_MAX, description="what the source called it, e.g. independent_inquiry"
+    )
+    detail: str | None = Field(default=None, max_length=TEXT_MAX)
 
 
 AnyFact = Annotated[
@@ -428,34 +498,38 @@ AnyFact = Annotated[
     | AlternativeDeliveryLive
     | AlternativeDeliveryEnded
     | SupportAndSupervisionEnded
+    | CoverageDeclared
     | NoteRecorded,
     Field(discriminator="type"),
 ]
 
 FACT_ADAPTER: TypeAdapter[AnyFact] = TypeAdapter(AnyFact)
 
-FACT_TYPES: tuple[str, ...] = tuple(
-    cls.model_fields["type"].default
-    for cls in (
-        CouncilRegistered,
-        InspectionPublished,
-        MonitoringVisitPublished,
-        FocusedVisitPublished,
-        ActionPlanSubmitted,
-        ImprovementNoticeIssued,
-        ImprovementNoticeLifted,
-        StatutoryDirectionIssued,
-        StatutoryDirectionRevoked,
-        CommissionerAppointed,
-        CommissionerReported,
-        ProgressReviewCompleted,
-        AlternativeDeliveryDecided,
-        AlternativeDeliveryLive,
-        AlternativeDeliveryEnded,
-        SupportAndSupervisionEnded,
-        NoteRecorded,
-    )
+_FACT_CLASSES: tuple[type[Fact], ...] = (
+    CouncilRegistered,
+    InspectionPublished,
+    MonitoringVisitPublished,
+    FocusedVisitPublished,
+    ActionPlanSubmitted,
+    ImprovementNoticeIssued,
+    ImprovementNoticeLifted,
+    StatutoryDirectionIssued,
+    StatutoryDirectionRevoked,
+    CommissionerAppointed,
+    CommissionerReported,
+    ProgressReviewCompleted,
+    AlternativeDeliveryDecided,
+    AlternativeDeliveryLive,
+    AlternativeDeliveryEnded,
+    SupportAndSupervisionEnded,
+    CoverageDeclared,
+    NoteRecorded,
 )
+
+FACT_TYPES: tuple[str, ...] = tuple(cls.model_fields["type"].default for cls in _FACT_CLASSES)
+
+# The rulebook trigger of each fact type (a revised direction fires `revise_statutory_direction`: see its `trigger`).
+TRIGGERS: dict[str, str] = {cls.model_fields["type"].default: cls.trigger_name for cls in _FACT_CLASSES}
 
 
 def parse_fact(data: Any, *, where: str = "") -> Fact:
@@ -490,6 +564,7 @@ def fact_to_data(fact: Fact) -> dict[str, Any]:
     data: dict[str, Any] = fact.model_dump(mode="json", exclude_none=True)
     if data.get("date_precision") == DatePrecision.day.value:
         del data["date_precision"]
-    if data.get("simulated") is False:
-        del data["simulated"]
+    for key, default in (("simulated", False), ("inferred", False), ("provenance", []), ("record_complete", True)):
+        if data.get(key) == default:
+            del data[key]
     return data

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 
@@ -21,6 +21,7 @@ class Recorded:
     position: int | None = None  # where the fact's own event is in the log (see `subscribe`)
     request_id: str | None = None
     duplicate: bool = False
+    inferred: tuple[str, ...] = ()  # steps the record implied, recorded before this fact and marked inferred
 
     def to_dict(self) -> dict[str, Any]:
         return {**self.__dict__, "occurred_on": self.occurred_on.isoformat()}
@@ -40,6 +41,10 @@ class CouncilStatus:
     pending_timers: list[dict[str, Any]]
     open_expectations: list[dict[str, Any]]
     deviations: list[dict[str, Any]]
+    # Per region: "covered" (a source that keeps everything covers the day), "on_record" (a fact on record set the
+    # state, but no source covers the day: it may have moved since) or "nothing_on_record" (DESIGN decision 12).
+    record: dict[str, str] = field(default_factory=dict)
+    uncertain: list[str] = field(default_factory=list)  # facts dated to a period holding the day (partial dates)
 
     def to_dict(self) -> dict[str, Any]:
         return {**self.__dict__, "as_of": self.as_of.isoformat() if self.as_of else None}

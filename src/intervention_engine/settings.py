@@ -13,14 +13,18 @@ named by `INTERVENTION_ENGINE_TOKENS_FILE`, so secrets need not sit in the envir
 from __future__ import annotations
 
 import json
+import logging
+import re
 from enum import StrEnum
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, TypeAdapter, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, TypeAdapter, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from .errors import ConfigurationError
+
+logger = logging.getLogger(__name__)
 
 
 class Role(StrEnum):
@@ -38,18 +42,36 @@ class Role(StrEnum):
 class ApiToken(BaseModel):
     """One API token: the secret a client sends, who it stands for (the actor recorded with each fact), its role."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", hide_input_in_errors=True)  # never print a secret
 
     token: SecretStr = Field(min_length=16, description="the bearer secret (at least 16 characters)")
     actor: str = Field(min_length=1, max_length=200, description="who the token stands for, as the audit trail says")
     role: Role
 
+    @field_validator("token")
+    @classmethod
+    def _not_blank(cls, token: SecretStr) -> SecretStr:
+        if not token.get_secret_value().strip():
+            raise ValueError("a token may not be blank (spaces only)")
+        return token
+
 
 _TOKENS = TypeAdapter(list[ApiToken])
 
 
+class ServiceLimits(BaseModel):
+    """What one HTTP service process accepts at most (the defaults are Settings' defaults)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    max_body_bytes: int = 1_048_576
+    max_streams: int = 32
+    stream_page_events: int = 100
+    stream_send_seconds: float = 30.0
+
+
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="INTERVENTION_ENGINE_", extra="forbid")
+    model_config = SettingsConfigDict(env_prefix="INTERVENTION_ENGINE_", extra="forbid", hide_input_in_errors=True)
 
     backend: Literal["sqlite", "memory", "postgres"] = "sqlite"
     db: Path = Field(default=Path("intervention_engine.sqlite"), description="SQLite file (sqlite backend)")
@@ -84,6 +106,49 @@ class Settings(BaseSettings):
         default=10.0, gt=0, description="how often the scheduler re-reads timers set by other processes"
     )
 
+    # Limits of the HTTP service (README "Limits and failure").
+    max_body_bytes: int = Field(default=1_048_576, ge=1024, description="largest request body accepted (413 above)")
+    max_streams: int = Field(default=32, ge=1, description="event streams open at once in one process (503 above)")
+    stream_page_events: int = Field(
+        default=100, ge=1, le=1000, description="events an event stream reads from the store at a time"
+    )
+    stream_send_seconds: float = Field(
+        default=30.0, gt=0, description="an event stream whose client takes no data for this long is closed"
+    )
+    reader_engines: int = Field(
+        default=2, ge=0, description="engines that answer reads beside the writer (SQLite, PostgreSQL; 0: share it)"
+    )
+    header_timeout_seconds: float = Field(
+        default=10.0, gt=0, description="a request's headers must arrive within this time, or the connection closes"
+    )
+    body_timeout_seconds: float = Field(
+        default=30.0, gt=0, description="a request's body must arrive within this time of its headers"
+    )
+    council_code_pattern: str = Field(
+        default=r"[0-9]{3}", min_length=1, description="what a council code looks like (default: DfE 3-digit code)"
+    )
+    integrity_check: bool = Field(
+        default=False, description="run SQLite's full integrity_check at start-up (quick_check always runs)"
+    )
+
+    @field_validator("council_code_pattern")
+    @classmethod
+    def _compiles(cls, pattern: str) -> str:
+        try:
+            re.compile(pattern)
+        except re.error as error:
+            raise ValueError(f"not a regular expression: {error}") from None
+        return pattern
+
+    def service_limits(self) -> ServiceLimits:
+        """The HTTP service's limits, from these settings."""
+        return ServiceLimits(
+            max_body_bytes=self.max_body_bytes,
+            max_streams=self.max_streams,
+            stream_page_events=self.stream_page_events,
+            stream_send_seconds=self.stream_send_seconds,
+        )
+
     def eventsourcing_env(self) -> dict[str, str]:
         """The complete eventsourcing configuration: nothing is left to the host's environment."""
         env = {"IS_SNAPSHOTTING_ENABLED": "y"}
@@ -117,6 +182,18 @@ class Settings(BaseSettings):
             "POSTGRES_CONNECT_TIMEOUT": str(self.postgres_connect_timeout),
         }
 
+    def postgres_connection(self) -> dict[str, Any]:
+        """psycopg's `connect` arguments for the configured PostgreSQL server (for connections of our own)."""
+        return {
+            "host": self.postgres_host,
+            "port": self.postgres_port,
+            "dbname": self.postgres_dbname,
+            "user": self.postgres_user,
+            "password": self.postgres_password.get_secret_value(),
+            "connect_timeout": self.postgres_connect_timeout,
+            "autocommit": True,
+        }
+
     def describe_database(self) -> str:
         """The store in words, for logs and errors (never the password)."""
         if self.backend == "memory":
@@ -132,8 +209,18 @@ class Settings(BaseSettings):
         if self.tokens_file is not None:
             try:
                 tokens += _TOKENS.validate_python(json.loads(self.tokens_file.read_text()))
-            except (OSError, ValueError, ValidationError) as error:
+                mode = self.tokens_file.stat().st_mode & 0o777
+            except ValidationError as error:  # its text would quote the secrets: the places and problems only
+                problems = "; ".join(
+                    f"{'.'.join(map(str, item['loc']))}: {item['msg']}" for item in error.errors(include_input=False)
+                )
+                raise ConfigurationError(f"cannot read API tokens from {self.tokens_file}: {problems}") from None
+            except (OSError, ValueError) as error:
                 raise ConfigurationError(f"cannot read API tokens from {self.tokens_file}: {error}") from None
+            if mode & 0o044:
+                logger.warning(
+                    "the API tokens file %s can be read by other users (mode %o); chmod 600 it", self.tokens_file, mode
+                )
         secrets = [token.token.get_secret_value() for token in tokens]
         if len(set(secrets)) != len(secrets):
             raise ConfigurationError("two API tokens share one secret; each token must be unique")

@@ -2,19 +2,52 @@
 
 from __future__ import annotations
 
+import sqlite3
 import uuid
 from collections.abc import Iterable, Mapping
 from typing import Any, ClassVar
 
 from eventsourcing.application import Application, ProcessingEvent, ProjectorFunction, Repository, project_aggregate
-from eventsourcing.domain import CanMutateProtocol, TDomainEvent, TMutableOrImmutableAggregate
+from eventsourcing.domain import (
+    CanMutateProtocol,
+    EventSourcingError,
+    OriginatorVersionError,
+    TDomainEvent,
+    TMutableOrImmutableAggregate,
+)
 from eventsourcing.persistence import Mapper, Recording, Transcoder
 from eventsourcing.utils import Environment, strtobool
 
 from .aggregates.council import Council
+from .errors import StoreUnavailable
 from .transcoding import FastJSONTranscoder, FastMapper
 
 _MUTABLE_EVENT_CLASSES: set[type[Any]] = set()
+
+
+def _driver_errors() -> tuple[type[Exception], ...]:
+    """The database drivers' own errors, for those eventsourcing lets through unwrapped."""
+    errors: list[type[Exception]] = [sqlite3.Error, EventSourcingError]
+    try:
+        import psycopg
+        import psycopg_pool
+
+        errors += [psycopg.Error, psycopg_pool.PoolTimeout]
+    except ImportError:  # the postgres extra is not installed
+        pass
+    return tuple(errors)
+
+
+STORE_ERRORS = _driver_errors()
+
+
+def store_unavailable(error: BaseException) -> StoreUnavailable:
+    """A failure of the store as a `StoreUnavailable` whose reason is one line (the driver's first line, bounded),
+    naming what went wrong without a traceback."""
+    if isinstance(error, StoreUnavailable):
+        return error
+    text = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+    return StoreUnavailable(f"{text[:300]} ({type(error).__name__})")
 
 
 def project_events(
@@ -29,8 +62,21 @@ def project_events(
         if type(domain_event) not in _MUTABLE_EVENT_CLASSES:
             assert isinstance(domain_event, CanMutateProtocol)
             _MUTABLE_EVENT_CLASSES.add(type(domain_event))
-        aggregate = domain_event.mutate(aggregate)  # type: ignore[attr-defined]
+        try:
+            aggregate = domain_event.mutate(aggregate)  # type: ignore[attr-defined]
+        except OriginatorVersionError:
+            raise _gap(aggregate, domain_event) from None
     return aggregate
+
+
+def _gap(aggregate: Any, event: Any) -> StoreUnavailable:
+    """A stream with an event missing: the council, the version missing and the version found in its place."""
+    code = getattr(aggregate, "code", None) or getattr(event, "code", None) or str(event.originator_id)
+    expected = (aggregate.version + 1) if aggregate is not None else 1
+    return StoreUnavailable(
+        f"council {code!r}: its stream lacks version {expected} (the next stored event is version "
+        f"{event.originator_version})"
+    )
 
 
 class CouncilRepository(Repository[uuid.UUID]):

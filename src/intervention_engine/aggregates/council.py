@@ -8,7 +8,8 @@ clock. Everything on the aggregate is plain JSON (strings, numbers, lists, dicts
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
 from typing import Any
 from uuid import UUID
 
@@ -16,11 +17,13 @@ from eventsourcing.domain import Aggregate, event
 
 from ..calendar import WorkingDayCalendar
 from ..errors import FactOutOfOrder, MoveNotAllowed
-from ..facts import CouncilRegistered, Fact, fact_to_data
+from ..facts import TRIGGERS, CouncilRegistered, DatePrecision, Fact, fact_to_data
+from ..policies.inference import infer
 from ..policies.reactions import CouncilView, FiredTimer, Policy, Reactions
 from ..policies.rulebook import Rulebook, Ruling, derive_stage
+from .coverage import covered, initial_coverage, partial_date
 from .decisions import decide_details, expectation_deviation, illegal_move_deviation
-from .expectations import CONTRADICTED, MET, MISSED, OPEN, WITHDRAWN, describe_fact, matches_any
+from .expectations import CONTRADICTED, MET, MISSED, OPEN, UNVERIFIED, WITHDRAWN, describe_fact, matches_any
 from .identity import council_id as council_id
 from .identity import event_topic as event_topic
 
@@ -59,6 +62,8 @@ class Council(Aggregate):
         self.expectation_count = 0
         self.fact_count = 1
         self.deviations: list[dict[str, Any]] = []
+        self.coverage: list[dict[str, Any]] = initial_coverage(fact, occurred_on, list(states))
+        self.partial_dates: list[dict[str, Any]] = []
 
     # ----------------------------------------------------------------------------------------------------------
     # Commands: decide once.
@@ -81,13 +86,28 @@ class Council(Aggregate):
         policies: Sequence[Policy],
         calendar: WorkingDayCalendar,
         strict: bool = True,
+        infer_missing: bool = True,
     ) -> Ruling:
-        """Judge `fact` by the rulebook, record it, settle open expectations, then apply the policies' reactions."""
+        """Judge `fact` by the rulebook, record it, settle open expectations, then apply the policies' reactions.
+
+        In lenient mode a refused fact is first read against the inference rules (`policies/inference.py`): the
+        steps the record implies are recorded before it, marked as inferred."""
         occurred_on = fact.occurred_on.isoformat()
         if occurred_on < self.last_occurred_on:
             raise FactOutOfOrder(self.code, fact.describe(), occurred_on, self.last_occurred_on)
         details = self._decide_details(fact)
         ruling = rulebook.rule(fact, self.states, {**self.details, **details})
+        if not ruling.legal and not strict and infer_missing:
+            inference = infer(fact, self.states, self.details)
+            if inference is not None:
+                inferred = tuple(describe_fact(fact_to_data(step)) for step in inference.before)
+                for step in inference.before:
+                    self.record(
+                        step, rulebook=rulebook, policies=policies, calendar=calendar, strict=False, infer_missing=False
+                    )
+                fact = inference.fact
+                details = self._decide_details(fact)
+                ruling = replace(rulebook.rule(fact, self.states, {**self.details, **details}), inferred=inferred)
         if not ruling.legal and strict:
             raise MoveNotAllowed(
                 self.code, fact.describe(), occurred_on, self.states, ruling.refused, rulebook.legal_moves(self.states)
@@ -127,11 +147,17 @@ class Council(Aggregate):
         self._fire_timer(timer_id=timer_id, occurred_on=due_on)
         expectation = self.expectations.get(timer.get("subject") or "")
         if timer["kind"] == EXPECTATION_DEADLINE and expectation and expectation["status"] == OPEN:
+            regions = self._regions_of(expectation, rulebook)
+            if covered(self._coverage(), regions, expectation["opened_on"], due_on):
+                how, happened = MISSED, f"nothing of the kind by {due_on}"
+            else:  # DESIGN decision 12: the record's silence there is not evidence that nothing happened
+                how = UNVERIFIED
+                happened = f"nothing on record by {due_on}; no source covers {', '.join(regions)} over that span"
             self._close_expectation(
                 expectation_id=timer["subject"],
-                status=MISSED,
+                status=how,
                 occurred_on=due_on,
-                deviation=expectation_deviation(expectation, MISSED, f"nothing of the kind by {due_on}", due_on),
+                deviation=expectation_deviation(expectation, how, happened, due_on),
             )
         fired = FiredTimer(timer_id, timer["kind"], dt.date.fromisoformat(due_on), timer["rule_id"])
         for policy in policies:
@@ -160,6 +186,27 @@ class Council(Aggregate):
         ]
         return sorted(due, key=lambda timer: (timer.due_on, self.timers[timer.timer_id]["seq"]))
 
+    def _coverage(self) -> list[dict[str, Any]]:
+        """What the council's sources cover (councils snapshotted before coverage existed kept their whole record)."""
+        found: list[dict[str, Any]] | None = self.__dict__.get("coverage")
+        if found is None:
+            return initial_coverage({}, self.registered_on, list(self.states))
+        return found
+
+    def coverage_on(self, day: str) -> dict[str, bool]:
+        """Per region, whether a source that keeps everything covers `day`."""
+        return {region: covered(self._coverage(), [region], day, day) for region in self.states}
+
+    @staticmethod
+    def _regions_of(expectation: Mapping[str, Any], rulebook: Rulebook) -> list[str]:
+        """The regions an expectation is about: those the facts that would meet it move."""
+        regions: list[str] = []
+        for pattern in expectation["meets"]:
+            for region in rulebook.regions_moved_by(TRIGGERS.get(str(pattern.get("type")), "")):
+                if region not in regions:
+                    regions.append(region)
+        return regions or list(rulebook.initial_states())
+
     def view(self) -> CouncilView:
         return CouncilView(
             self.code,
@@ -175,7 +222,10 @@ class Council(Aggregate):
     # Deciding: expectations and policy reactions, turned into events.
 
     def _decide_details(self, fact: Fact) -> dict[str, Any]:
-        return decide_details(fact, self.details, self.inspections)
+        details = decide_details(fact, self.details, self.inspections)
+        if fact.date_precision is not DatePrecision.day:
+            details["partial_date"] = partial_date(fact)
+        return details
 
     def _settle_expectations(self, fact: dict[str, Any], occurred_on: str) -> None:
         for expectation_id, expectation in sorted(self.open_expectations().items(), key=lambda i: i[1]["seq"]):
@@ -296,10 +346,14 @@ class Council(Aggregate):
         self.states = states
         self.last_occurred_on = occurred_on
         self.fact_count += 1
+        if "partial_date" in details:
+            self.partial_dates = [*self.__dict__.get("partial_dates", []), details["partial_date"]]
         if "inspection" in details:
             self.inspections.append(details["inspection"])
         elif "visit" in details:
             self.visits.append(details["visit"])
+        if "coverage" in details:
+            self.coverage = [*self._coverage(), details["coverage"]]
         else:
             self.details.update(details)
         if deviation is not None:

@@ -9,6 +9,7 @@ from ..facts import (
     AlternativeDeliveryDecided,
     AlternativeDeliveryEnded,
     CommissionerAppointed,
+    CoverageDeclared,
     Fact,
     Framework,
     Grade,
@@ -18,6 +19,7 @@ from ..facts import (
     StatutoryDirectionIssued,
     StatutoryDirectionRevoked,
 )
+from .coverage import coverage_span
 from .expectations import describe_fact
 
 
@@ -40,6 +42,8 @@ def decide_details(fact: Fact, details: Mapping[str, Any], inspections: Sequence
         return {"direction_led_by": "commissioner"}
     if isinstance(fact, StatutoryDirectionRevoked):
         return {"direction_led_by": None}
+    if isinstance(fact, CoverageDeclared):
+        return {"coverage": coverage_span(fact)}
     return {}
 
 

@@ -6,6 +6,8 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 OPEN, MET, CONTRADICTED, MISSED, WITHDRAWN = "open", "met", "contradicted", "missed", "withdrawn"
+# Missed where no source covers the council's record (DESIGN decision 12): nothing on record, which is not nothing.
+UNVERIFIED = "unverified"
 
 
 def matches(pattern: Mapping[str, Any], fact: Mapping[str, Any]) -> bool:
@@ -32,4 +34,11 @@ def describe_fact(fact: Mapping[str, Any]) -> str:
         text += " with commissioner review" if fact.get("commissioner_review") else " without a commissioner"
     if fact.get("revises_earlier"):
         text += " (revised)"
+    if fact.get("type") == "coverage_declared":
+        until = fact.get("covers_until") or "open-ended"
+        text += f": {', '.join(fact['regions'])} from {fact['covers_from']} to {until}"
+    if fact.get("inferred"):
+        text += f" [inferred: {fact.get('inference')}; implied by {fact.get('implied_by')}]"
+    elif fact.get("inference"):
+        text += f" [read as such: {fact['inference']}]"
     return text

@@ -9,6 +9,8 @@ Exit codes:
     2  input refused: bad option or argument, malformed fact or scenario file, impossible date, a move the
        rulebook forbids, a fact out of order or in the future, unusable settings
     3  the council is not registered
+    4  the store cannot be used: disk full, read-only, corrupt (SQLite's quick_check fails), another application's
+       file, a schema version this engine does not read, an unreachable PostgreSQL server
 
 Errors are one line on stderr (a JSON object with `--json`), never a traceback; nothing is recorded by a command
 that fails, except the facts before the refused one when a file holds a list of facts.

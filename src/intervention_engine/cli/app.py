@@ -17,13 +17,15 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from ..bootstrap import build_engine
 from ..clock import Clock
+from ..dates import check_day
 from ..engine import InterventionEngine, Recorded
-from ..errors import ConfigurationError, CouncilNotFound, InterventionError
+from ..errors import ConfigurationError, CouncilNotFound, InterventionError, StoreUnavailable
 from ..facts import Fact, parse_fact
 from ..history.scenario import (
     load_facts,
 )
 from ..settings import Settings
+from ..store import STORE_ERRORS, store_unavailable
 
 
 class ExitCode(IntEnum):
@@ -31,6 +33,7 @@ class ExitCode(IntEnum):
     checkpoints_failed = 1
     refused = 2
     not_found = 3
+    store_unavailable = 4
 
 
 class BadArgument(ValueError):
@@ -40,7 +43,8 @@ class BadArgument(ValueError):
 app = typer.Typer(
     name="intervention-engine",
     help="Record, replay and query the DfE intervention regime for councils' children's services.",
-    epilog="Exit codes: 0 done; 1 replay checkpoints do not hold; 2 input refused; 3 council not registered.",
+    epilog="Exit codes: 0 done; 1 replay checkpoints do not hold; 2 input refused; 3 council not registered; "
+    "4 the store cannot be used.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
@@ -85,9 +89,14 @@ def main() -> None:
 def reporting(as_json: bool) -> Iterator[None]:
     """Turn a refused command into one line on stderr and an exit code."""
     try:
-        yield
+        try:
+            yield
+        except STORE_ERRORS as error:
+            raise store_unavailable(error) from None
     except (InterventionError, BadArgument) as error:
         code = ExitCode.not_found if isinstance(error, CouncilNotFound) else ExitCode.refused
+        if isinstance(error, StoreUnavailable):
+            code = ExitCode.store_unavailable
         message = " ".join([str(error), *(f"({note})" for note in getattr(error, "__notes__", []))])
         if as_json:
             line = json.dumps({"error": type(error).__name__, "message": message, "exit_code": int(code)})
@@ -101,11 +110,12 @@ def reporting(as_json: bool) -> Iterator[None]:
 def open_engine(
     db: Path | None, clock: Clock, lenient: bool = False, *, existing: bool = False
 ) -> Iterator[InterventionEngine]:
-    """The engine on `--db`; commands that only read refuse a database file that does not exist yet."""
+    """The engine on `--db`; commands that only read (`existing`) refuse a database file that does not exist yet,
+    and write nothing to one that does."""
     settings = Settings(db=db) if db is not None else Settings()
     if existing and settings.backend == "sqlite" and not settings.db.exists():
         raise ConfigurationError(f"no database at {settings.db}: record or replay something first, or check --db")
-    engine = build_engine(settings.model_copy(update={"strict": not lenient}), clock=clock)
+    engine = build_engine(settings.model_copy(update={"strict": not lenient}), clock=clock, read_only=existing)
     try:
         yield engine
     finally:
@@ -157,9 +167,13 @@ def parse_day(text: str | None, option: str) -> dt.date | None:
     if text is None:
         return None
     try:
-        return dt.date.fromisoformat(text.strip())
+        day = dt.date.fromisoformat(text.strip())
     except ValueError as error:
         raise BadArgument(f"{option} {text!r} is not a date (YYYY-MM-DD): {error}") from None
+    try:
+        return check_day(day, option)
+    except ValueError as error:
+        raise BadArgument(str(error)) from None
 
 
 def emit(as_json: bool, data: Any, tables: Any) -> None:

@@ -10,13 +10,15 @@ import typer
 from rich.markup import escape
 
 from ..clock import SystemClock, VirtualClock
-from ..history.national import replay_record, replay_summary
+from ..history.national import gather, replay_record, replay_summary
 from ..history.ofsted_csv import read_ofsted_csv
+from ..history.register import read_register, register_report
 from ..history.scenario import (
     checkpoint_results,
     load_scenario,
 )
 from ..history.timelines import is_research_timeline, read_timeline, timeline_report
+from ..history.vocabulary import load_mapping
 from ..reports import collect as collect_report
 from ..reports import write_report
 from ..simulation.calibration import calibrate as calibrate_record
@@ -42,7 +44,19 @@ def replay(
     ofsted_csv: Annotated[
         Path | None, typer.Option("--ofsted-csv", dir_okay=False, help="the national Ofsted inspections CSV")
     ] = None,
+    dfe_register: Annotated[
+        Path | None,
+        typer.Option(
+            "--dfe-register", dir_okay=False, help="the DfE register of interventions (dfe_interventions.csv)"
+        ),
+    ] = None,
     councils_csv: CouncilsCsvOption = None,
+    mapping: Annotated[
+        Path | None,
+        typer.Option(
+            "--mapping", dir_okay=False, help="research types → facts, for timelines (docs/timeline-mapping.md)"
+        ),
+    ] = None,
     as_of: Annotated[
         str | None, typer.Option("--as-of", help="replay up to this date, YYYY-MM-DD (default today)")
     ] = None,
@@ -51,27 +65,41 @@ def replay(
     db: DbOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Replay scenario files and/or the national Ofsted record into the store under the policies in force."""
+    """Replay scenario files, research timelines, the DfE register and the national Ofsted record into the store
+    under the policies in force, each council's sources merged (one fact from two sources is recorded once)."""
     with reporting(as_json):
-        if not files and ofsted_csv is None:
-            raise BadArgument("give scenario files, --ofsted-csv FILE, or both")
+        if not files and ofsted_csv is None and dfe_register is None:
+            raise BadArgument("give scenario files or research timelines, --ofsted-csv FILE, --dfe-register FILE")
         until = parse_day(as_of, "--as-of") or SystemClock().today()
         # Every input is read and checked before anything is recorded.
         notes = [path for path in files or () if is_research_timeline(path)]
         scenarios = [load_scenario(path) for path in files or () if path not in notes]
-        timelines = [read_timeline(path, councils_csv) for path in notes]
+        vocabulary = load_mapping(mapping) if mapping else None
+        timelines = [read_timeline(path, councils_csv, vocabulary) for path in notes]
         ofsted = read_ofsted_csv(ofsted_csv, councils_csv) if ofsted_csv else None
-        total = len(scenarios) + len(timelines) + (len(ofsted.councils) if ofsted else 0)
+        register = read_register(dfe_register, councils_csv) if dfe_register else None
+        total = len(gather(scenarios, timelines, register, ofsted))
         with open_engine(db, VirtualClock(), lenient) as engine, progress_bar(as_json, total, "Replaying") as tick:
             report = replay_record(
-                engine, scenarios=scenarios, timelines=timelines, ofsted=ofsted, until=until, progress=tick
+                engine,
+                scenarios=scenarios,
+                timelines=timelines,
+                register=register,
+                ofsted=ofsted,
+                until=until,
+                progress=tick,
             )
-            checks = [(s.origin, s.council.code, checkpoint_results(engine, s)) for s in scenarios]
+            # A checkpoint after `--as-of` speaks of what the replay has not reached yet.
+            checks = [
+                (s.origin, s.council.code, [r for r in checkpoint_results(engine, s) if r.on <= until])
+                for s in scenarios
+            ]
             summary = replay_summary(engine, report, until, with_timelines=as_json or show_timelines)
         holds = all(result.holds for *_, results in checks for result in results)
         data = {
             **summary, "files": checkpoint_data(checks), "all_checkpoints_hold": holds,
             "timelines": [timeline_report(found) for found in timelines],
+            "register": register_report(register) if register else None,
         }  # fmt: skip
         emit(as_json, data, lambda: replay_tables(summary, checks, show_timelines))
     if not holds:

@@ -33,9 +33,10 @@ def recorded_table(recorded: Sequence[Recorded]) -> list[Any]:
 def status_tables(status: CouncilStatus) -> list[Any]:
     when = f"on {status.as_of}" if status.as_of else "now"
     heading = f"[bold]{escape(status.name)} ({status.council}) {when}: stage [cyan]{status.stage}[/cyan][/bold]"
-    states = new_table("region", "state", title="States")
+    states = new_table("region", "state", "record", title="States")
     for region, state in status.states.items():
-        states.add_row(region, state)
+        known = status.record.get(region, "covered")
+        states.add_row(region, state if known != "nothing_on_record" else f"{state}?", known.replace("_", " "))
     out: list[Any] = [heading, states]
     if status.latest_inspection:
         inspection = status.latest_inspection
@@ -54,6 +55,12 @@ def status_tables(status: CouncilStatus) -> list[Any]:
         )
     if status.open_expectations:
         out.append(expectations)
+    out += [f"[magenta]Uncertain: {escape(text)}[/magenta]" for text in status.uncertain]
+    if "nothing_on_record" in status.record.values():
+        out.append(
+            "A state marked ? is nothing on record: no source covers that region on this day, so the default "
+            "state stands for what the record does not say."
+        )
     for deviation in status.deviations:
         out.append(f"[yellow]Deviation on {deviation['occurred_on']}: {escape(str(deviation['expected']))}[/yellow]")
     return out
@@ -175,6 +182,12 @@ def national_table(counts: Sequence[Any]) -> Table:
     for stage in stages:
         table.add_row(stage, *(str(count["stages"].get(stage, 0)) for count in data))
     table.add_row("[bold]councils[/bold]", *(str(count["councils"]) for count in data))
+    if all("in_intervention" in count for count in data):
+        table.add_row(
+            "[bold]in DfE intervention[/bold]",
+            *(("≥ " if c["in_intervention"]["at_least"] else "") + str(c["in_intervention"]["count"]) for c in data),
+        )
+        table.add_row("DfE record covered", *(str(c["in_intervention"]["dfe_record_covered"]) for c in data))
     return table
 
 

@@ -10,14 +10,22 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from ..engine import InterventionEngine
+from ..facts import CouncilRegistered, CoverageDeclared, Framework, InspectionPublished, Region
 from .ofsted_csv import OfstedImport, Skipped
+from .register import RegisterImport
 from .scenario import Scenario, replay_scenario
-from .timelines import TimelineImport, import_timeline
+from .sources import SourcedFact, merge_sources, period_end
+from .timelines import TimelineImport
 
 Progress = Callable[[str], None]
+
+SIF_FROM = dt.date(2013, 11, 1)
+REGISTERED_FROM = dt.date(2000, 1, 1)  # before the first fact of any source (Surrey's notice of 2008)
+ALL_REGIONS = tuple(Region)  # ILACS-01: the CSV holds every graded SIF and ILACS report from here on
 
 
 @dataclass
@@ -29,6 +37,19 @@ class NationalReplay:
     already_in_store: list[str] = field(default_factory=list)
     from_scenarios: list[str] = field(default_factory=list)
     skipped_rows: list[Skipped] = field(default_factory=list)
+    same_fact: list[str] = field(default_factory=list)  # one fact from two sources, recorded once
+    conflicts: list[str] = field(default_factory=list)  # sources that disagree: who won, what was kept as a note
+    inferred: list[str] = field(default_factory=list)  # steps the record implies, recorded as inferred facts
+
+
+@dataclass
+class CouncilSources:
+    """Everything the sources say about one council: who it is, its facts, and what each source covers."""
+
+    registration: CouncilRegistered
+    facts: list[SourcedFact] = field(default_factory=list)
+    coverage: list[CoverageDeclared] = field(default_factory=list)
+    scenario_only: Scenario | None = None
 
 
 def replay_record(
@@ -36,48 +57,113 @@ def replay_record(
     *,
     scenarios: Sequence[Scenario] = (),
     timelines: Sequence[TimelineImport] = (),
+    register: RegisterImport | None = None,
     ofsted: OfstedImport | None = None,
     until: dt.date,
     progress: Progress | None = None,
 ) -> NationalReplay:
-    """Record the scenarios, then the research timelines (lenient), then every other council of the CSV, then let
-    timers fall due up to `until`."""
+    """Record every council of every source, each council's sources merged (`sources.merge_sources`), then let
+    timers fall due up to `until`. A council whose only source is one scenario file is replayed from it as
+    `replay_scenario` does (strict unless the engine is lenient); any other council is recorded in lenient mode, so
+    the steps its record implies are inferred (`policies/inference.py`). Councils already in the store are left."""
     report = NationalReplay(skipped_rows=list(ofsted.skipped) if ofsted else [])
     present = {code.casefold() for code, _ in engine.councils()}
-    for scenario in scenarios:
-        code = scenario.council.code
+    for code, sources in gather(scenarios, timelines, register, ofsted).items():
         if code.casefold() in present:
             report.already_in_store.append(code)
-        else:
-            report.facts += len(replay_scenario(engine, scenario, until=min(until, scenario.ends_on)))
+        elif sources.scenario_only is not None:
+            scenario = sources.scenario_only
+            report.facts += len(replay_scenario(engine, scenario, until=min(until, scenario.ends_on))) - 1
             report.councils.append(code)
             report.from_scenarios.append(code)
-            present.add(code.casefold())
-        _tick(progress, code)
-    for timeline in timelines:
-        code = timeline.registration.code
-        if code.casefold() in present:
-            report.already_in_store.append(code)
         else:
-            recorded = import_timeline(engine, timeline, until)
-            report.facts += sum(1 for item in recorded if item.fact_type != "council_registered")
+            report.facts += _record_council(engine, code, sources, until, report)
             report.councils.append(code)
-            present.add(code.casefold())
-        _tick(progress, code)
-    for code, registration in ofsted.councils.items() if ofsted else ():
-        if code.casefold() in present:
-            if code not in report.councils:
-                report.already_in_store.append(code)
-        else:
-            engine.record(None, registration)
-            for inspection in ofsted.inspections[code] if ofsted else ():
-                if inspection.occurred_on <= until:
-                    engine.record(code, inspection)
-                    report.facts += 1
-            report.councils.append(code)
+            if any(item.kind == "scenario" for item in sources.facts):
+                report.from_scenarios.append(code)
         _tick(progress, code)
     engine.advance_to(until)
     return report
+
+
+def gather(
+    scenarios: Sequence[Scenario],
+    timelines: Sequence[TimelineImport],
+    register: RegisterImport | None,
+    ofsted: OfstedImport | None,
+) -> dict[str, CouncilSources]:
+    """Each council's sources, by DfE code in code order (whatever order the files came in)."""
+    found: dict[str, CouncilSources] = {}
+
+    def council(registration: CouncilRegistered) -> CouncilSources:
+        return found.setdefault(registration.code, CouncilSources(registration))
+
+    for scenario in sorted(scenarios, key=lambda s: s.origin):
+        entry = council(scenario.registration())
+        name = Path(scenario.origin).name
+        entry.facts += [
+            SourcedFact(event.to_fact(), "scenario", name, scenario.event_line(index) or index)
+            for index, event in enumerate(scenario.events)
+        ]
+        entry.coverage.append(_covers(ALL_REGIONS, scenario.events[0].fact.occurred_on, scenario.ends_on, name))
+    for timeline in sorted(timelines, key=lambda t: str(t.path)):
+        entry = council(timeline.registration)
+        entry.facts += [SourcedFact(fact, "timeline", timeline.path.name, index) for index, fact in
+                        enumerate(timeline.facts)]  # fmt: skip
+        if timeline.facts:
+            first, last = timeline.facts[0], timeline.facts[-1]
+            span_end = period_end(last.occurred_on, last.date_precision)
+            entry.coverage.append(_covers(ALL_REGIONS, first.occurred_on, span_end, timeline.path.name))
+    if register is not None:
+        for code, facts in sorted(register.facts.items()):
+            council(register.registrations[code]).facts += facts
+    if ofsted is not None:
+        name = ofsted.path.name
+        newest = max((f.occurred_on for found_ in ofsted.inspections.values() for f in found_), default=SIF_FROM)
+        for code, inspections in sorted(ofsted.inspections.items()):
+            entry = council(ofsted.councils[code])
+            entry.facts += [SourcedFact(fact, "ofsted_csv", name, index) for index, fact in enumerate(inspections)]
+            entry.coverage.append(_covers((Region.judgement,), _csv_covers_from(inspections), newest, name))
+    for entry in found.values():
+        kinds = {item.kind for item in entry.facts}
+        if kinds == {"scenario"} and len({item.origin for item in entry.facts}) == 1:
+            entry.scenario_only = next(s for s in scenarios if s.council.code == entry.registration.code)
+    return dict(sorted(found.items()))
+
+
+def _csv_covers_from(inspections: Sequence[InspectionPublished]) -> dt.date:
+    """The CSV holds every graded report from the start of SIF; a council whose first report is an ILACS one is a
+    council formed since (Bournemouth, Christchurch and Poole; the Northamptonshires; Cumberland and Westmorland),
+    whose SIF reports the CSV lacks (data/README.md), so it covers them from their first fieldwork only."""
+    first = inspections[0]
+    return first.fieldwork_start if first.resolved_framework is not Framework.sif else SIF_FROM
+
+
+def _covers(regions: Sequence[Region], start: dt.date, end: dt.date, source: str) -> CoverageDeclared:
+    return CoverageDeclared(
+        occurred_on=REGISTERED_FROM, regions=tuple(regions), covers_from=start, covers_until=end, source=source
+    )
+
+
+def _record_council(
+    engine: InterventionEngine, code: str, sources: CouncilSources, until: dt.date, report: NationalReplay
+) -> int:
+    """Register the council (its record partial: only what the sources cover is known), declare what each source
+    covers, and record its merged facts in lenient mode up to `until`."""
+    merged = merge_sources(sources.facts)
+    report.same_fact += [f"{code}: {line}" for line in merged.same_fact]
+    report.conflicts += [f"{code}: {line}" for line in merged.conflicts]
+    registration = sources.registration.model_copy(update={"occurred_on": REGISTERED_FROM, "record_complete": False})
+    engine.record(None, registration)
+    for coverage in sources.coverage:
+        engine.record(code, coverage)
+    recorded = 0
+    for fact in merged.facts:
+        if fact.occurred_on <= until:
+            answer = engine.record(code, fact, strict=False)
+            recorded += 1
+            report.inferred += [f"{code}: {line}" for line in answer.inferred]
+    return recorded
 
 
 def _tick(progress: Progress | None, code: str) -> None:
@@ -111,6 +197,9 @@ def replay_summary(
         "facts": report.facts,
         "already_in_store": report.already_in_store,
         "skipped_rows": [row.__dict__ for row in report.skipped_rows],
+        "same_fact_from_two_sources": report.same_fact,
+        "conflicts": report.conflicts,
+        "inferred": report.inferred,
         "councils": councils,
         "national": national.to_dict(),
     }

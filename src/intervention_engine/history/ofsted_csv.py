@@ -145,6 +145,7 @@ def _inspection(path: Path, line: int, row: Mapping[str, str]) -> InspectionPubl
         "report_url": row.get("inspection_link", "").strip() or None,
         "source": f"Ofsted report {row.get('inspection_link', '').strip()} (ofsted_inspections.csv line {line})",
         "confidence": "high",
+        "provenance": [f"{path.name} line {line} (high)"],
     }
     if row["framework"].strip().startswith("SIF"):
         data["framework"] = "sif"  # SIF re-inspections went on into 2018 (FRAMEWORK_OVERLAPS)

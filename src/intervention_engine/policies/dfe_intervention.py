@@ -1,8 +1,9 @@
 """How the DfE reacts to Ofsted and to its own instruments: the mechanism shared by every DfE regime.
 
-Each regime module (`dfe_2013`, `dfe_2015`, `dfe_2016`, `dfe_2022`, `dfe_2026`) is a `DfERegime`: data saying which
-rules were in force and with which numbers. This module turns a regime into reactions: timers (DFE-04..09) and
-expectations that become deviations when missed or contradicted (DFE-02, DFE-03, DFE-04, DFE-07, DFE-08).
+Each regime module (`dfe_2013`, `dfe_2013_11`, `dfe_2015`, `dfe_2016`, `dfe_2022`, `dfe_2026`) is a `DfERegime`:
+data saying which rules were in force and with which numbers. This module turns a regime into reactions: timers
+(DFE-04..09) and expectations that become deviations when missed or contradicted (DFE-02, DFE-03, DFE-04, DFE-07,
+DFE-08).
 """
 
 from __future__ import annotations
@@ -51,8 +52,7 @@ NOTICE_TIMERS = ("improvement_plan_due", "dfe_progress_review", "diagnostic_revi
 DIRECTION_TIMERS = ("commissioner_report_due", "commissioner_update_due", "adviser_review_due")
 GO_LIVE_TIMERS = ("alternative_delivery_window_opens", "alternative_delivery_due")
 
-# How strongly a council is already intervened in: expectations of a weaker response are not opened again.
-_INSTRUMENT_RANK = {"none": 0, "improvement_notice": 1, "statutory_direction": 2, "commissioner_review": 3}
+CONTINUES = "intervention_continues"  # DFE-08: what is open stays open until a report no longer inadequate
 
 
 @dataclass(frozen=True)
@@ -63,6 +63,7 @@ class DfERegime:
     in_force_from: dt.date
     source: str
     decides_track: bool = False  # DFE-03: persistent or systemic → commissioner, otherwise notice
+    commissioner_for_failure: bool = False  # DFE-03 validation: the record's commissioners before the 2016 rule
     persistent_taken_over: bool = False  # DFE-04: persistently failing services taken over immediately
     six_month_rule: bool = False  # DFE-04
     diagnostic_review: bool = False  # DFE-05a
@@ -81,7 +82,11 @@ class DfERegime:
     presumption_months: int = 18  # DFE-03 2022: a commissioner review (3) and a decision within the year (low)
     go_live_window_months: tuple[int, int] = (14, 23)  # DFE-07 (high)
     notice_lift_months: int = 3  # DFE-08: lifted on or soon after the better report (medium)
-    direction_revocation_months: int = 52  # DFE-08: longest lag seen between recovery and revocation
+    # DFE-08: from the first report no longer inadequate to the direction's revocation. The longest real case
+    # (register, timelines, scenarios) is Birmingham: RI published 17 Jan 2019, direction revoked 26 May 2023, 52
+    # months and 9 days; then Stoke-on-Trent (26 months), Reading (15). 54 months leaves a margin of about two
+    # months (Birmingham's deadline 17 Jul 2023, 52 days after its revocation) for cases not yet on record.
+    direction_revocation_months: int = 54
     supervision_months: int = 12  # DFE-08 (medium)
 
 
@@ -126,36 +131,60 @@ class DfEInterventionPolicy:
         return self._after_recovery(council, fact.occurred_on)
 
     def _after_inadequate(self, council: CouncilView, fact: InspectionPublished, systemic: bool) -> Reactions:
+        """DFE-02/03/04 for a council run by the council with nothing open; escalation or continuation otherwise.
+
+        Already intervened in (a notice, a direction, services out of the council's hands), a council judged
+        inadequate again gets the commissioner its failure calls for where none is in place (escalation, DFE-03 or
+        DFE-04), otherwise the continuation of what is open until a report no longer inadequate (DFE-08).
+        """
         r, on = self.regime, fact.occurred_on
         persistent = self.is_persistent_failure(council, on)
-        rank = _INSTRUMENT_RANK[council.states["instrument"]]
-        if council.states["delivery"] != "council":
-            rank = 3  # services are already out of the council's hands
         due = add_months(on, r.response_months)
         expect: list[ExpectationRequest] = []
         why = _failure_words(persistent, systemic)
-        if (r.decides_track and (persistent or systemic)) or (r.persistent_taken_over and persistent):
-            if rank < 3:
-                rule = "DFE-03" if r.decides_track else "DFE-04"
-                expect.append(_commissioner_expected(why, rule, due))
-            if r.presumption_of_removal and council.states["delivery"] == "council":
-                expect.append(_removal_expected(why, add_months(on, r.presumption_months)))
-        elif r.decides_track and rank < 1:
+        rule = self.commissioner_rule(persistent, systemic)
+        if rule is not None and not _commissioner_in_place(council):
+            expect.append(_commissioner_expected(why, rule, due, published=self._published(persistent)))
+        elif _intervened(council):
+            expect.append(_continuation_expected(council, why))
+        elif r.decides_track:
             expect.append(
                 ExpectationRequest(
                     "improvement_notice", "DFE-03", f"an improvement notice with an adviser ({why})", due,
                     meets=(NOTICE,), contradicts=(DIRECTION,),
                 )
             )  # fmt: skip
-        elif rank < 1:
+        else:
             expect.append(
                 ExpectationRequest(
                     "dfe_intervention", "DFE-02", f"an improvement notice or a statutory direction ({why})", due,
                     meets=(NOTICE, DIRECTION, COMMISSIONER, ADM_DECIDED),
                 )
             )  # fmt: skip
+        if rule is not None and r.presumption_of_removal and council.states["delivery"] == "council":
+            expect.append(_removal_expected(why, add_months(on, r.presumption_months)))
         schedule = [TimerRequest("six_month_progress_check", add_months(on, 6), "DFE-04")] if r.six_month_rule else []
-        return Reactions(schedule=schedule, expect=expect, withdraw=("notice_lifted", "direction_revoked"))
+        withdraw = ("notice_lifted", "direction_revoked", CONTINUES)
+        return Reactions(schedule=schedule, expect=expect, withdraw=withdraw)
+
+    def commissioner_rule(self, persistent: bool, systemic: bool) -> str | None:
+        """The rule by which this regime expects a direction with a commissioner for a failure, or None.
+
+        DFE-03 from July 2016 (persistent or systemic); DFE-04 from December 2015 (persistent); DFE-03's validation
+        from November 2013 (persistent or systemic, as the record shows before any published rule).
+        """
+        r = self.regime
+        if r.decides_track and (persistent or systemic):
+            return "DFE-03"
+        if r.persistent_taken_over and persistent:
+            return "DFE-04"
+        if r.commissioner_for_failure and (persistent or systemic):
+            return "DFE-03"
+        return None
+
+    def _published(self, persistent: bool) -> bool:
+        """Whether a published rule prescribed the commissioner (DFE-03 2016, DFE-04 2015), not only the record."""
+        return self.regime.decides_track or (self.regime.persistent_taken_over and persistent)
 
     def is_persistent_failure(self, council: CouncilView, on: dt.date) -> bool:
         """DFE-03 `is_persistent_failure`: another inadequate judgement in the five years before this one."""
@@ -169,7 +198,7 @@ class DfEInterventionPolicy:
 
     def _after_recovery(self, council: CouncilView, on: dt.date) -> Reactions:
         r, instrument = self.regime, council.states["instrument"]
-        withdraw = ("direction_after_insufficient_progress",)
+        withdraw = ("direction_after_insufficient_progress", CONTINUES)
         if instrument == "improvement_notice":
             expected = "the improvement notice lifted after a report no longer inadequate"
             due = add_months(on, r.notice_lift_months)
@@ -308,11 +337,48 @@ def _failure_words(persistent: bool, systemic: bool) -> str:
     return "; ".join(parts) or "first inadequate judgement, not systemic"
 
 
-def _commissioner_expected(why: str, rule: str, due: dt.date) -> ExpectationRequest:
+def _commissioner_in_place(council: CouncilView) -> bool:
+    """A commissioner's review or a commissioner-led direction is open, or services are out of the council's hands."""
+    instrument, led_by = council.states["instrument"], council.details.get("direction_led_by")
+    return (
+        council.states["delivery"] != "council"
+        or instrument == "commissioner_review"
+        or (instrument == "statutory_direction" and led_by == "commissioner")
+    )
+
+
+def _intervened(council: CouncilView) -> bool:
+    return council.states["delivery"] != "council" or council.states["instrument"] != "none"
+
+
+def _continuation_expected(council: CouncilView, why: str) -> ExpectationRequest:
+    """DFE-08 (with DFE-01: a direction stays until revoked; DFE-05: a notice until no longer required): inadequate
+    again, the council keeps what is open until a report no longer inadequate. No deadline: only ending it early
+    (lifting, revoking, services back with the council) contradicts it; the next better report withdraws it."""
+    until = "until a report no longer inadequate"
+    if council.states["delivery"] != "council":
+        return ExpectationRequest(
+            CONTINUES, "DFE-08", f"services kept in alternative delivery, under direction, {until} ({why})", None,
+            meets=(), contradicts=({"type": "alternative_delivery_ended"}, {"type": "statutory_direction_revoked"}),
+        )  # fmt: skip
+    if council.states["instrument"] == "improvement_notice":
+        return ExpectationRequest(
+            CONTINUES, "DFE-08", f"the improvement notice kept, or a stronger instrument, {until} ({why})", None,
+            meets=(DIRECTION, COMMISSIONER, ADM_DECIDED), contradicts=({"type": "improvement_notice_lifted"},),
+        )  # fmt: skip
+    return ExpectationRequest(
+        CONTINUES, "DFE-08", f"the statutory direction kept in force {until} ({why})", None,
+        meets=(), contradicts=({"type": "statutory_direction_revoked"},),
+    )  # fmt: skip
+
+
+def _commissioner_expected(why: str, rule: str, due: dt.date, *, published: bool) -> ExpectationRequest:
+    """A direction with a commissioner, or alternative delivery. Where only the record (DFE-03 validation), not a
+    published rule, says so, a weaker instrument contradicts nothing: a commissioner may still follow it in time."""
     return ExpectationRequest(
         "direction_with_commissioner", rule, f"a statutory direction with a commissioner ({why})", due,
         meets=(DIRECTION_WITH_COMMISSIONER, COMMISSIONER, ADM_DECIDED),
-        contradicts=(NOTICE, DIRECTION_WITHOUT_COMMISSIONER),
+        contradicts=(NOTICE, DIRECTION_WITHOUT_COMMISSIONER) if published else (),
     )  # fmt: skip
 
 

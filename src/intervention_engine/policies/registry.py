@@ -5,11 +5,11 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 
-from . import dfe_2013, dfe_2015, dfe_2016, dfe_2022, dfe_2026
+from . import dfe_2013, dfe_2013_11, dfe_2015, dfe_2016, dfe_2022, dfe_2026
 from .inspection_cycle import InspectionCyclePolicy
 from .reactions import Policy
 
-DFE_REGIMES = (dfe_2013.POLICY, dfe_2015.POLICY, dfe_2016.POLICY, dfe_2022.POLICY, dfe_2026.POLICY)
+DFE_REGIMES = (dfe_2013.POLICY, dfe_2013_11.POLICY, dfe_2015.POLICY, dfe_2016.POLICY, dfe_2022.POLICY, dfe_2026.POLICY)
 
 
 class PolicyRegistry:

@@ -35,6 +35,7 @@ def _delivery_form(details: Mapping[str, Any]) -> str | None:
 
 
 GUARDS: dict[str, Guard] = {
+    "is_led_by_commissioner": lambda _, council: council.get("direction_led_by") == "commissioner",
     "is_graded_outstanding": lambda fact, _: _grade(fact) is Grade.outstanding,
     "is_graded_good": lambda fact, _: _grade(fact) is Grade.good,
     "is_graded_requires_improvement": lambda fact, _: _grade(fact) is Grade.requires_improvement,
@@ -138,6 +139,14 @@ REGIONS: dict[str, dict[str, Any]] = {
                 "source": "commissioner_review",
                 "dest": "statutory_direction",
             },
+            # DFE-09: a commissioner kept on to oversee the direction reports again (quarterly in Worcestershire
+            # 2017; Wakefield's three reports of 2018-20 in the DfE register).
+            {
+                "trigger": "receive_commissioner_report",
+                "source": "statutory_direction",
+                "dest": "=",
+                "conditions": "is_led_by_commissioner",
+            },
             {
                 "trigger": "complete_progress_review",
                 "source": ["improvement_notice", "statutory_direction", "commissioner_review"],
@@ -207,6 +216,10 @@ STAGES: tuple[str, ...] = (
 )
 
 
+# Stages in which a DfE instrument or alternative delivery is open: "councils in DfE intervention".
+INTERVENTION_STAGES: tuple[str, ...] = STAGES[STAGES.index("improvement_notice") : STAGES.index("returned")]
+
+
 def derive_stage(states: Mapping[str, str]) -> str:
     """The one word users read, most serious condition first.
 
@@ -233,6 +246,7 @@ class Ruling:
 
     states: dict[str, str]
     refused: dict[str, str]
+    inferred: tuple[str, ...] = ()  # set by the aggregate: facts inferred and recorded before this one
 
     @property
     def legal(self) -> bool:
@@ -272,6 +286,10 @@ class Rulebook:
                 dest = self._lenient_destination(machine, fact, states[region], council)
             new_states[region] = dest
         return Ruling(new_states, refused)
+
+    def regions_moved_by(self, trigger: str) -> list[str]:
+        """The regions whose machine knows `trigger` (what a fact of that kind can change)."""
+        return [region for region, machine in self._machines.items() if trigger in machine.events]
 
     def legal_moves(self, states: Mapping[str, str]) -> dict[str, list[str]]:
         """The triggers each region would accept now (guards aside)."""

@@ -23,6 +23,7 @@ class AuditEntry:
     summary: str
     actor: str | None
     request_id: str | None
+    trace_id: str | None = None  # the caller's X-Request-ID, when it sent one
 
     def to_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -40,4 +41,5 @@ def audit_entry(event: Any, entry: TimelineEntry | None = None) -> AuditEntry:
         entry.summary,
         metadata.get("actor"),
         metadata.get("request_id"),
+        metadata.get("trace_id"),
     )

@@ -12,54 +12,100 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from ..policies.rulebook import derive_stage
+from ..aggregates.coverage import coverage_span, covered, initial_coverage
+from ..facts import parse_fact
+from ..policies.rulebook import INTERVENTION_STAGES, derive_stage
 from ..store import CouncilStore
 from .council_index import CouncilIndex
 
 
 @dataclass(frozen=True)
 class NationalCount:
-    """Councils by stage and by latest overall grade (the judgement region) on one date."""
+    """Councils by stage and by latest overall grade (the judgement region) on one date.
+
+    The stages are what the record holds. Where a council's DfE record is not covered by a source that keeps
+    everything (DESIGN decision 12), its "no instrument" means "nothing on record", so the count of councils in
+    intervention is a floor: `in_intervention` is "at least", over `dfe_record_covered` councils known in full."""
 
     on: dt.date
     councils: int
     stages: dict[str, int]
     grades: dict[str, int]
+    in_intervention: int = 0
+    dfe_record_covered: int = 0
+    in_intervention_covered: int = 0  # of the councils in intervention, those whose DfE record is covered
+
+    @property
+    def complete(self) -> bool:
+        return self.dfe_record_covered == self.councils
+
+    def intervention_text(self) -> str:
+        floor = "" if self.complete else "at least "
+        return f"{floor}{self.in_intervention} (DfE record covered for {self.dfe_record_covered} of {self.councils})"
 
     def to_dict(self) -> dict[str, Any]:
-        return {"on": self.on.isoformat(), "councils": self.councils, "stages": self.stages, "grades": self.grades}
+        return {
+            "on": self.on.isoformat(), "councils": self.councils, "stages": self.stages, "grades": self.grades,
+            "in_intervention": {
+                "count": self.in_intervention, "at_least": not self.complete,
+                "dfe_record_covered": self.dfe_record_covered, "covered_in_intervention": self.in_intervention_covered,
+            },
+        }  # fmt: skip
 
 
 def national_counts(store: CouncilStore, index: CouncilIndex, dates: Iterable[dt.date]) -> list[NationalCount]:
     wanted = sorted(set(dates))
     stages: list[Counter[str]] = [Counter() for _ in wanted]
     grades: list[Counter[str]] = [Counter() for _ in wanted]
+    covered_counts: list[Counter[str]] = [Counter() for _ in wanted]
     index.refresh()
     for cid in index.codes:
-        for position, states in enumerate(_states_on(store, cid, wanted)):
+        for position, (states, spans) in enumerate(_states_on(store, cid, wanted)):
             # A council registered later than the date is in the store's population all the same: on that date
             # the record holds no inspection of it.
             stage, grade = (derive_stage(states), states["judgement"]) if states else ("not_inspected", "not_inspected")
             stages[position][stage] += 1
             grades[position][grade] += 1
+            if covered(spans, _DFE_REGIONS, wanted[position].isoformat(), wanted[position].isoformat()):
+                covered_counts[position]["covered"] += 1
+                covered_counts[position]["in_intervention"] += stage in INTERVENTION_STAGES
     return [
-        NationalCount(day, sum(grades[i].values()), dict(sorted(stages[i].items())), dict(sorted(grades[i].items())))
+        NationalCount(
+            day,
+            sum(grades[i].values()),
+            dict(sorted(stages[i].items())),
+            dict(sorted(grades[i].items())),
+            sum(stages[i][stage] for stage in INTERVENTION_STAGES),
+            covered_counts[i]["covered"],
+            covered_counts[i]["in_intervention"],
+        )
         for i, day in enumerate(wanted)
     ]
 
 
-def _states_on(store: CouncilStore, cid: Any, dates: Sequence[dt.date]) -> list[dict[str, str] | None]:
-    """The council's states at the end of each date (None before it was registered), in one pass."""
-    found: list[dict[str, str] | None] = []
+Spans = list[dict[str, Any]]
+_DFE_REGIONS = ("instrument", "delivery")
+
+
+def _states_on(store: CouncilStore, cid: Any, dates: Sequence[dt.date]) -> list[tuple[dict[str, str] | None, Spans]]:
+    """The council's states at the end of each date (None before it was registered) and what its sources cover, in
+    one pass."""
+    found: list[tuple[dict[str, str] | None, Spans]] = []
     current: dict[str, str] | None = None
+    spans: Spans = []
     position = 0
     for event in store.events.get(cid):
         states = event.__dict__.get("states")
         if states is None:
             continue
         while position < len(dates) and event.__dict__["occurred_on"] > dates[position].isoformat():
-            found.append(current)
+            found.append((current, spans))
             position += 1
         current = states
-    found += [current] * (len(dates) - position)
+        fact = event.__dict__.get("fact") or {}
+        if current is not None and "code" in event.__dict__ and not spans:
+            spans = initial_coverage(fact, event.__dict__["occurred_on"], list(current))
+        elif fact.get("type") == "coverage_declared":
+            spans = [*spans, coverage_span(parse_fact(fact))]  # type: ignore[arg-type]
+    found += [(current, spans)] * (len(dates) - position)
     return found

@@ -41,15 +41,15 @@ class RequestIndex:
     def __init__(self, store: CouncilStore) -> None:
         self._store = store
         self._position = 0
-        self._seen: dict[str, EarlierRequest] = {}
+        self._seen: dict[tuple[str | None, str], EarlierRequest] = {}  # (actor, request id): ids are per actor
         self._topics = [event_topic(name) for name in FACT_EVENTS]
 
-    def find(self, request_id: str, *, refresh: bool = True) -> EarlierRequest | None:
-        """The first fact recorded under `request_id`, reading the newest notifications first unless told not to
+    def find(self, request_id: str, actor: str | None = None, *, refresh: bool = True) -> EarlierRequest | None:
+        """The first fact `actor` recorded under `request_id`, reading the newest notifications first unless told not to
         (a caller that has just refreshed, as `InterventionEngine.record_many` does once for many facts)."""
         if refresh:
             self.refresh()
-        return self._seen.get(request_id)
+        return self._seen.get((actor, request_id))
 
     def refresh(self, latest: int | None = None) -> None:
         """Fold what was recorded since the last look (`latest`: the log's latest position, if just read)."""
@@ -76,10 +76,11 @@ class RequestIndex:
         self._position = max(positions)
 
     def _fold(self, event: Any, position: int) -> None:
-        request_id = (event.__dict__.get("metadata") or {}).get("request_id")
-        if not isinstance(request_id, str) or request_id in self._seen:
+        metadata = event.__dict__.get("metadata") or {}
+        request_id, actor = metadata.get("request_id"), metadata.get("actor")
+        if not isinstance(request_id, str) or (actor, request_id) in self._seen:
             return
-        self._seen[request_id] = EarlierRequest(
+        self._seen[(actor, request_id)] = EarlierRequest(
             event.originator_id,
             copy.deepcopy(event.fact),
             event.occurred_on,

@@ -6,6 +6,8 @@ import copy
 import datetime as dt
 
 from ..aggregates.council import PENDING, Council
+from ..aggregates.coverage import uncertain_on
+from ..policies.rulebook import REGIONS
 from ..results import CouncilStatus
 
 _TIMER_FIELDS = ("kind", "due_on", "rule_id", "policy_version")
@@ -25,6 +27,13 @@ def council_status(council: Council, as_of: dt.date | None) -> CouncilStatus:
         {"expectation_id": eid, **{k: e[k] for k in _EXPECTATION_FIELDS}}
         for eid, e in council.open_expectations().items()
     ]
+    day = as_of.isoformat() if as_of else council.last_occurred_on
+    initial = {region: spec["initial"] for region, spec in REGIONS.items()}
+    record = {
+        region: "covered" if known else "on_record" if council.states[region] != initial.get(region) else
+        "nothing_on_record"
+        for region, known in council.coverage_on(day).items()
+    }  # fmt: skip
     return CouncilStatus(
         council.code,
         council.name,
@@ -36,4 +45,6 @@ def council_status(council: Council, as_of: dt.date | None) -> CouncilStatus:
         pending,
         copy.deepcopy(expectations),
         copy.deepcopy(council.deviations),
+        record,
+        uncertain_on(council.__dict__.get("partial_dates", []), day) if as_of else [],
     )

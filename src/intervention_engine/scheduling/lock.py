@@ -170,16 +170,8 @@ class PostgresAdvisoryLock:
     def _connect(self) -> Any:
         import psycopg
 
-        settings = self.settings
         return psycopg.connect(
-            host=settings.postgres_host,
-            port=settings.postgres_port,
-            dbname=settings.postgres_dbname,
-            user=settings.postgres_user,
-            password=settings.postgres_password.get_secret_value(),
-            connect_timeout=settings.postgres_connect_timeout,
-            application_name=f"intervention_engine scheduler pid {os.getpid()}",
-            autocommit=True,
+            **self.settings.postgres_connection(), application_name=f"intervention_engine scheduler pid {os.getpid()}"
         )
 
     def _describe(self) -> str:

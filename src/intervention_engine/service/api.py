@@ -6,13 +6,14 @@ status codes. Writes record the caller's actor and the request id with every eve
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response, status
 
+from ..dates import DATE_RANGE, WorldDate
 from ..engine import CouncilStatus, RecordCommand, Recorded
+from ..errors import StoreUnavailable
 from ..facts import AnyFact, CouncilRegistered, Fact
 from ..projections.audit import AuditEntry
 from ..projections.council_index import DueTimer
@@ -20,20 +21,27 @@ from ..projections.national import NationalCount
 from ..projections.timeline import TimelineEntry
 from ..settings import Role
 from .auth import Authenticator, Principal
-from .errors import COUNCIL_RESPONSES, ERROR_RESPONSES, RECORD_RESPONSES
+from .errors import COUNCIL_RESPONSES, ERROR_RESPONSES, RECORD_RESPONSES, ErrorBody
 from .gate import EngineGate as Gate
-from .schemas import CouncilOut, Health, WhoAmI
+from .schemas import CouncilOut, Health, Ready, WhoAmI
 
 Council = Annotated[str, Path(min_length=1, max_length=200, description="council code (DfE or ONS) or name")]
-AsOf = Annotated[dt.date | None, Query(description="a date in the world: the state at the end of that day")]
+AsOf = Annotated[
+    WorldDate | None, Query(description=f"a date in the world ({DATE_RANGE}): the state at the end of that day")
+]
 REQUEST_ID_PATTERN = r"^[A-Za-z0-9._:/+=-]{1,128}$"  # an Idempotency-Key or X-Request-ID the service keeps
 IdempotencyKey = Annotated[
     str | None,
     Header(
         pattern=REQUEST_ID_PATTERN,
-        description="a key unique to this fact; a retried request with the same key records nothing new",
+        description="a key unique to this fact among your token's requests; a retried request with the same key "
+        "records nothing new (X-Request-ID is a trace id only)",
     ),
 ]
+WRITE_RESPONSES: dict[int | str, dict[str, Any]] = {
+    **RECORD_RESPONSES,
+    200: {"model": Recorded, "description": "a retried request (same Idempotency-Key): what it recorded then"},
+}
 Lenient = Annotated[
     bool, Query(description="record a fact the rulebook forbids, marked as a deviation, instead of refusing it")
 ]
@@ -48,10 +56,10 @@ def council_routes(gate: Gate, authenticate: Authenticator) -> APIRouter:
     @router.get("/councils", response_model=list[CouncilOut], responses=ERROR_RESPONSES, dependencies=[reader])
     def councils() -> list[CouncilOut]:
         """Every registered council, by code."""
-        with gate.use() as engine:
+        with gate.read() as engine:
             return [CouncilOut(code=code, name=name) for code, name in engine.councils()]
 
-    @router.post("/councils", status_code=status.HTTP_201_CREATED, responses=RECORD_RESPONSES)
+    @router.post("/councils", status_code=status.HTTP_201_CREATED, responses=WRITE_RESPONSES)
     async def register(
         fact: CouncilRegistered,
         request: Request,
@@ -60,9 +68,9 @@ def council_routes(gate: Gate, authenticate: Authenticator) -> APIRouter:
         idempotency_key: IdempotencyKey = None,
     ) -> Recorded:
         """Register a council (its first fact); its stream id derives from its code."""
-        return await _record(gate, None, fact, principal, _request_id(request, idempotency_key), response, False)
+        return await _record(gate, None, fact, principal, _keys(request, idempotency_key), response, False)
 
-    @router.post("/councils/{council}/facts", status_code=status.HTTP_201_CREATED, responses=RECORD_RESPONSES)
+    @router.post("/councils/{council}/facts", status_code=status.HTTP_201_CREATED, responses=WRITE_RESPONSES)
     async def record(
         council: Council,
         fact: AnyFact,
@@ -73,61 +81,78 @@ def council_routes(gate: Gate, authenticate: Authenticator) -> APIRouter:
         lenient: Lenient = False,
     ) -> Recorded:
         """Record one fact; the council's timers due before its date fire first. 200 for a retried request."""
-        return await _record(gate, council, fact, principal, _request_id(request, idempotency_key), response, lenient)
+        return await _record(gate, council, fact, principal, _keys(request, idempotency_key), response, lenient)
 
     @router.get("/councils/{council}", responses=COUNCIL_RESPONSES, dependencies=[reader])
     def state(council: Council, as_of: AsOf = None) -> CouncilStatus:
         """Where a council stands: stage, states, pending timers, open expectations, deviations."""
-        with gate.use() as engine:
+        with gate.read() as engine:
             return engine.state(council, as_of=as_of)
 
     @router.get("/councils/{council}/timeline", responses=COUNCIL_RESPONSES, dependencies=[reader])
     def timeline(council: Council) -> list[TimelineEntry]:
         """Every stored event of the council, in the order it was recorded, in words."""
-        with gate.use() as engine:
+        with gate.read() as engine:
             return engine.timeline(council)
 
     @router.get("/councils/{council}/expectations", responses=COUNCIL_RESPONSES, dependencies=[reader])
     def expectations(council: Council, as_of: AsOf = None) -> list[dict[str, Any]]:
         """What the policy in force expects of the council and has not yet seen (with rule ids and deadlines)."""
-        with gate.use() as engine:
+        with gate.read() as engine:
             return engine.state(council, as_of=as_of).open_expectations
 
     @router.get("/councils/{council}/deviations", responses=COUNCIL_RESPONSES, dependencies=[reader])
     def council_deviations(council: Council, as_of: AsOf = None) -> list[dict[str, Any]]:
         """Where the council's record deviated from the policy in force."""
-        with gate.use() as engine:
+        with gate.read() as engine:
             return engine.deviations(council, as_of=as_of)
 
     @router.get("/councils/{council}/audit", responses=COUNCIL_RESPONSES, dependencies=[admin])
     def audit(council: Council) -> list[AuditEntry]:
         """Every stored event of the council with when it was recorded, by whom and under which request id."""
-        with gate.use() as engine:
+        with gate.read() as engine:
             return engine.audit(council)
 
     return router
 
 
-def store_routes(gate: Gate, authenticate: Authenticator, scheduler: Callable[[], str], database: str) -> APIRouter:
+def store_routes(
+    gate: Gate,
+    authenticate: Authenticator,
+    scheduler: Callable[[], str],
+    database: str,
+    unready: Callable[[], str | None],
+) -> APIRouter:
     router = APIRouter()
     reader = Depends(authenticate.requiring(Role.reader))
 
     @router.get("/health", tags=["service"])
-    def health() -> Health:
-        """Whether the service answers, whether this process runs the scheduler, the latest position in the log,
-        how many saves this process lost to a concurrent writer and decided again, and how many facts it recorded
-        in how many batches (no token needed)."""
-        with gate.use() as engine:
-            position, conflicts = engine.last_position(), engine.write_conflicts
+    async def health(request: Request) -> Health:
+        """Liveness: the process answers (no token needed, and the store is not asked). Whether this process runs
+        the scheduler, how many saves it lost to a concurrent writer and decided again, and how many facts it
+        recorded in how many batches; which database it serves only to an admin's token."""
+        caller = authenticate.caller(request.headers.get("authorization", ""))
         return Health(
             status="ok",
-            database=database,
+            database=database if caller is not None and caller.may(Role.admin) else None,
             scheduler=scheduler(),
-            last_position=position,
-            write_conflicts=conflicts,
+            write_conflicts=gate.engine.write_conflicts,
             recorded_facts=gate.recorded_facts,
             recorded_batches=gate.recorded_batches,
         )
+
+    @router.get(
+        "/ready",
+        tags=["service"],
+        responses={503: {"model": ErrorBody, "description": "the store cannot be read or written; why, in a line"}},
+    )
+    def ready() -> Ready:
+        """Readiness: the store answers a read and would take a write (nothing is written; no token needed); 503
+        with the reason otherwise. The latest position in the log."""
+        reason = unready()
+        if reason is not None:
+            raise StoreUnavailable(reason)
+        return Ready(status="ready", last_position=gate.engine.last_position())
 
     @router.get("/whoami", tags=["service"], responses=ERROR_RESPONSES)
     async def whoami(principal: Principal = reader) -> WhoAmI:
@@ -137,32 +162,35 @@ def store_routes(gate: Gate, authenticate: Authenticator, scheduler: Callable[[]
     @router.get("/deviations", tags=["store"], responses=ERROR_RESPONSES, dependencies=[reader])
     def deviations(as_of: AsOf = None) -> list[dict[str, Any]]:
         """Deviations from the policy in force across every council."""
-        with gate.use() as engine:
+        with gate.read() as engine:
             return engine.deviations(None, as_of=as_of)
 
     @router.get("/timers/due", tags=["store"], responses=ERROR_RESPONSES, dependencies=[reader])
     def due(
-        until: Annotated[dt.date | None, Query(description="due on or before this date (default: all pending)")] = None,
+        until: Annotated[
+            WorldDate | None, Query(description="due on or before this date (default: all pending)")
+        ] = None,
     ) -> list[DueTimer]:
         """Pending timers across every council, by due date."""
-        with gate.use() as engine:
+        with gate.read() as engine:
             return engine.due(until)
 
     @router.get("/national", tags=["store"], responses=ERROR_RESPONSES, dependencies=[reader])
     def national(
         on: Annotated[
-            list[dt.date] | None, Query(max_length=50, description="dates (default: 31 March of each year)")
+            list[WorldDate] | None, Query(max_length=50, description="dates (default: 31 March of each year)")
         ] = None,
     ) -> list[NationalCount]:
         """Councils in each stage and with each grade on each date."""
-        with gate.use() as engine:
+        with gate.read() as engine:
             return engine.national(on or None)
 
     return router
 
 
-def _request_id(request: Request, idempotency_key: str | None) -> str:
-    return idempotency_key or str(request.state.request_id)
+def _keys(request: Request, idempotency_key: str | None) -> tuple[str | None, str]:
+    """The retry key (the caller's `Idempotency-Key`, if any) and the trace id (`X-Request-ID`, or a new one)."""
+    return idempotency_key, str(request.state.request_id)
 
 
 async def _record(
@@ -170,12 +198,12 @@ async def _record(
     council: str | None,
     fact: Fact,
     principal: Principal,
-    request_id: str,
+    keys: tuple[str | None, str],
     response: Response,
     lenient: bool,
 ) -> Recorded:
     strict = False if lenient else None
-    recorded = await gate.record(RecordCommand(council, fact, strict, principal.actor, request_id))
+    recorded = await gate.record(RecordCommand(council, fact, strict, principal.actor, *keys))
     if recorded.duplicate:
         response.status_code = status.HTTP_200_OK
     return recorded

@@ -10,21 +10,25 @@ from __future__ import annotations
 import re
 import threading
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI
+from starlette.routing import compile_path
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ..engine import InterventionEngine
+from ..settings import ServiceLimits
 from ..simulation import WorldModel
+from ..store import STORE_ERRORS, store_unavailable
 from .api import REQUEST_ID_PATTERN, council_routes, store_routes
 from .auth import Authenticator, TokenRegistry
 from .errors import install_error_handlers
 from .events import event_routes
 from .gate import EngineGate
 from .leader import SchedulerLeader
+from .limits import BodyLimit
 from .report import report_routes
 from .whatif import whatif_routes
 
@@ -41,11 +45,18 @@ def create_app(
     stopping: threading.Event | None = None,
     database: str = "",
     world: WorldModel | None = None,
+    limits: ServiceLimits | None = None,
+    unready: Callable[[], str | None] | None = None,
+    readers: Sequence[InterventionEngine] = (),
 ) -> FastAPI:
     """The API over `engine`. `leader` (if any) is started and stopped with the app; with `owns_engines`, the app
     closes `engine` when it shuts down. `stopping`, once set, ends open event streams (a server shutting down).
-    `world`, a calibrated world model, plays what a what-if's facts do not say (none: only the facts given)."""
-    gate = EngineGate(engine)
+    `world`, a calibrated world model, plays what a what-if's facts do not say (none: only the facts given).
+    `limits` bound bodies and event streams (default: `Settings`' defaults). `unready` says why the store cannot
+    be read and written, or None (`GET /ready`; default: whether the log can be read). `readers`, engines on the
+    same store, answer reads without the writer's lock (closed with `engine` when the app owns them)."""
+    limits = limits or ServiceLimits()
+    gate = EngineGate(engine, readers=readers)
     stopping = stopping or threading.Event()
 
     @asynccontextmanager
@@ -60,7 +71,8 @@ def create_app(
             if leader is not None:
                 leader.stop()
             if owns_engines:
-                engine.close()
+                for owned in (engine, *readers):
+                    owned.close()
 
     app = FastAPI(
         title="intervention_engine",
@@ -75,12 +87,38 @@ def create_app(
     authenticate = Authenticator(tokens)
     scheduler_state = _scheduler_state(leader)
     app.include_router(council_routes(gate, authenticate))
-    app.include_router(store_routes(gate, authenticate, scheduler_state, database))
-    app.include_router(event_routes(engine, authenticate, stopping))
+    app.include_router(store_routes(gate, authenticate, scheduler_state, database, unready or _readable(engine)))
+    app.include_router(event_routes(engine, authenticate, stopping, limits))
     app.include_router(whatif_routes(gate, authenticate, world))
     app.include_router(report_routes(gate, authenticate))
-    app.add_middleware(RequestIdMiddleware)
+    _state_code_pattern(app, engine)
+    app.add_middleware(BodyLimit, max_bytes=limits.max_body_bytes, tokens=tokens)
+    app.add_middleware(ResponseHeaders)
     return app
+
+
+def _state_code_pattern(app: FastAPI, engine: InterventionEngine) -> None:
+    """The OpenAPI spec states the engine's council code pattern (configurable, so not in the fact model)."""
+    spec = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None and engine.code_pattern is not None:
+            code = spec()["components"]["schemas"]["CouncilRegistered"]["properties"]["code"]
+            code["pattern"] = f"^(?:{engine.code_pattern.pattern})$"
+        return spec()
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
+def _readable(engine: InterventionEngine) -> Callable[[], str | None]:
+    def unready() -> str | None:
+        try:
+            engine.last_position()
+        except STORE_ERRORS as error:
+            return store_unavailable(error).reason
+        return None
+
+    return unready
 
 
 def _scheduler_state(leader: SchedulerLeader | None) -> Callable[[], str]:
@@ -92,8 +130,10 @@ def _scheduler_state(leader: SchedulerLeader | None) -> Callable[[], str]:
     return state
 
 
-class RequestIdMiddleware:
-    """Gives every request an id (the client's `X-Request-ID` if it is sensible, else a new one), echoed back."""
+class ResponseHeaders:
+    """Gives every request an id (the client's `X-Request-ID` if it is sensible, else a new one), echoed back; a
+    405 names in `Allow` every method its path has (Starlette names those of the first route that matched the path
+    only, so `OPTIONS /councils` said `Allow: GET` and left out `POST`)."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -106,12 +146,24 @@ class RequestIdMiddleware:
         request_id = given if REQUEST_ID.match(given) else str(uuid.uuid4())
         scope.setdefault("state", {})["request_id"] = request_id
 
-        async def send_with_id(message: Message) -> None:
+        async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                message["headers"] = [*message.get("headers", []), (b"x-request-id", request_id.encode())]
+                headers = [*message.get("headers", []), (b"x-request-id", request_id.encode())]
+                if message["status"] == 405:
+                    headers = [(k, v) for k, v in headers if k.lower() != b"allow"] + [(b"allow", _allowed(scope))]
+                message["headers"] = headers
             await send(message)
 
-        await self.app(scope, receive, send_with_id)
+        await self.app(scope, receive, send_with_headers)
+
+
+def _allowed(scope: Scope) -> bytes:
+    """Every method the spec documents for the request's path (a 405 is rare: read each time)."""
+    methods: set[str] = set()
+    for template, operations in scope["app"].openapi()["paths"].items():
+        if compile_path(template)[0].match(scope["path"]):
+            methods |= {method.upper() for method in operations}
+    return ", ".join(sorted(methods)).encode()
 
 
 _DESCRIPTION: Any = """

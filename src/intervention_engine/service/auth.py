@@ -81,6 +81,12 @@ class Authenticator:
             raise Unauthorized("the API token is not known to this service")
         return principal
 
+    def caller(self, authorization: str) -> Principal | None:
+        """The caller of an `Authorization` header, if it holds a known bearer token; None otherwise (for what
+        anyone may ask and an admin sees more of: no security requirement is declared for it)."""
+        scheme, _, secret = authorization.partition(" ")
+        return self.registry.find(secret.strip()) if scheme.lower() == "bearer" else None
+
     def requiring(self, role: Role) -> Callable[[HTTPAuthorizationCredentials | None], Awaitable[Principal]]:
         """The dependency that admits a caller whose role is at least `role`."""
 

@@ -26,8 +26,16 @@ from ..errors import (
     InvalidFact,
     MoveNotAllowed,
     RequestIdReused,
+    StoreUnavailable,
 )
 from ..facts import FACT_TYPES
+from ..store import STORE_ERRORS, store_unavailable
+
+RETRY_AFTER_SECONDS = 5  # what a 503 for a full house of event streams asks the client to wait
+
+
+class TooManyStreams(InterventionError, RuntimeError):
+    """Every event stream this process allows is open (`max_streams`); the client should try again shortly."""
 
 
 class Problem(BaseModel):
@@ -58,6 +66,8 @@ _STATUS: tuple[tuple[type[InterventionError], int, str], ...] = (
     (RequestIdReused, status.HTTP_409_CONFLICT, "request_id_reused"),
     (FactInFuture, status.HTTP_422_UNPROCESSABLE_CONTENT, "fact_in_future"),
     (InvalidFact, status.HTTP_422_UNPROCESSABLE_CONTENT, "invalid_fact"),
+    (StoreUnavailable, status.HTTP_503_SERVICE_UNAVAILABLE, "store_unavailable"),
+    (TooManyStreams, status.HTTP_503_SERVICE_UNAVAILABLE, "too_many_streams"),
 )
 
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
@@ -65,7 +75,8 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     for code, text in (
         (401, "no API token, or one this service does not know"),
         (403, "the token's role may not do this"),
-        (422, "the request or the fact is malformed"),
+        (422, "the request or the fact is malformed, or a date is outside the range the engine accepts"),
+        (503, "the store cannot be read or written (disk full, read-only, corrupt, unreachable); one-line reason"),
     )
 }
 COUNCIL_RESPONSES: dict[int | str, dict[str, Any]] = {
@@ -74,7 +85,9 @@ COUNCIL_RESPONSES: dict[int | str, dict[str, Any]] = {
 }
 RECORD_RESPONSES: dict[int | str, dict[str, Any]] = {
     **COUNCIL_RESPONSES,
+    400: {"model": ErrorBody, "description": "the body is not JSON"},
     409: {"model": ErrorBody, "description": "the council's state refuses the fact; the body names the legal moves"},
+    413: {"model": ErrorBody, "description": "the request body is larger than the service accepts (max_body_bytes)"},
 }
 
 
@@ -82,6 +95,9 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(InterventionError, _domain_error)
     app.add_exception_handler(RequestValidationError, _invalid_request)
     app.add_exception_handler(HTTPException, _http_error)
+    for error in STORE_ERRORS:
+        app.add_exception_handler(error, _store_error)
+    app.add_exception_handler(Exception, _server_error)
 
 
 def error_status(error: InterventionError) -> tuple[int, str]:
@@ -109,7 +125,22 @@ def error_body(error: InterventionError) -> ErrorBody:
 async def _domain_error(request: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, InterventionError)
     code, _ = error_status(error)
-    return JSONResponse(error_body(error).model_dump(exclude_none=True), status_code=code)
+    headers = {"Retry-After": str(RETRY_AFTER_SECONDS)} if isinstance(error, TooManyStreams) else None
+    return JSONResponse(error_body(error).model_dump(exclude_none=True), status_code=code, headers=headers)
+
+
+async def _store_error(request: Request, error: Exception) -> JSONResponse:
+    """A failure of the store: 503 with its one-line reason; the connection stays usable."""
+    unavailable = store_unavailable(error)
+    body = ErrorBody(error="store_unavailable", message=str(unavailable))
+    return JSONResponse(body.model_dump(exclude_none=True), status_code=status.HTTP_503_SERVICE_UNAVAILABLE)
+
+
+async def _server_error(request: Request, error: Exception) -> JSONResponse:
+    """A bug: 500 without its details, and `Connection: close`, since the server closes the connection after it
+    (a keep-alive client then opens a new one instead of failing on the next request)."""
+    body = ErrorBody(error="internal", message="the service failed to answer this request; it has been logged")
+    return JSONResponse(body.model_dump(exclude_none=True), status_code=500, headers={"Connection": "close"})
 
 
 async def _invalid_request(request: Request, error: Exception) -> JSONResponse:

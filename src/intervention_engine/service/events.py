@@ -4,30 +4,38 @@ Each event's SSE `id` is its position in the log. A client that reconnects sends
 `Last-Event-ID` (browsers' EventSource does so by itself) and the stream resumes right after it, so a host that
 restarts misses nothing and sees nothing twice. The stream reads the store directly, without the engine's lock,
 and sends a comment line every `heartbeat` seconds while nothing happens so proxies keep the connection open.
+
+Each stream is bounded (`ServiceLimits`): it reads `stream_page_events` events at a time and sends the next only
+when the client has taken the last (the server's socket buffer is the only other copy), a client that takes
+nothing for `stream_send_seconds` is disconnected (a slow reader, logged with the reason), and at most
+`max_streams` streams are open at once in a process: one more is answered 503 with `Retry-After`.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import threading
 from collections.abc import AsyncIterator
-from typing import Annotated
+from typing import Annotated, Any
 
 from anyio import to_thread
 from fastapi import APIRouter, Depends, Header, Query
 from fastapi.responses import StreamingResponse
+from starlette.types import Message, Receive, Scope, Send
 
 from ..engine import InterventionEngine
-from ..settings import Role
+from ..settings import Role, ServiceLimits
 from ..subscriptions import MAX_POSITION, EventSubscription, RecordedEvent
 from .auth import Authenticator
-from .errors import ERROR_RESPONSES
+from .errors import ERROR_RESPONSES, RETRY_AFTER_SECONDS, ErrorBody, TooManyStreams
 from .schemas import EventPage
+
+logger = logging.getLogger(__name__)
 
 POLL_SECONDS = 0.1
 HEARTBEAT_SECONDS = 15.0
-_PAGE = 200
 
 After = Annotated[
     int | None, Query(ge=0, le=MAX_POSITION, description="stream events recorded after this position (default 0)")
@@ -39,9 +47,12 @@ LastEventId = Annotated[
 Limit = Annotated[int | None, Query(ge=1, description="close the stream after this many events")]
 
 
-def event_routes(engine: InterventionEngine, authenticate: Authenticator, stopping: threading.Event) -> APIRouter:
+def event_routes(
+    engine: InterventionEngine, authenticate: Authenticator, stopping: threading.Event, limits: ServiceLimits
+) -> APIRouter:
     router = APIRouter(tags=["events"])
     reader = Depends(authenticate.requiring(Role.reader))
+    open_streams = StreamSlots(limits.max_streams)
 
     @router.get("/events", responses=ERROR_RESPONSES, dependencies=[reader])
     def events(
@@ -59,17 +70,30 @@ def event_routes(engine: InterventionEngine, authenticate: Authenticator, stoppi
         responses={
             200: {"content": {"text/event-stream": {}}, "description": "one SSE message per recorded event"},
             **ERROR_RESPONSES,
+            503: {
+                "model": ErrorBody,
+                "description": "every event stream this process allows is open (max_streams), or the store fails",
+            },
         },
         dependencies=[reader],
     )
     async def stream(after: After = None, last_event_id: LastEventId = None, limit: Limit = None) -> StreamingResponse:
         """Every event recorded after `Last-Event-ID` (or `after`), then each new one as it is recorded."""
         start = int(last_event_id) if last_event_id is not None else after or 0
-        subscription = engine.subscribe(start)
-        return StreamingResponse(
-            sse_messages(subscription, stopping, limit),
-            media_type="text/event-stream",
-            headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+        if not open_streams.take():
+            raise TooManyStreams(
+                f"{limits.max_streams} event streams are open, as many as this service allows (max_streams); "
+                f"try again in {RETRY_AFTER_SECONDS} seconds"
+            )
+        try:
+            subscription = engine.subscribe(start)
+        except BaseException:
+            open_streams.give_back()
+            raise
+        return EventStream(
+            sse_messages(subscription, stopping, limit, page=limits.stream_page_events),
+            slots=open_streams,
+            send_seconds=limits.stream_send_seconds,
         )
 
     return router
@@ -82,13 +106,14 @@ async def sse_messages(
     *,
     poll: float = POLL_SECONDS,
     heartbeat: float = HEARTBEAT_SECONDS,
+    page: int = 100,
 ) -> AsyncIterator[str]:
     """SSE messages for the subscription's events until `limit` is reached, the server stops or the client goes."""
     sent, idle = 0, 0.0
     try:
         yield "retry: 1000\n\n"
         while not stopping.is_set() and (limit is None or sent < limit):
-            wanted = _PAGE if limit is None else min(_PAGE, limit - sent)
+            wanted = page if limit is None else min(page, limit - sent)
             batch = await to_thread.run_sync(subscription.poll, wanted)
             for event in batch:
                 yield sse_message(event)
@@ -103,6 +128,64 @@ async def sse_messages(
                 yield ": keep-alive\n\n"
     finally:
         subscription.stop()
+
+
+class StreamSlots:
+    """How many event streams are open, of at most `size` (the event loop's thread only: no lock needed)."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.open = 0
+
+    def take(self) -> bool:
+        if self.open >= self.size:
+            return False
+        self.open += 1
+        return True
+
+    def give_back(self) -> None:
+        self.open -= 1
+
+
+class EventStream(StreamingResponse):
+    """An SSE response that holds one of the stream slots until it ends, and ends when its client takes nothing
+    for `send_seconds` (a slow reader is disconnected, never buffered for)."""
+
+    def __init__(self, messages: AsyncIterator[str], *, slots: StreamSlots, send_seconds: float) -> None:
+        headers = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
+        super().__init__(messages, media_type="text/event-stream", headers=headers)
+        self.slots = slots
+        self.send_seconds = send_seconds
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        try:
+            await super().__call__(scope, receive, self._bounded(send, scope))
+        except TimeoutError:
+            return  # the connection is closed by the server, as the response never finished
+        finally:
+            self.slots.give_back()
+            await self._close_messages()
+
+    def _bounded(self, send: Send, scope: Scope) -> Send:
+        async def bounded(message: Message) -> None:
+            try:
+                await asyncio.wait_for(send(message), self.send_seconds)
+            except TimeoutError:
+                client: Any = scope.get("client") or ("?", 0)
+                logger.warning(
+                    "event stream to %s:%s closed: the client took no data for %.0f seconds (a slow reader)",
+                    client[0],
+                    client[1],
+                    self.send_seconds,
+                )
+                raise
+
+        return bounded
+
+    async def _close_messages(self) -> None:
+        close = getattr(self.body_iterator, "aclose", None)
+        if close is not None:
+            await close()
 
 
 def sse_message(event: RecordedEvent) -> str:

@@ -66,7 +66,7 @@ def report_routes(gate: EngineGate, authenticate: Authenticator) -> APIRouter:
     ) -> HTMLResponse:
         """The HTML report of the store as it is now: one self-contained page."""
         asked = tuple(council or ())
-        with gate.use() as engine:
+        with gate.read() as engine:
             position = engine.last_position()
             kept = pages.get(asked, position)
             if kept is not None:

@@ -31,9 +31,13 @@ class WhoAmI(BaseModel):
 
 class Health(BaseModel):
     status: Literal["ok"]
-    database: str
+    database: str | None = Field(description="the store this process serves (shown to an admin's token only)")
     scheduler: Literal["leader", "standby", "off"]
-    last_position: int
     write_conflicts: int
     recorded_facts: int = Field(description="facts this process recorded over HTTP since it started")
     recorded_batches: int = Field(description="how many batches (transactions, mostly) they were recorded in")
+
+
+class Ready(BaseModel):
+    status: Literal["ready"]
+    last_position: int = Field(description="the position of the latest event in the log")

@@ -17,6 +17,7 @@ from ..bootstrap import build_app
 from ..clock import Clock
 from ..scheduling.live import DayStarts
 from ..settings import Settings
+from .protocol import timed_protocol
 
 logger = logging.getLogger(__name__)
 
@@ -61,6 +62,7 @@ def run_server(
         log_level="info",
         timeout_graceful_shutdown=graceful_seconds,
         lifespan="on",
+        http=timed_protocol(settings.header_timeout_seconds, settings.body_timeout_seconds),
     )
     logger.info("serving %s on http://%s:%d (pid %d)", settings.describe_database(), host, port, os.getpid())
     _Server(config, stopping).run()

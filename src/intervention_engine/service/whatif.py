@@ -17,6 +17,7 @@ from fastapi import APIRouter, Depends
 from pydantic import BaseModel, ConfigDict, Field
 
 from ..calendar import add_months
+from ..dates import LATEST_DATE, WorldDate
 from ..errors import InterventionError
 from ..facts import AnyFact
 from ..settings import Role
@@ -37,7 +38,7 @@ class InvalidWhatIf(InterventionError, ValueError):
 class DroppedFact(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    on: dt.date
+    on: WorldDate
     type: str = Field(min_length=1, max_length=60)
 
 
@@ -46,19 +47,20 @@ class WhatIf(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    at: dt.date = Field(description="fork at the end of this day")
-    until: dt.date = Field(description=f"play the branch to the end of this day (at most {MAX_YEARS} years on)")
+    at: WorldDate = Field(description="fork at the end of this day")
+    until: WorldDate = Field(description=f"play the branch to the end of this day (at most {MAX_YEARS} years on)")
     name: str = Field(default="what-if", min_length=1, max_length=100)
     policy: str | None = Field(default=None, description="one DfE regime for every date, e.g. dfe-2013")
     keep: Literal["none", "ofsted", "all"] = Field(default="all", description="baseline facts kept after the fork")
     add: list[AnyFact] = Field(default_factory=list, max_length=200, description="facts that happen on the branch")
     drop: list[DroppedFact] = Field(default_factory=list, max_length=200, description="baseline facts left out")
     world: bool | None = Field(
+        strict=True,
         default=None,
         description="play what the facts given do not say with the calibrated world model (default: when the server "
         "has one and keep is not 'all'; true: refuse without one)",
     )
-    seed: int = Field(default=0, ge=0, le=2**32 - 1, description="seed of the world model's draws")
+    seed: int = Field(default=0, ge=0, le=2**32 - 1, strict=True, description="seed of the world model's draws")
 
 
 def whatif_routes(gate: EngineGate, authenticate: Authenticator, world: WorldModel | None = None) -> APIRouter:
@@ -72,7 +74,7 @@ def whatif_routes(gate: EngineGate, authenticate: Authenticator, world: WorldMod
         if not request.at <= request.until <= _years_after(request.at):
             raise InvalidWhatIf(f"council {council!r}: `until` must be on or after `at` and within {MAX_YEARS} years")
         played_by = _world_for(council, request, world)
-        with gate.use() as engine:
+        with gate.read() as engine:
             try:
                 made = branch(engine, council, at=request.at, name=request.name, policy=request.policy,
                               keep=request.keep, seed=request.seed, world=played_by)  # fmt: skip
@@ -108,5 +110,5 @@ def _world_for(council: str, request: WhatIf, world: WorldModel | None) -> World
 
 
 def _years_after(day: dt.date) -> dt.date:
-    """MAX_YEARS after `day`, to the day (the last day there is, near the end of the calendar)."""
-    return add_months(day, 12 * MAX_YEARS) if day.year <= dt.MAXYEAR - MAX_YEARS else dt.date.max
+    """MAX_YEARS after `day`, to the day, or the latest date the engine accepts if that comes first."""
+    return min(add_months(day, 12 * MAX_YEARS), LATEST_DATE)
