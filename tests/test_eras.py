@@ -46,7 +46,9 @@ def report(published: dt.date, fieldwork_start: dt.date, overall: str | None, **
 DFE_ERAS = [
     (D(1999, 12, 31), None),
     (D(2000, 1, 1), "dfe-2013"),  # the earliest regime covers the notices of the 2000s
-    (D(2015, 12, 13), "dfe-2013"),
+    (D(2013, 10, 31), "dfe-2013"),
+    (D(2013, 11, 1), "dfe-2013-11"),  # DFE-03 validation: the record's commissioners from the start of SIF
+    (D(2015, 12, 13), "dfe-2013-11"),
     (D(2015, 12, 14), "dfe-2015-12"),  # DFE-04: the Prime Minister's statement
     (D(2016, 7, 3), "dfe-2015-12"),
     (D(2016, 7, 4), "dfe-2016-07"),  # DFE-03: Putting children first
@@ -64,13 +66,18 @@ def test_dfe10_the_registry_names_the_regime_of_the_day(day: dt.date, version: s
 
 
 # A first, systemic inadequate judgement published on each boundary day: what the DfE is expected to do, by when,
-# under which rule and version; and whether the six-month check of DFE-04 runs.
+# under which rule and version; and whether the six-month check of DFE-04 runs. From November 2013 systemic
+# failure expects a commissioner (DFE-03 validation: Birmingham, Rotherham 2014; Sunderland 2015), before any
+# published rule said so (July 2016). Reports published on 31 Oct and 1 Nov 2013 had their fieldwork in August,
+# before SIF: only the overall grade counts then, so systemic failure cannot be shown and DFE-02 applies on both days.
 SYSTEMIC_FIRST_FAILURE = [
     (D(1999, 12, 31), {}, None),
     (D(2000, 1, 1), {"dfe_intervention": ("DFE-02", "dfe-2013", "2000-07-01")}, None),
-    (D(2015, 12, 13), {"dfe_intervention": ("DFE-02", "dfe-2013", "2016-06-13")}, None),
-    (D(2015, 12, 14), {"dfe_intervention": ("DFE-02", "dfe-2015-12", "2016-06-14")}, "2016-06-14"),
-    (D(2016, 7, 3), {"dfe_intervention": ("DFE-02", "dfe-2015-12", "2017-01-03")}, "2017-01-03"),
+    (D(2013, 10, 31), {"dfe_intervention": ("DFE-02", "dfe-2013", "2014-04-30")}, None),
+    (D(2013, 11, 1), {"dfe_intervention": ("DFE-02", "dfe-2013-11", "2014-05-01")}, None),
+    (D(2015, 12, 13), {"direction_with_commissioner": ("DFE-03", "dfe-2013-11", "2016-06-13")}, None),
+    (D(2015, 12, 14), {"direction_with_commissioner": ("DFE-03", "dfe-2015-12", "2016-06-14")}, "2016-06-14"),
+    (D(2016, 7, 3), {"direction_with_commissioner": ("DFE-03", "dfe-2015-12", "2017-01-03")}, "2017-01-03"),
     (D(2016, 7, 4), {"direction_with_commissioner": ("DFE-03", "dfe-2016-07", "2017-01-04")}, "2017-01-04"),
     (D(2022, 5, 24), {"direction_with_commissioner": ("DFE-03", "dfe-2016-07", "2022-11-24")}, "2022-11-24"),
     (
@@ -115,6 +122,45 @@ def test_dfe10_a_report_on_each_boundary_day_is_judged_by_that_days_regime(
     assert found == expected
     checks = [t["due_on"] for t in status.pending_timers if t["kind"] == "six_month_progress_check"]
     assert checks == ([six_month_check] if six_month_check else [])
+
+
+# Persistent failure (DFE-03: inadequate again within five years, pre-SIF judgements counted) on the day before and
+# the first day of dfe-2013-11: a notice or a direction will do before November 2013, a commissioner from then on.
+PERSISTENT_FAILURE = [
+    (D(2013, 10, 31), ("dfe_intervention", "DFE-02", "dfe-2013", "2014-04-30")),
+    (D(2013, 11, 1), ("direction_with_commissioner", "DFE-03", "dfe-2013-11", "2014-05-01")),
+]
+
+
+@pytest.mark.parametrize(("published", "expected"), PERSISTENT_FAILURE, ids=[str(d) for d, _ in PERSISTENT_FAILURE])
+def test_dfe03_persistent_failure_expects_a_commissioner_from_november_2013(
+    engine: InterventionEngine, published: dt.date, expected: tuple[str, str, str, str]
+) -> None:
+    engine.record("382", report(D(2010, 6, 1), D(2010, 3, 1), "inadequate"))
+    engine.record("382", {"type": "improvement_notice_issued", "occurred_on": "2010-07-01"})
+    engine.record("382", report(D(2011, 6, 1), D(2011, 3, 1), "good", **dict.fromkeys(KEY_INADEQUATE, "good")))
+    engine.record("382", {"type": "improvement_notice_lifted", "occurred_on": "2011-08-01"})
+    engine.record("382", report(published, published - dt.timedelta(days=70), "inadequate"))
+    status = engine.state("382")
+    found = [(e["kind"], e["rule_id"], e["policy_version"], e["due_on"]) for e in status.open_expectations]
+    assert found == [expected]
+
+
+# Before July 2016 only the record (not a published rule) expected the commissioner, so a notice in answer to systemic
+# failure contradicts nothing (a commissioner may still follow: Rotherham, Sandwell); from 4 July 2016 it is a
+# deviation at once (DFE-03).
+@pytest.mark.parametrize(("published", "deviates"), [(D(2016, 7, 3), False), (D(2016, 7, 4), True)], ids=str)
+def test_dfe03_a_notice_after_systemic_failure_deviates_only_under_the_published_rule(
+    engine: InterventionEngine, published: dt.date, deviates: bool
+) -> None:
+    engine.record("382", report(published, published - dt.timedelta(days=70), "inadequate"))
+    notice_day = (published + dt.timedelta(days=7)).isoformat()
+    engine.record("382", {"type": "improvement_notice_issued", "occurred_on": notice_day})
+    status = engine.state("382")
+    kinds = [(d["kind"], d["how"], d["occurred_on"]) for d in status.deviations]
+    assert kinds == ([("direction_with_commissioner", "contradicted", notice_day)] if deviates else [])
+    still_open = [e["kind"] for e in status.open_expectations]
+    assert still_open == ([] if deviates else ["direction_with_commissioner"])
 
 
 # ------------------------------------------------------------------------------------------------------------------

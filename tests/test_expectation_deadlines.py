@@ -61,7 +61,8 @@ def assert_deadlines_follow_expectations(found: Council) -> None:
 
 # (name, history, kind, rule, version, due, a fact meeting it, a fact contradicting it or None)
 OPENED = [
-    ("dfe02-any-instrument", [inadequate(D(2014, 9, 1))], "dfe_intervention", "DFE-02", "dfe-2013", "2015-03-01",
+    # A first failure under SIF, not systemic (Manchester 2014): any instrument under dfe-2013-11 (DFE-02).
+    ("dfe02-any-instrument", [inadequate(D(2014, 9, 1))], "dfe_intervention", "DFE-02", "dfe-2013-11", "2015-03-01",
      fact("improvement_notice_issued", D(2014, 10, 1)), None),
     ("dfe03-notice", [inadequate(D(2018, 11, 15))], "improvement_notice", "DFE-03", "dfe-2016-07", "2019-05-15",
      fact("improvement_notice_issued", D(2018, 12, 1)),
@@ -81,11 +82,11 @@ OPENED = [
     ("dfe08-notice-lifted", [inadequate(D(2017, 6, 13)), fact("improvement_notice_issued", D(2017, 8, 8)),
                              inspection(D(2022, 4, 1), "requires_improvement")],
      "notice_lifted", "DFE-08", "dfe-2016-07", "2022-07-01", fact("improvement_notice_lifted", D(2022, 4, 1)), None),
-    ("dfe08-direction-revoked",
+    ("dfe08-direction-revoked",  # 54 months after the better report (Birmingham took 52 months and 9 days)
      [inadequate(D(2016, 11, 25), systemic=True),
       fact("statutory_direction_issued", D(2016, 11, 25), commissioner_review=True),
       inspection(D(2019, 8, 5), "requires_improvement")],
-     "direction_revoked", "DFE-08", "dfe-2016-07", "2023-12-05", fact("statutory_direction_revoked", D(2020, 1, 13)),
+     "direction_revoked", "DFE-08", "dfe-2016-07", "2024-02-05", fact("statutory_direction_revoked", D(2020, 1, 13)),
      None),
     ("dfe04-insufficient-progress",
      [inadequate(D(2018, 6, 1)), fact("improvement_notice_issued", D(2018, 7, 1)),

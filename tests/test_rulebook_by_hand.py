@@ -224,10 +224,13 @@ def test_the_diagram_has_one_box_per_region_with_its_states_and_first_state() ->
 
 
 def test_an_illegal_move_recorded_leniently_is_one_deviation_with_every_field() -> None:
-    # A commissioner appointed with no direction open (Rotherham 2014 in the research timeline).
+    # A direction revoked with no direction on record: no inference rule (INF-01..04) supplies a direction for a
+    # revocation, so lenient mode records it as it is, with one deviation (a commissioner appointed with no direction
+    # open no longer is one: INF-01 infers the direction, tests/test_engine.py).
     engine = build_engine(Settings(backend="memory"), clock=VirtualClock(dt.date(2014, 1, 1)))
     engine.record(None, registration(on="2014-01-01"))
-    engine.record("382", _simple("commissioner_appointed"), strict=False)
+    recorded = engine.record("382", _simple("statutory_direction_revoked"), strict=False)
+    assert recorded.inferred == ()
     assert engine.deviations("382") == [
         {
             "council": "382",
@@ -237,11 +240,11 @@ def test_an_illegal_move_recorded_leniently_is_one_deviation_with_every_field() 
             "how": "illegal_move",
             "rule_id": "LIFECYCLE",
             "policy_version": "rulebook",
-            "expected": "instrument: appoint_commissioner is not a move from none",
-            "happened": "commissioner appointed (recorded in lenient mode)",
+            "expected": "instrument: revoke_statutory_direction is not a move from none",
+            "happened": "statutory direction revoked (recorded in lenient mode)",
         }
     ]
-    engine.record("382", _simple("alternative_delivery_live"), strict=False)
+    engine.record("382", _simple("alternative_delivery_ended"), strict=False)
     assert engine.deviations("382")[-1]["expected"] == (
-        "delivery: start_alternative_delivery is not a move from council"
+        "delivery: end_alternative_delivery is not a move from council"
     )

@@ -174,10 +174,10 @@ def test_dfe08_a_second_recovery_under_a_direction_keeps_the_first_revocation_de
     engine.record("382", inspection(D(2016, 11, 25), "inadequate"))
     record(engine, "statutory_direction_issued", D(2016, 11, 25), commissioner_review=True)
     engine.record("382", inspection(D(2019, 8, 5), "requires_improvement"))
-    engine.record("382", inspection(D(2022, 9, 1), "good"))
+    engine.record("382", inspection(D(2022, 9, 1), "good"))  # a new deadline would be 1 March 2027
     revocations = [e for e in engine.state("382").open_expectations if e["kind"] == "direction_revoked"]
     assert [(e["due_on"], e["expected"]) for e in revocations] == [
-        ("2023-12-05", "the statutory direction revoked after a report no longer inadequate")
+        ("2024-02-05", "the statutory direction revoked after a report no longer inadequate")  # 54 months on
     ]
 
 
