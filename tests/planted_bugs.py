@@ -1,5 +1,6 @@
-"""Nine plausible bugs that once went unnoticed by the whole suite (issue 15), each as a small patch, and the tests
-that must now catch them.
+"""Nine plausible bugs that once went unnoticed by the whole suite (issue 15), and plausible bugs in what came with
+the merge of main (the dfe-2013-11 era, the same-fact tolerance of merged sources, unverified expectations, INF-01),
+each as a small patch, and the tests that must now catch them.
 
 As a pytest plugin it plants the bug named by the environment variable `PLANT_BUG` for a whole run:
 
@@ -19,10 +20,11 @@ from typing import Any
 import pytest
 
 from intervention_engine import facts
+from intervention_engine.aggregates import council as council_module
 from intervention_engine.aggregates.council import Council
 from intervention_engine.facts import AlternativeDeliveryDecided, DatePrecision
-from intervention_engine.history import timelines
-from intervention_engine.policies import dfe_2022, ilacs_2018, ilacs_2023, ilacs_2026, sif_2013
+from intervention_engine.history import partial_dates, sources
+from intervention_engine.policies import dfe_2013_11, dfe_2022, ilacs_2018, ilacs_2023, ilacs_2026, inference, sif_2013
 from intervention_engine.policies.dfe_intervention import _FACT_HANDLERS, DfEInterventionPolicy
 from intervention_engine.policies.reactions import CouncilView, Reactions
 from intervention_engine.simulation import kernel
@@ -63,20 +65,21 @@ def deadline_left_pending(patch: pytest.MonkeyPatch) -> None:
 
 
 def placement_strict(patch: pytest.MonkeyPatch) -> None:
-    """Partial-date placement compares strictly: an earlier event on the period's last day is not followed."""
+    """Partial-date placement compares strictly: an event listed before it on the period's last day is not followed
+    (the partial date goes back to its period's first day, before that event)."""
+    original = partial_dates.place
 
-    def strict(path: Any, line: int, event: Any, previous: dt.date, found: Any) -> tuple[dt.date, DatePrecision]:
-        start, precision = facts.parse_partial_date(str(event.get("date", "")))
-        if precision is DatePrecision.day:
-            return start, precision
-        end = timelines._period_end(start, precision)
-        day = previous if start < previous < end else start
-        found.placed.append(
-            f"line {line}: {str(event.get('date')).strip()} placed on {day.isoformat()} ({precision.value})"
-        )
-        return day, precision
+    def strict(
+        text: str, after: tuple[dt.date, int] | None = None, before: tuple[dt.date, int] | None = None
+    ) -> partial_dates.Placed:
+        start, precision = facts.parse_partial_date(text)
+        last_day = precision is not DatePrecision.day and partial_dates.period_end(start, precision)
+        if after is not None and after[0] == last_day:
+            how = f"{text.strip()} placed on {start.isoformat()} ({precision.value}: first day)"
+            return partial_dates.Placed(start, precision, how)
+        return original(text, after, before)
 
-    patch.setattr(timelines, "_place", strict)
+    patch.setattr(partial_dates, "place", strict)
 
 
 def quarters_on_the_wrong_month(patch: pytest.MonkeyPatch) -> None:
@@ -90,7 +93,7 @@ def quarters_on_the_wrong_month(patch: pytest.MonkeyPatch) -> None:
         return day, precision
 
     patch.setattr(facts, "parse_partial_date", wrong)
-    patch.setattr(timelines, "parse_partial_date", wrong)
+    patch.setattr(partial_dates, "parse_partial_date", wrong)
 
 
 def kernel_ignores_partner_council(patch: pytest.MonkeyPatch) -> None:
@@ -126,6 +129,46 @@ def kernel_drops_responses_on_the_deadline(patch: pytest.MonkeyPatch) -> None:
     patch.setattr(kernel.Lane, "_respond", dropping)
 
 
+def regime_2013_11_a_day_late(patch: pytest.MonkeyPatch) -> None:
+    """The record's commissioners (DFE-03 validation) in force from 2 November 2013 instead of the 1st."""
+    late = dataclasses.replace(dfe_2013_11.REGIME, in_force_from=dt.date(2013, 11, 2))
+    patch.setattr(dfe_2013_11.POLICY, "regime", late)
+
+
+def same_fact_within_30_days(patch: pytest.MonkeyPatch) -> None:
+    """Two sources' dates for one fact matched within 30 days instead of a month (31)."""
+    patch.setattr(sources, "SAME_FACT_DAYS", 30)
+
+
+def same_fact_within_32_days(patch: pytest.MonkeyPatch) -> None:
+    """Two sources' dates for one fact matched within 32 days instead of a month (31)."""
+    patch.setattr(sources, "SAME_FACT_DAYS", 32)
+
+
+def unverified_regardless_of_coverage(patch: pytest.MonkeyPatch) -> None:
+    """Every expectation missed is 'unverified', as if no source covered any council."""
+    patch.setattr(council_module, "covered", lambda *args: False)
+
+
+def missed_regardless_of_coverage(patch: pytest.MonkeyPatch) -> None:
+    """Every expectation missed is 'missed', even where no source covers the council's record."""
+    patch.setattr(council_module, "covered", lambda *args: True)
+
+
+def inf01_direction_without_commissioner(patch: pytest.MonkeyPatch) -> None:
+    """INF-01 infers a direction led by advisers (no commissioner review) before a commissioner's appointment."""
+    original = inference.infer
+
+    def advisers(fact: facts.Fact, states: Any, details: Any) -> inference.Inference | None:
+        found = original(fact, states, details)
+        if found is None or not isinstance(fact, facts.CommissionerAppointed):
+            return found
+        before = tuple(f.model_copy(update={"commissioner_review": False}) for f in found.before)
+        return inference.Inference(found.fact, before)
+
+    patch.setattr(council_module, "infer", advisers)
+
+
 # name → (the patch, the tests that catch it)
 BUGS: dict[str, tuple[Plant, tuple[str, ...]]] = {
     "regime_2022_a_day_early": (
@@ -153,15 +196,15 @@ BUGS: dict[str, tuple[Plant, tuple[str, ...]]] = {
     "placement_strict": (
         placement_strict,
         (
-            "tests/test_partial_dates.py::test_a_partial_date_is_placed_by_the_one_rule[2015-Q4-after-2015-12-31]",
-            "tests/test_partial_dates.py::test_a_partial_date_is_placed_by_the_one_rule[2017-after-2017-12-31]",
+            "tests/test_partial_date_forms.py::test_a_partial_date_is_placed_by_the_one_rule[2015-Q4-after-2015-12-31]",
+            "tests/test_partial_date_forms.py::test_a_partial_date_is_placed_by_the_one_rule[2017-after-2017-12-31]",
         ),
     ),
     "quarters_on_the_wrong_month": (
         quarters_on_the_wrong_month,
         (
-            "tests/test_partial_dates.py::test_every_partial_date_form_starts_its_period[2015-Q4]",
-            "tests/test_partial_dates.py::test_a_partial_date_is_placed_by_the_one_rule[2015-Q4-after-None]",
+            "tests/test_partial_date_forms.py::test_every_partial_date_form_starts_its_period[2015-Q4]",
+            "tests/test_partial_date_forms.py::test_a_partial_date_is_placed_by_the_one_rule[2015-Q4-after-None]",
         ),
     ),
     "kernel_ignores_partner_council": (
@@ -190,6 +233,38 @@ BUGS: dict[str, tuple[Plant, tuple[str, ...]]] = {
             "tests/test_kernel_agreement.py::"
             "test_with_lags_longer_than_every_window_both_sides_act_on_each_deadline_day[notice-then-lifted]",
         ),
+    ),
+    "regime_2013_11_a_day_late": (
+        regime_2013_11_a_day_late,
+        (
+            "tests/test_eras.py::test_dfe10_the_registry_names_the_regime_of_the_day[2013-11-01]",
+            "tests/test_eras.py::test_dfe10_a_report_on_each_boundary_day_is_judged_by_that_days_regime[2013-11-01]",
+            "tests/test_eras.py::test_dfe03_persistent_failure_expects_a_commissioner_from_november_2013[2013-11-01]",
+        ),
+    ),
+    "same_fact_within_30_days": (
+        same_fact_within_30_days,
+        ("tests/test_national_record.py::test_the_same_fact_tolerance_is_a_month[31-True]",),
+    ),
+    "same_fact_within_32_days": (
+        same_fact_within_32_days,
+        ("tests/test_national_record.py::test_the_same_fact_tolerance_is_a_month[32-False]",),
+    ),
+    "unverified_regardless_of_coverage": (
+        unverified_regardless_of_coverage,
+        (
+            "tests/test_national_record.py::test_an_expectation_missed_where_no_source_covers_the_council_is_unverified",
+            "tests/test_expectation_deadlines.py::test_an_expectation_missed_on_the_day_after_its_deadline"
+            "[dfe02-any-instrument]",
+        ),
+    ),
+    "missed_regardless_of_coverage": (
+        missed_regardless_of_coverage,
+        ("tests/test_national_record.py::test_an_expectation_missed_where_no_source_covers_the_council_is_unverified",),
+    ),
+    "inf01_direction_without_commissioner": (
+        inf01_direction_without_commissioner,
+        ("tests/test_engine.py::test_lenient_mode_infers_the_direction_a_commissioner_implies[memory]",),
     ),
 }
 

@@ -245,6 +245,4 @@ def test_an_illegal_move_recorded_leniently_is_one_deviation_with_every_field() 
         }
     ]
     engine.record("382", _simple("alternative_delivery_ended"), strict=False)
-    assert engine.deviations("382")[-1]["expected"] == (
-        "delivery: end_alternative_delivery is not a move from council"
-    )
+    assert engine.deviations("382")[-1]["expected"] == ("delivery: end_alternative_delivery is not a move from council")
