@@ -262,3 +262,21 @@ def test_an_instrument_the_record_lacks_is_issued_on_the_first_day_alike_on_both
     facts, stages = both_sides(history, D(2018, 1, 1), world([], 10, 0.5))
     assert facts == [("2018-01-01", "improvement_notice_issued")]  # DFE-03, missed since March 2017
     assert stages[0] == "improvement_notice"
+
+
+def test_the_kernel_counts_days_in_intervention_over_two_spells() -> None:
+    # A notice from 1 September 2018 lifted on 1 December 2020 ("returned" is not intervention), then a second
+    # inadequate judgement and notice: two spells, added up; the council counts once.
+    script = [
+        ScriptedInspection(D(2018, 3, 1), "inadequate"),
+        ScriptedInspection(D(2020, 9, 1), "requires_improvement"),
+        ScriptedInspection(D(2022, 3, 1), "inadequate"),
+    ]
+    facts, _, tally = played_with_tally(FRESH, D(2018, 1, 1), world(script, NEVER_EARLY, 0.5))
+    assert ("2020-12-01", "improvement_notice_lifted") in facts
+    second = next(day for day, kind in facts if kind in ("improvement_notice_issued", "statutory_direction_issued")
+                  and day > "2021-01-01")  # fmt: skip
+    first_spell = (D(2020, 12, 1) - D(2018, 9, 1)).days
+    assert tally.intervention_days == first_spell + (UNTIL - D.fromisoformat(second)).days
+    assert tally.councils_in_intervention == 1
+    assert tally.inadequate_by_year == [1, 0, 0, 0, 1] + [0] * 7  # 2018 and 2022
