@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 SHARED ?= ../shared
 
-.PHONY: demo test lint typecheck unit bench clean
+.PHONY: demo test lint typecheck unit bench mutate clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -33,5 +33,17 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/replay.py
 	$(BIN)/python benchmarks/simulate.py
 
+# Mutation testing of the domain core (issue 15): slow, so not part of `make test`. Starts afresh each time; the
+# mutants (and mutmut's results, for `mutmut show NAME`) are left in mutants/.
+MUTANTS := 'intervention_engine.calendar.*' 'intervention_engine.facts.x_parse_partial_date__*' \
+	'intervention_engine.history.partial_dates.*' 'intervention_engine.history.sources.x_place_partial_dates__*' \
+	'intervention_engine.history.sources.x_period_end__*' \
+	'intervention_engine.policies.*' 'intervention_engine.aggregates.*' 'intervention_engine.simulation.kernel.*'
+
+mutate: $(STAMP)
+	rm -rf mutants
+	SHARED_DIR=$(abspath $(SHARED)) $(BIN)/mutmut run $(MUTANTS)
+	$(BIN)/python tests/mutation_score.py
+
 clean:
-	rm -rf $(VENV) demo.sqlite
+	rm -rf $(VENV) demo.sqlite mutants

@@ -81,3 +81,12 @@ def engine(backend: Settings) -> Iterator[InterventionEngine]:
 @pytest.fixture
 def shared_data() -> Path:
     return DATA
+
+
+@pytest.fixture
+def kirklees() -> Iterator[InterventionEngine]:
+    """An engine in memory on a virtual clock, with Kirklees (382) registered on 1 January 1999, before every era."""
+    built = build_engine(Settings(backend="memory"), clock=VirtualClock(dt.date(1999, 1, 1)))
+    built.record(None, {"type": "council_registered", "occurred_on": "1999-01-01", "code": "382", "name": "Kirklees"})
+    yield built
+    built.close()

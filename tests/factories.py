@@ -8,6 +8,9 @@ from typing import Any
 from intervention_engine.facts import Fact, parse_fact
 
 KEY_INADEQUATE = {"help_and_protection": "inadequate", "children_in_care": "inadequate", "leadership": "inadequate"}
+# A first inadequate judgement that is not systemic failure (DFE-03): help and protection alone inadequate.
+NOT_SYSTEMIC = {"help_and_protection": "inadequate", "children_in_care": "requires_improvement",
+                "leadership": "requires_improvement"}  # fmt: skip
 KEY_RI = {"help_and_protection": "requires_improvement", "children_in_care": "requires_improvement",
           "leadership": "requires_improvement"}  # fmt: skip
 
@@ -28,6 +31,11 @@ def inspection(on: dt.date, overall: str | None, **judgements: str) -> dict[str,
         "fieldwork_end": end.isoformat(),
         "judgements": grades,
     }
+
+
+def fact_on(fact_type: str, on: dt.date, **fields: Any) -> dict[str, Any]:
+    """A fact of `fact_type` on `on`, with `fields`."""
+    return {"type": fact_type, "occurred_on": on.isoformat(), **fields}
 
 
 def registration(code: str = "382", name: str = "Kirklees", on: str = "2014-01-01") -> dict[str, Any]:

@@ -101,3 +101,26 @@ def test_add_months_clamps_to_the_end_of_the_month(start: dt.date, months: int, 
 def test_months_between_inverts_add_months_from_early_days(start: dt.date, months: int) -> None:
     start = start.replace(day=min(start.day, 28))
     assert months_between(start, add_months(start, months)) == months
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "months"),
+    [
+        (D(2017, 1, 31), D(2017, 2, 28), 0),  # a day short of a whole month
+        (D(2017, 1, 15), D(2017, 3, 14), 1),
+        (D(2017, 1, 15), D(2017, 3, 15), 2),
+        (D(2017, 1, 20), D(2017, 1, 10), 0),  # ten days earlier: no whole month
+        (D(2017, 3, 14), D(2017, 1, 15), -1),
+        (D(2017, 3, 15), D(2017, 1, 15), -2),
+        (D(2017, 3, 10), D(2016, 12, 20), -2),
+    ],
+)
+def test_months_between_counts_whole_months_only(start: dt.date, end: dt.date, months: int) -> None:
+    assert months_between(start, end) == months
+
+
+def test_a_calendar_made_afresh_knows_the_bank_holidays_by_name() -> None:
+    calendar = WorkingDayCalendar()
+    assert not calendar.is_working_day(D(2023, 5, 8))
+    assert "Coronation" in (calendar.holiday_name(D(2023, 5, 8)) or "")
+    assert calendar.holiday_name(D(2023, 5, 9)) is None

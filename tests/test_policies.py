@@ -283,3 +283,14 @@ def test_dfe07_a_trust_imposed_by_the_minister_is_not_a_deviation(engine: Interv
     inadequate(engine, D(2014, 2, 14), systemic=True)
     record(engine, "alternative_delivery_decided", D(2014, 7, 15), form="imposed_trust")  # Slough 2014
     assert deviations(engine) == []
+
+
+def test_dfe08_lifting_a_notice_cancels_every_timer_of_the_notice(engine: InterventionEngine) -> None:
+    # Gloucestershire: notice after the June 2017 report (2015-12 rules: diagnostic and adviser report, DFE-05a),
+    # lifted with the RI report of April 2022 before any of the notice's timers fell due.
+    inadequate(engine, D(2017, 6, 13))
+    record(engine, "improvement_notice_issued", D(2017, 8, 8))
+    engine.record("382", inspection(D(2017, 9, 1), "requires_improvement"))
+    record(engine, "improvement_notice_lifted", D(2017, 9, 1))
+    pending = {t["kind"]: t["due_on"] for t in engine.state("382").pending_timers if t["rule_id"].startswith("DFE")}
+    assert pending == {"support_and_supervision_ends": "2018-09-01"}
