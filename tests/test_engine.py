@@ -391,3 +391,19 @@ def test_deviations_stored_before_they_carried_their_date_still_load(tmp_path: P
         assert [e.occurred_on for e in reopened.timeline("382") if e.event == "DeviationFound"] == ["2019-07-01"]
     finally:
         reopened.close()
+
+
+def test_lenient_mode_reads_a_revision_with_no_direction_on_record_as_the_direction(engine: InterventionEngine) -> None:
+    """INF-05: the revised direction is the record's only trace of a direction; it is read as the direction itself."""
+    kirklees_inadequate(engine)
+    revision = {"type": "statutory_direction_issued", "occurred_on": "2016-12-01", "commissioner_review": False,
+                "revises_earlier": True}  # fmt: skip
+    recorded = engine.record("382", revision, strict=False)
+    assert (recorded.deviation, recorded.inferred) == (None, ())
+    [stored] = [e.data["fact"] for e in engine.timeline("382") if e.event == "FactRecorded"][-1:]
+    assert stored == {
+        "type": "statutory_direction_issued", "occurred_on": "2016-12-01", "commissioner_review": False,
+        "revises_earlier": False,
+        "inference": "INF-05 (DFE-01): a revised direction with no direction on record is read as the direction itself",
+    }  # fmt: skip
+    assert engine.state("382").states["instrument"] == "statutory_direction"

@@ -14,6 +14,8 @@ INF-02 (DFE-06): a commissioner reports under such a direction, so a report with
 INF-03 (DFE-07): services go live outside the council only after the Secretary of State decides it, so services
     live with no decision on record imply a decision that day, in the form the live fact gives (else `other`).
 INF-04 (DFE-01): a direction "remains in force until revoked", so a direction issued while one is open revises it.
+INF-05 (DFE-01): a revision with no direction on record is the only trace of the direction it revises: it is read as
+    the direction itself (North East Lincolnshire's revised direction of 2022 in the DfE register).
 """
 
 from __future__ import annotations
@@ -69,6 +71,9 @@ def infer(fact: Fact, states: Mapping[str, str], details: Mapping[str, Any]) -> 
             **_marks(fact, "INF-03 (DFE-07): services go live outside the council after a decision to move them"),
         )
         return Inference(fact, (decided,))
+    if isinstance(fact, StatutoryDirectionIssued) and fact.revises_earlier and no_direction:
+        why = "INF-05 (DFE-01): a revised direction with no direction on record is read as the direction itself"
+        return Inference(fact.model_copy(update={"revises_earlier": False, "inference": why}))
     if isinstance(fact, StatutoryDirectionIssued) and not fact.revises_earlier and not no_direction:
         why = "INF-04 (DFE-01): a direction issued while another is open (in force until revoked) revises it"
         return Inference(fact.model_copy(update={"revises_earlier": True, "inference": why}))
