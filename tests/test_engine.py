@@ -407,3 +407,40 @@ def test_lenient_mode_reads_a_revision_with_no_direction_on_record_as_the_direct
         "inference": "INF-05 (DFE-01): a revised direction with no direction on record is read as the direction itself",
     }  # fmt: skip
     assert engine.state("382").states["instrument"] == "statutory_direction"
+
+
+def test_lenient_mode_infers_the_decision_services_going_live_imply(engine: InterventionEngine) -> None:
+    """INF-03 (DFE-07): services live with no decision on record imply the decision that day, in the live fact's form
+    (`other` when the source gives none)."""
+    kirklees_inadequate(engine)
+    live = {"type": "alternative_delivery_live", "occurred_on": "2017-04-01", "form": "partner_council"}
+    recorded = engine.record("382", live, strict=False)
+    assert recorded.deviation is None
+    assert recorded.inferred == (
+        "alternative delivery decided, form partner_council [inferred: INF-03 (DFE-07): services go live outside the "
+        "council after a decision to move them; implied by alternative_delivery_live on 2017-04-01]",
+    )
+    assert engine.state("382").states["delivery"] == "partner_council"
+    engine.record("382", {"type": "alternative_delivery_ended", "occurred_on": "2018-01-01"})
+    no_form = engine.record("382", {"type": "alternative_delivery_live", "occurred_on": "2018-02-01"}, strict=False)
+    assert no_form.inferred[0].startswith("alternative delivery decided, form other [inferred: INF-03")
+    assert (
+        engine.state("382").states["delivery"] == "trust"
+    )  # any form but a partner council is delivered at arm's length
+
+
+def test_lenient_mode_reads_a_direction_issued_while_one_is_open_as_a_revision(engine: InterventionEngine) -> None:
+    """INF-04 (DFE-01): a direction remains in force until revoked, so another one issued meanwhile revises it."""
+    kirklees_inadequate(engine)
+    engine.record(
+        "382", {"type": "statutory_direction_issued", "occurred_on": "2016-11-25", "commissioner_review": True}
+    )
+    second = {"type": "statutory_direction_issued", "occurred_on": "2017-09-14", "commissioner_review": False}
+    recorded = engine.record("382", second, strict=False)
+    assert (recorded.deviation, recorded.inferred) == (None, ())
+    stored = [e.data["fact"] for e in engine.timeline("382") if e.event == "FactRecorded"][-1]
+    assert (stored["revises_earlier"], stored["inference"]) == (
+        True,
+        "INF-04 (DFE-01): a direction issued while another is open (in force until revoked) revises it",
+    )
+    assert engine.state("382").states["instrument"] == "statutory_direction"
