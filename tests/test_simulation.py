@@ -131,6 +131,19 @@ def test_a_missing_dfe_instrument_in_the_record_is_filled_on_the_first_day(natio
     assert not starts["Kirklees"].gap_fills  # its scenario records the direction
 
 
+@pytest.mark.parametrize(("record_complete", "how"), [(True, "missed"), (False, "unverified")])
+def test_an_instrument_expected_and_not_on_record_is_filled_whether_missed_or_unverified(
+    record_complete: bool, how: str
+) -> None:
+    """Where the DfE record is partial the expectation closes unverified; the simulation still answers it."""
+    engine = build_engine(Settings(backend="memory"), clock=VirtualClock(dt.date(2014, 1, 1)))
+    engine.record(None, {**registration(), "record_complete": record_complete})
+    engine.record("382", inspection(dt.date(2017, 6, 1), "inadequate"))
+    engine.advance_to(START)
+    assert {d["how"] for d in engine.deviations("382")} == {how}
+    assert start_of(council_as_of(engine, "382", START), START).gap_fills
+
+
 # ----------------------------------------------------------------------------------------------------------------
 # The kernel agrees with the full engine.
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..aggregates.council import PENDING, Council
-from ..aggregates.expectations import MISSED, OPEN
+from ..aggregates.expectations import MISSED, OPEN, UNVERIFIED
 from ..engine import InterventionEngine
 from ..errors import CouncilNotFound
 from ..policies.framework import framework_of
@@ -131,8 +131,9 @@ def _pending_due(council: Council, kind: str) -> int | None:
 
 
 def _gaps(council: Council) -> tuple[tuple[int, str], ...]:
-    """Instrument expectations of the latest (inadequate) report that the record missed while no instrument is open:
-    the national CSV holds Ofsted's reports but not the DfE's notices and directions."""
+    """Instrument expectations of the latest (inadequate) report that the record missed, or where nothing is on record
+    (unverified), while no instrument is open: the DfE's record is partial, so the simulation fills what policy
+    expected."""
     if not council.inspections or council.states["instrument"] != "none" or council.states["delivery"] != "council":
         return ()
     latest = council.inspections[-1]
@@ -141,5 +142,7 @@ def _gaps(council: Council) -> tuple[tuple[int, str], ...]:
     return tuple(
         (e["seq"], e["kind"])
         for e in sorted(council.expectations.values(), key=lambda e: e["seq"])
-        if e["kind"] in INSTRUMENT_EXPECTATIONS and e["status"] == MISSED and e["opened_on"] == latest["published_on"]
+        if e["kind"] in INSTRUMENT_EXPECTATIONS
+        and e["status"] in (MISSED, UNVERIFIED)
+        and e["opened_on"] == latest["published_on"]
     )
