@@ -192,6 +192,24 @@ def test_the_kernel_plays_the_same_facts_and_stages_as_the_full_engine(
     assert checked > 100  # the sample exercised the world model, not empty lanes
 
 
+def test_the_kernel_knows_whose_direction_is_open_as_the_aggregate_does() -> None:
+    """DFE-08 (b): a persistent failure under a commissioner's direction continues it; under an advisers' direction
+    it escalates to a commissioner. The kernel tracks who leads the direction as `decide_details` does."""
+    from intervention_engine.simulation.world import APPOINT, DIRECTION, REPORT_RETAIN, REVOKE
+
+    tables = KernelTables(default_registry(), START, dt.date(2028, 1, 1))
+    assert (tables.led_after(DIRECTION, False), tables.led_after(APPOINT, False)) == (True, True)
+    assert (tables.led_after(REPORT_RETAIN, True), tables.led_after(REVOKE, True)) == (True, False)
+    directed = tables.combo_of({"judgement": "inadequate", "instrument": "statutory_direction", "delivery": "council",
+                                "supervision": "none"})  # fmt: skip
+    inadequate = 11 + 2 * 2 * 3  # an inadequate report, not systemic (the order of `_exemplars`)
+    day = tables.policy_set(dt.date(2019, 1, 1).toordinal())
+    led = tables.reaction(day, inadequate, directed, True, False, led=True)
+    advisers = tables.reaction(day, inadequate, directed, True, False, led=False)
+    assert [kind for kind, _, _ in led.opens] == ["intervention_continues"]
+    assert [kind for kind, _, _ in advisers.opens] == ["direction_with_commissioner"]
+
+
 def test_the_kernel_tables_come_from_the_rulebook_and_the_policies() -> None:
     tables = KernelTables(default_registry(), START, dt.date(2028, 1, 1))
     none = tables.combo_of({"judgement": "inadequate", "instrument": "none", "delivery": "council",

@@ -84,9 +84,9 @@ class Lane:
     """One council in one run: its state, its agenda and what it has done."""
 
     __slots__ = (
-        "combo", "day", "ever", "exps", "gaps", "inadequate_years", "intervention_since", "last_inadequate", "log",
-        "partner", "planned", "report", "rng", "sample", "seq", "stage", "start", "supervision", "tables", "tally",
-        "world",
+        "combo", "day", "ever", "exps", "gaps", "inadequate_years", "intervention_since", "last_inadequate", "led",
+        "log", "partner", "planned", "report", "rng", "sample", "seq", "stage", "start", "supervision", "tables",
+        "tally", "world",
     )  # fmt: skip
 
     def __init__(
@@ -101,6 +101,7 @@ class Lane:
         start = lane.start
         self.start, self.tables, self.world, self.rng, self.tally, self.log = start, tables, world, rng, tally, log
         self.combo, self.partner, self.day = lane.combo, lane.partner, start.on
+        self.led = start.led_by_commissioner  # the open direction is a commissioner's (the policies read it)
         self.stage = tables.stage_of[self.combo]
         self.sample = 0
         self.intervention_since = start.on if tables.intervention[self.combo] else -1
@@ -216,7 +217,8 @@ class Lane:
         meets, contradicts = tables.meets, tables.contradicts
         self.exps = [e for e in self.exps if not (contradicts[e[3]][variant] or meets[e[3]][variant])]
         self._move(tables.moves[variant][self.combo], day)
-        reaction = tables.reaction(tables.policy_set(day), variant, self.combo, persistent, revocation_open)
+        self.led = tables.led_after(variant, self.led)
+        reaction = tables.reaction(tables.policy_set(day), variant, self.combo, persistent, revocation_open, self.led)
         cancel, months = reaction.report
         if cancel:
             self.report = None

@@ -52,6 +52,7 @@ class CouncilStart:
     report_due: int | None
     supervision_ends: int | None
     gap_fills: tuple[tuple[int, str], ...]  # (seq, kind) of missed instrument expectations the DfE acts on at once
+    led_by_commissioner: bool = False  # the open direction is a commissioner's (DFE-08 continuation, not escalation)
 
 
 def council_as_of(engine: InterventionEngine, council: str, on: dt.date) -> Council:
@@ -86,6 +87,7 @@ def start_of(council: Council, on: dt.date, *, number: int = 0, fill_gaps: bool 
         on=today,
         states=dict(council.states),
         delivery_form=council.details.get("delivery_form"),
+        led_by_commissioner=council.details.get("direction_led_by") == "commissioner",
         last=_last_inspection(council.inspections),
         last_inadequate=_last_inadequate(council.inspections),
         expectations=expectations,

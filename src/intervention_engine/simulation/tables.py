@@ -18,7 +18,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from ..aggregates.decisions import inspection_record
+from ..aggregates.decisions import decide_details, inspection_record
 from ..aggregates.expectations import matches_any
 from ..calendar import WorkingDayCalendar, add_months, months_between
 from ..facts import Fact, InspectionPublished, fact_to_data
@@ -76,10 +76,11 @@ class KernelTables:
         self.facts = self._exemplars()
         self.data = [fact_to_data(fact) for fact in self.facts]
         self.moves = [self._moves(variant) for variant in range(VARIANTS)]
+        self._led_after = [(self._leads(variant, False), self._leads(variant, True)) for variant in range(VARIANTS)]
         self._patterns: dict[tuple[Any, Any], int] = {}
         self.meets: list[list[bool]] = []
         self.contradicts: list[list[bool]] = []
-        self._reactions: dict[tuple[int, int, int, bool, bool], Reaction] = {}
+        self._reactions: dict[tuple[int, int, int, bool, bool, bool], Reaction] = {}
         self._policy_sets, self._era_starts, self._era_sets = self._eras(registry, first_day, last_day)
 
     def combo_of(self, states: Mapping[str, str]) -> int:
@@ -112,8 +113,11 @@ class KernelTables:
                 return 12 * int(regime.lookback_years)
         return 60
 
-    def reaction(self, policy_set: int, variant: int, combo: int, persistent: bool, revocation_open: bool) -> Reaction:
-        key = (policy_set, variant, combo, persistent, revocation_open)
+    def reaction(
+        self, policy_set: int, variant: int, combo: int, persistent: bool, revocation_open: bool, led: bool = False
+    ) -> Reaction:
+        """The policies' reaction to `variant` from `combo`; `led`: the open direction is a commissioner's."""
+        key = (policy_set, variant, combo, persistent, revocation_open, led)
         found = self._reactions.get(key)
         if found is None:
             found = self._reactions[key] = self._ask(self._policy_sets[policy_set], *key[1:])
@@ -158,10 +162,10 @@ class KernelTables:
         return sets, starts, indices
 
     def _ask(
-        self, policies: Sequence[Policy], variant: int, combo: int, persistent: bool, revocation_open: bool
+        self, policies: Sequence[Policy], variant: int, combo: int, persistent: bool, revocation_open: bool, led: bool
     ) -> Reaction:
         fact = self.facts[variant]
-        view = self._view(fact, combo, persistent, revocation_open)
+        view = self._view(fact, combo, persistent, revocation_open, led)
         opens: list[tuple[str, int | None, int]] = []
         withdraws: set[str] = set()
         timers: dict[str, tuple[bool, int | None]] = dict.fromkeys(TRACKED_TIMERS, (False, None))
@@ -182,7 +186,16 @@ class KernelTables:
         report, supervision = (timers[kind] for kind in TRACKED_TIMERS)
         return Reaction(tuple(opens), frozenset(withdraws), report, supervision)
 
-    def _view(self, fact: Fact, combo: int, persistent: bool, revocation_open: bool) -> CouncilView:
+    def led_after(self, variant: int, led: bool) -> bool:
+        """Whether a commissioner leads the direction once `variant` is recorded (as the aggregate decides it)."""
+        return self._led_after[variant][led]
+
+    def _leads(self, variant: int, led: bool) -> bool:
+        before = {"direction_led_by": "commissioner" if led else None}
+        after = decide_details(self.facts[variant], before, []).get("direction_led_by", before["direction_led_by"])
+        return bool(after == "commissioner")
+
+    def _view(self, fact: Fact, combo: int, persistent: bool, revocation_open: bool, led: bool) -> CouncilView:
         inspections: list[dict[str, Any]] = []
         if isinstance(fact, InspectionPublished):
             if persistent:
@@ -193,7 +206,7 @@ class KernelTables:
             "SIMULATED",
             dict(self.combos[combo]),
             inspections,
-            details={},
+            details={"direction_led_by": "commissioner"} if led else {},
             open_expectations=["direction_revoked"] if revocation_open else [],
         )
 
