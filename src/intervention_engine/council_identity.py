@@ -41,6 +41,7 @@ def _hidden_class() -> str:
 
 
 _CLASS = _hidden_class()
+DFE_CODE_PATTERN = r"[0-9]{3}"  # what a council code looks like unless configured otherwise: a DfE 3-digit code
 COUNCIL_TEXT_PATTERN = rf"^[^{_CLASS}]*[^{_CLASS}\s][^{_CLASS}]*$"  # no hidden character, not blank
 
 

@@ -32,13 +32,13 @@ from .clock import Clock, VirtualClock
 from .commands import Decision, Pending, metadata_of, options_of, repeats_request, stamp
 from .commands import RecordCommand as RecordCommand
 from .council_cache import CouncilCache
-from .council_identity import check_new_council
+from .council_identity import DFE_CODE_PATTERN, check_new_council
 from .errors import ConcurrentWriteConflict as ConcurrentWriteConflict
 from .errors import CouncilNotFound, FactInFuture, InvalidFact
 from .errors import RequestIdReused as RequestIdReused
 from .facts import CouncilRegistered, Fact, fact_to_data, parse_fact
 from .policies.reactions import FiredTimer
-from .policies.registry import PolicyRegistry
+from .policies.registry import PolicyRegistry, default_registry
 from .policies.rulebook import Rulebook, derive_stage
 from .projections.audit import AuditEntry, audit_entry
 from .projections.council_index import CouncilIndex, DueTimer
@@ -93,6 +93,33 @@ class InterventionEngine:
         self.cache = CouncilCache(store, cache_size)  # councils between commands, refreshed from the store
         self.requests = RequestIndex(store)
         self._event_codes = CouncilCodes(store)  # council codes for the pages of `events_after`, read once
+
+    @classmethod
+    def in_memory(
+        cls,
+        *,
+        clock: Clock,
+        policies: PolicyRegistry | None = None,
+        calendar: WorkingDayCalendar | None = None,
+        strict: bool = True,
+        code_pattern: str | None = DFE_CODE_PATTERN,
+    ) -> InterventionEngine:
+        """A sandbox: an engine on a fresh in-memory store, for replays, branches and counterfactuals.
+
+        The library builds its sandboxes here, never through the composition root (`bootstrap`), which reads
+        settings and sits above it. The defaults are `Settings`' own; a sandbox given another engine's `policies`
+        and `calendar` decides as that engine would.
+        """
+        store = CouncilStore({"IS_SNAPSHOTTING_ENABLED": "y", "PERSISTENCE_MODULE": "eventsourcing.popo"})
+        return cls(
+            store,
+            clock=clock,
+            calendar=calendar or WorkingDayCalendar(),
+            policies=policies or default_registry(),
+            rulebook=Rulebook(),
+            strict=strict,
+            code_pattern=code_pattern,
+        )
 
     # ----------------------------------------------------------------------------------------------------------
     # Commands.

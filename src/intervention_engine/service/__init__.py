@@ -1,6 +1,6 @@
 """The engine as a service: the HTTP API (FastAPI), its tokens, its event stream and its scheduler leader.
 
-Build it with `bootstrap.build_app(settings)` or, around an engine you already have, `create_app(engine, ...)`;
+Build it with `compose.build_app(settings)` or, around an engine you already have, `create_app(engine, ...)`;
 run it with `server.run_server` (what `intervention-engine serve` calls).
 """
 

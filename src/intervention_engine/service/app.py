@@ -1,6 +1,6 @@
 """The HTTP service: `create_app` wires an engine, its tokens and its scheduler leader into a FastAPI app.
 
-Built only by the composition root (`bootstrap.build_app`) or by a host that already has an engine; nothing runs
+Built only by `compose.build_app` (from settings) or by a host that already has an engine; nothing runs
 at import time. Every engine call goes through one lock (`gate.EngineGate`); event streams read the store on their
 own and take no lock.
 """
