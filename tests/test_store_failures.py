@@ -23,12 +23,12 @@ from intervention_engine import InterventionEngine, Settings, VirtualClock, buil
 from intervention_engine.calendar import WorkingDayCalendar
 from intervention_engine.cli import app as cli
 from intervention_engine.errors import StoreUnavailable
+from intervention_engine.persistence.checks import SCHEMA_VERSION
+from intervention_engine.persistence.store import CouncilStore
 from intervention_engine.policies.registry import default_registry
 from intervention_engine.policies.rulebook import Rulebook
 from intervention_engine.service import TokenRegistry, create_app
 from intervention_engine.service.compose import build_app
-from intervention_engine.store import CouncilStore
-from intervention_engine.store_checks import SCHEMA_VERSION
 from served_app import served
 
 from factories import inspection, registration

@@ -14,11 +14,11 @@ from eventsourcing.persistence import PersistenceError
 from .calendar import WorkingDayCalendar
 from .clock import Clock, SystemClock
 from .engine import InterventionEngine
+from .persistence.checks import check_store, record_schema_version
+from .persistence.store import CouncilStore, store_unavailable
 from .policies.registry import PolicyRegistry, default_registry
 from .policies.rulebook import Rulebook
 from .settings import Settings
-from .store import CouncilStore, store_unavailable
-from .store_checks import check_store, record_schema_version
 
 
 def build_engine(
@@ -34,7 +34,7 @@ def build_engine(
     """An engine on the configured store (SQLite file by default, `backend="memory"` or `backend="postgres"`).
 
     `timer_actor`, when given, is recorded as the actor of the timers this engine fires (the audit trail). The
-    store is checked first (`store_checks.check_store`: schema version, SQLite's quick_check); a `read_only`
+    store is checked first (`persistence.checks.check_store`: schema version, SQLite's quick_check); a `read_only`
     engine (a command that only reads) creates no table and records no version: it writes nothing. `check=False`
     skips the checks (an engine beside one just built on the same store).
     """

@@ -23,7 +23,7 @@ from .errors import CouncilAlreadyRegistered, InvalidFact
 
 if TYPE_CHECKING:
     from .facts import CouncilRegistered
-    from .projections.council_index import CouncilIndex
+    from .persistence.council_index import CouncilIndex
 
 _HIDDEN = frozenset({"Cc", "Cf", "Zl", "Zp", "Cs"})  # control, format (bidi, zero-width), separators, surrogates
 

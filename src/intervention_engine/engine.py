@@ -8,7 +8,7 @@ that loses a race to save (eventsourcing's `IntegrityError`) is decided again on
 recorded if the fact is still legal there. Each command's events carry the actor and the request id in their
 `metadata`, which replay never reads; a request id seen before answers with what it recorded then.
 
-Councils stay in memory between commands (`council_cache.py`: dropped as soon as the log shows another writer
+Councils stay in memory between commands (`persistence/cache.py`: dropped as soon as the log shows another writer
 changed them), and `record_many` saves the facts of different councils in one transaction: what lets a server
 record hundreds of facts a second (benchmarks/service.py).
 """
@@ -29,30 +29,30 @@ from .aggregates.council import Council, council_id
 from .aggregates.identity import FACT_EVENTS
 from .calendar import WorkingDayCalendar
 from .clock import Clock, VirtualClock
-from .commands import Decision, Pending, metadata_of, options_of, repeats_request, stamp
-from .commands import RecordCommand as RecordCommand
-from .council_cache import CouncilCache
 from .council_identity import DFE_CODE_PATTERN, check_new_council
 from .errors import ConcurrentWriteConflict as ConcurrentWriteConflict
 from .errors import CouncilNotFound, FactInFuture, InvalidFact
 from .errors import RequestIdReused as RequestIdReused
 from .facts import CouncilRegistered, Fact, fact_to_data, parse_fact
+from .persistence.cache import CouncilCache
+from .persistence.commands import Decision, Pending, metadata_of, options_of, repeats_request, stamp
+from .persistence.commands import RecordCommand as RecordCommand
+from .persistence.council_index import CouncilIndex, DueTimer
+from .persistence.log import latest_position
+from .persistence.requests import EarlierRequest, RequestIndex
+from .persistence.store import CouncilStore
 from .policies.reactions import FiredTimer
 from .policies.registry import PolicyRegistry, default_registry
 from .policies.rulebook import Rulebook, derive_stage
 from .projections.audit import AuditEntry, audit_entry
-from .projections.council_index import CouncilIndex, DueTimer
-from .projections.log import latest_position
 from .projections.national import NationalCount, national_counts
-from .projections.requests import EarlierRequest, RequestIndex
 from .projections.status import council_status
+from .projections.subscriptions import CouncilCodes, EventSubscription, RecordedEvent
 from .projections.timeline import TimelineEntry as TimelineEntry
 from .projections.timeline import timeline_entry
 from .results import CouncilStatus as CouncilStatus
 from .results import Recorded as Recorded
 from .results import TimerFiring as TimerFiring
-from .store import CouncilStore
-from .subscriptions import CouncilCodes, EventSubscription, RecordedEvent
 
 
 def fires_on(due_on: dt.date) -> dt.date:

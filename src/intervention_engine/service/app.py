@@ -19,15 +19,15 @@ from starlette.routing import compile_path
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ..engine import InterventionEngine
+from ..persistence.store import STORE_ERRORS, store_unavailable
+from ..scheduling.leader import SchedulerLeader
 from ..settings import ServiceLimits
 from ..simulation import WorldModel
-from ..store import STORE_ERRORS, store_unavailable
 from .api import REQUEST_ID_PATTERN, council_routes, store_routes
 from .auth import Authenticator, TokenRegistry
 from .errors import install_error_handlers
 from .events import event_routes
 from .gate import EngineGate
-from .leader import SchedulerLeader
 from .limits import BodyLimit
 from .report import report_routes
 from .whatif import whatif_routes

@@ -17,13 +17,13 @@ from fastapi import FastAPI
 from ..bootstrap import build_engine
 from ..clock import Clock, SystemClock
 from ..errors import ConfigurationError, InterventionError
+from ..persistence.checks import unready
+from ..scheduling.leader import SchedulerLeader
 from ..scheduling.live import DayStarts, LiveScheduler
 from ..scheduling.lock import lock_for
 from ..settings import Settings
-from ..store_checks import unready
 from .app import create_app
 from .auth import TokenRegistry
-from .leader import SchedulerLeader
 
 if TYPE_CHECKING:
     from ..simulation import WorldModel

@@ -9,9 +9,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from .aggregates.council import Council
-from .facts import Fact
-from .results import Recorded
+from ..aggregates.council import Council
+from ..facts import Fact
+from ..results import Recorded
 
 
 @dataclass(frozen=True)
