@@ -363,7 +363,7 @@ class InterventionEngine:
             fact.name.casefold(),
         ):
             raise InvalidFact(f"council {council!r}: council_registered names code {fact.code!r} ({fact.name})")
-        check_new_council(fact, self.index, self.code_pattern)
+        check_new_council(fact.code, fact.name, self.index, self.code_pattern)
         return Decision(Council.register(fact, self.rulebook), fact, 0, legal=True)
 
     # ----------------------------------------------------------------------------------------------------------
