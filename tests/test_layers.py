@@ -4,6 +4,7 @@ against the real import graph (README "Layout"), so an import that climbs a laye
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -44,3 +45,25 @@ def test_an_import_that_climbs_a_layer_breaks_the_contract(tmp_path: Path) -> No
     assert run.returncode == 1, run.stdout + run.stderr
     assert "engine without persistence BROKEN" in run.stdout
     assert "intervention_engine.engine -> intervention_engine.persistence" in run.stdout
+
+
+def _layout() -> str:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("\n## Layout\n", 1)[1].split("\n## ", 1)[0]
+    return section.split("```\n", 2)[1]
+
+
+def test_the_readme_layout_names_every_module_and_package_of_the_tree() -> None:
+    package = ROOT / "src" / "intervention_engine"
+    top = {p.name for p in package.glob("*.py")} | {f"{p.parent.name}/" for p in package.glob("*/__init__.py")}
+    layout = _layout()
+    assert top - set(layout.split()) == set()
+    assert "persistence/" in top  # the wing, not loose modules at the root
+    assert {"commands.py", "store.py", "subscriptions.py", "store_checks.py"} & top == set()
+
+
+def test_every_file_the_readme_layout_names_exists() -> None:
+    named = set(re.findall(r"\b([a-z_0-9]+\.py)\b", _layout()))
+    present = {p.name for folder in ("src", "benchmarks") for p in (ROOT / folder).rglob("*.py")}
+    assert named - present == set()
+    assert {"compose.py", "scheduler.py", "leader.py", "cache.py", "checks.py", "subscriptions.py"} <= named
