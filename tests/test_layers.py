@@ -31,16 +31,23 @@ def test_every_import_contract_holds() -> None:
     assert "Contracts: 4 kept, 0 broken." in run.stdout
 
 
+BROKEN_CONTRACT = """
+[tool.importlinter]
+root_package = "intervention_engine"
+
+[[tool.importlinter.contracts]]
+name = "engine without persistence"
+type = "forbidden"
+source_modules = ["intervention_engine.engine"]
+forbidden_modules = ["intervention_engine.persistence"]
+"""
+
+
 def test_an_import_that_climbs_a_layer_breaks_the_contract(tmp_path: Path) -> None:
     # The engine does import persistence (its store): a contract forbidding it must fail and name the import, so a
     # passing run above means the contracts were checked against the real graph, not an empty one.
     config = tmp_path / "contracts.toml"
-    config.write_text(
-        '[tool.importlinter]\nroot_package = "intervention_engine"\n\n'
-        '[[tool.importlinter.contracts]]\nname = "engine without persistence"\ntype = "forbidden"\n'
-        'source_modules = ["intervention_engine.engine"]\nforbidden_modules = ["intervention_engine.persistence"]\n',
-        encoding="utf-8",
-    )
+    config.write_text(BROKEN_CONTRACT, encoding="utf-8")
     run = _lint_imports("--config", str(config))
     assert run.returncode == 1, run.stdout + run.stderr
     assert "engine without persistence BROKEN" in run.stdout
