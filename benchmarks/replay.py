@@ -9,7 +9,7 @@
    (b) baseline: the same rows read with the standard library only: the recorder's own SELECT per council through
    `sqlite3`, and `json.loads` of each row's state.
    (c) the ratio of (a) to (b) in events per second. A third row loads like (a) on eventsourcing's stock
-   transcoder, mapper and repository: the before of this project's load path (transcoding.py, store.py).
+   transcoder, mapper and repository: the before of this project's load path (persistence/: transcoding.py, store.py).
    Each loader runs `--rounds` times, interleaved; the best round of each is reported (the figure least disturbed
    by the rest of the machine, for every loader alike).
 3. (d) one more council with `--big-events` events, in the same file: median load time replaying every event,
@@ -45,7 +45,7 @@ from intervention_engine.facts import Framework, framework_on
 from intervention_engine.history.national import replay_record
 from intervention_engine.history.ofsted_csv import read_ofsted_csv
 from intervention_engine.history.scenario import load_scenario
-from intervention_engine.store import CouncilStore
+from intervention_engine.persistence.store import CouncilStore
 
 START = dt.date(2010, 1, 4)
 ROOT = Path(__file__).resolve().parents[1]

@@ -35,7 +35,7 @@ class ShiftedClock:
 
 def main(argv: list[str]) -> None:
     from intervention_engine import Settings
-    from intervention_engine.scheduling import run_service
+    from intervention_engine.cli.scheduler import run_service
 
     db, day, seconds, log = argv
     logging.basicConfig(filename=log, level=logging.INFO, format="%(asctime)s %(name)s %(message)s")

@@ -14,9 +14,9 @@ import pytest
 from fastapi.testclient import TestClient
 
 from intervention_engine import InterventionEngine, Settings, SystemClock, VirtualClock, build_engine
-from intervention_engine.bootstrap import calibrated_world
 from intervention_engine.reports import report_page
 from intervention_engine.service import TokenRegistry, create_app
+from intervention_engine.service.compose import calibrated_world
 
 from factories import inspection, registration
 from http_service import ADMIN, READER, RECORDER, TOKENS, auth
@@ -422,8 +422,8 @@ def test_the_report_is_drawn_again_only_when_something_new_was_recorded(
 
 
 def test_a_server_given_an_ofsted_csv_it_cannot_read_refuses_to_start_naming_it(tmp_path: Path) -> None:
-    from intervention_engine.bootstrap import build_app
     from intervention_engine.errors import ConfigurationError
+    from intervention_engine.service.compose import build_app
 
     missing = tmp_path / "ofsted.csv"
     with pytest.raises(ConfigurationError, match=r"cannot calibrate the what-if world model on .*ofsted\.csv"):

@@ -15,7 +15,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from intervention_engine import Settings, VirtualClock
-from intervention_engine.bootstrap import build_app
+from intervention_engine.service.compose import build_app
 from intervention_engine.service.gate import EngineGate
 
 from factories import inspection, registration

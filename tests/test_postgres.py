@@ -16,9 +16,8 @@ from collections.abc import Callable, Iterator
 import pytest
 
 from intervention_engine import InterventionError, Settings, VirtualClock, build_engine
-from intervention_engine.scheduling import LiveScheduler, SchedulerAlreadyRunning, lock_for
+from intervention_engine.scheduling import LiveScheduler, SchedulerAlreadyRunning, SchedulerLeader, lock_for
 from intervention_engine.scheduling.lock import PostgresAdvisoryLock
-from intervention_engine.service import SchedulerLeader
 
 from pg_server import PostgresServer
 from waiting import eventually

@@ -31,6 +31,7 @@ from intervention_engine import (
     VirtualClock,
     build_engine,
 )
+from intervention_engine.cli.scheduler import run_service
 from intervention_engine.scheduling import (
     FileLock,
     LiveScheduler,
@@ -40,7 +41,6 @@ from intervention_engine.scheduling import (
     fires_on,
     job_id,
     lock_for,
-    run_service,
 )
 
 from factories import inspection, registration

@@ -20,15 +20,15 @@ from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 from intervention_engine import InterventionEngine, Settings, VirtualClock, build_engine
-from intervention_engine.bootstrap import build_app
 from intervention_engine.calendar import WorkingDayCalendar
 from intervention_engine.cli import app as cli
 from intervention_engine.errors import StoreUnavailable
+from intervention_engine.persistence.checks import SCHEMA_VERSION
+from intervention_engine.persistence.store import CouncilStore
 from intervention_engine.policies.registry import default_registry
 from intervention_engine.policies.rulebook import Rulebook
 from intervention_engine.service import TokenRegistry, create_app
-from intervention_engine.store import CouncilStore
-from intervention_engine.store_checks import SCHEMA_VERSION
+from intervention_engine.service.compose import build_app
 from served_app import served
 
 from factories import inspection, registration

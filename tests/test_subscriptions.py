@@ -8,7 +8,7 @@ import threading
 import pytest
 
 from intervention_engine import InterventionEngine, Settings, VirtualClock, build_engine
-from intervention_engine.subscriptions import RecordedEvent
+from intervention_engine.projections.subscriptions import RecordedEvent
 
 from factories import inspection, registration
 from waiting import eventually

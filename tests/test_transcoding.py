@@ -1,4 +1,4 @@
-"""The fast load path (transcoding.py, store.py): it must decode exactly what eventsourcing's stock path decodes."""
+"""The fast load path (persistence/: transcoding, store): it decodes exactly what eventsourcing's stock path decodes."""
 
 from __future__ import annotations
 
@@ -32,8 +32,8 @@ from hypothesis import strategies as st
 
 from intervention_engine import InterventionEngine, Settings, VirtualClock, build_engine
 from intervention_engine.aggregates.council import Council, council_id
-from intervention_engine.store import CouncilStore, project_events
-from intervention_engine.transcoding import FastJSONTranscoder, FastMapper
+from intervention_engine.persistence.store import CouncilStore, project_events
+from intervention_engine.persistence.transcoding import FastJSONTranscoder, FastMapper
 
 from factories import inspection, registration
 

@@ -6,7 +6,6 @@ The public API, re-exported explicitly. Build an engine with `build_engine(Setti
 from .bootstrap import build_engine
 from .calendar import WorkingDayCalendar, add_months
 from .clock import Clock, SystemClock, VirtualClock
-from .commands import RecordCommand
 from .engine import CouncilStatus, InterventionEngine, Recorded, TimelineEntry, TimerFiring
 from .errors import (
     ConfigurationError,
@@ -21,7 +20,8 @@ from .errors import (
     MoveNotAllowed,
 )
 from .facts import AnyFact, Fact, parse_fact
-from .projections.council_index import DueTimer
+from .persistence.commands import RecordCommand
+from .persistence.council_index import DueTimer
 from .projections.national import NationalCount
 from .settings import Settings
 from .simulation import (

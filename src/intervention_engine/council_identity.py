@@ -15,15 +15,13 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from typing import TYPE_CHECKING, Annotated
+import uuid
+from collections.abc import Mapping
+from typing import Annotated, Protocol
 
 from pydantic import AfterValidator
 
 from .errors import CouncilAlreadyRegistered, InvalidFact
-
-if TYPE_CHECKING:
-    from .facts import CouncilRegistered
-    from .projections.council_index import CouncilIndex
 
 _HIDDEN = frozenset({"Cc", "Cf", "Zl", "Zp", "Cs"})  # control, format (bidi, zero-width), separators, surrogates
 
@@ -41,6 +39,7 @@ def _hidden_class() -> str:
 
 
 _CLASS = _hidden_class()
+DFE_CODE_PATTERN = r"[0-9]{3}"  # what a council code looks like unless configured otherwise: a DfE 3-digit code
 COUNCIL_TEXT_PATTERN = rf"^[^{_CLASS}]*[^{_CLASS}\s][^{_CLASS}]*$"  # no hidden character, not blank
 
 
@@ -58,22 +57,27 @@ def council_text(value: str) -> str:
 CouncilText = Annotated[str, AfterValidator(council_text)]
 
 
-def check_new_council(fact: CouncilRegistered, index: CouncilIndex, pattern: re.Pattern[str] | None) -> None:
-    """Refuse a registration whose code does not match `pattern` (None: any code) or is taken, or whose code or
-    name would make a name resolve to another council."""
-    if pattern is not None and not pattern.fullmatch(fact.code):
-        raise InvalidFact(
-            f"council_registered: code {fact.code!r} is not a council code (it must match {pattern.pattern})"
-        )
-    if pattern is not None and pattern.fullmatch(fact.name):
-        raise InvalidFact(f"council_registered: name {fact.name!r} looks like a council code; give the name")
-    by_code = index.find(fact.code)  # reads the log when the code is new to it
-    if by_code is not None and index.codes[by_code].casefold() == fact.code.casefold():
-        raise CouncilAlreadyRegistered(fact.code)
+class KnownCouncils(Protocol):
+    """The councils already registered, as `check_new_council` reads them (`persistence.council_index` is one)."""
+
+    @property
+    def codes(self) -> Mapping[uuid.UUID, str]: ...
+
+    def find(self, council: str) -> uuid.UUID | None: ...
+
+
+def check_new_council(code: str, name: str, index: KnownCouncils, pattern: re.Pattern[str] | None) -> None:
+    """Refuse the registration (`council_registered`) of council `code` named `name` if the code does not match
+    `pattern` (None: any code) or is taken, or if the code or name would make a name resolve to another council."""
+    if pattern is not None and not pattern.fullmatch(code):
+        raise InvalidFact(f"council_registered: code {code!r} is not a council code (it must match {pattern.pattern})")
+    if pattern is not None and pattern.fullmatch(name):
+        raise InvalidFact(f"council_registered: name {name!r} looks like a council code; give the name")
+    by_code = index.find(code)  # reads the log when the code is new to it
+    if by_code is not None and index.codes[by_code].casefold() == code.casefold():
+        raise CouncilAlreadyRegistered(code)
     if by_code is not None:
-        raise InvalidFact(f"council_registered: code {fact.code!r} is another council's name")
-    by_name = index.find(fact.name)
+        raise InvalidFact(f"council_registered: code {code!r} is another council's name")
+    by_name = index.find(name)
     if by_name is not None:
-        raise InvalidFact(
-            f"council_registered: name {fact.name!r} is already taken by council {index.codes[by_name]!r}"
-        )
+        raise InvalidFact(f"council_registered: name {name!r} is already taken by council {index.codes[by_name]!r}")

@@ -8,7 +8,7 @@ that loses a race to save (eventsourcing's `IntegrityError`) is decided again on
 recorded if the fact is still legal there. Each command's events carry the actor and the request id in their
 `metadata`, which replay never reads; a request id seen before answers with what it recorded then.
 
-Councils stay in memory between commands (`council_cache.py`: dropped as soon as the log shows another writer
+Councils stay in memory between commands (`persistence/cache.py`: dropped as soon as the log shows another writer
 changed them), and `record_many` saves the facts of different councils in one transaction: what lets a server
 record hundreds of facts a second (benchmarks/service.py).
 """
@@ -29,30 +29,30 @@ from .aggregates.council import Council, council_id
 from .aggregates.identity import FACT_EVENTS
 from .calendar import WorkingDayCalendar
 from .clock import Clock, VirtualClock
-from .commands import Decision, Pending, metadata_of, options_of, repeats_request, stamp
-from .commands import RecordCommand as RecordCommand
-from .council_cache import CouncilCache
-from .council_identity import check_new_council
+from .council_identity import DFE_CODE_PATTERN, check_new_council
 from .errors import ConcurrentWriteConflict as ConcurrentWriteConflict
 from .errors import CouncilNotFound, FactInFuture, InvalidFact
 from .errors import RequestIdReused as RequestIdReused
 from .facts import CouncilRegistered, Fact, fact_to_data, parse_fact
+from .persistence.cache import CouncilCache
+from .persistence.commands import Decision, Pending, metadata_of, options_of, repeats_request, stamp
+from .persistence.commands import RecordCommand as RecordCommand
+from .persistence.council_index import CouncilIndex, DueTimer
+from .persistence.log import latest_position
+from .persistence.requests import EarlierRequest, RequestIndex
+from .persistence.store import CouncilStore
 from .policies.reactions import FiredTimer
-from .policies.registry import PolicyRegistry
+from .policies.registry import PolicyRegistry, default_registry
 from .policies.rulebook import Rulebook, derive_stage
 from .projections.audit import AuditEntry, audit_entry
-from .projections.council_index import CouncilIndex, DueTimer
-from .projections.log import latest_position
 from .projections.national import NationalCount, national_counts
-from .projections.requests import EarlierRequest, RequestIndex
 from .projections.status import council_status
+from .projections.subscriptions import CouncilCodes, EventSubscription, RecordedEvent
 from .projections.timeline import TimelineEntry as TimelineEntry
 from .projections.timeline import timeline_entry
 from .results import CouncilStatus as CouncilStatus
 from .results import Recorded as Recorded
 from .results import TimerFiring as TimerFiring
-from .store import CouncilStore
-from .subscriptions import CouncilCodes, EventSubscription, RecordedEvent
 
 
 def fires_on(due_on: dt.date) -> dt.date:
@@ -93,6 +93,33 @@ class InterventionEngine:
         self.cache = CouncilCache(store, cache_size)  # councils between commands, refreshed from the store
         self.requests = RequestIndex(store)
         self._event_codes = CouncilCodes(store)  # council codes for the pages of `events_after`, read once
+
+    @classmethod
+    def in_memory(
+        cls,
+        *,
+        clock: Clock,
+        policies: PolicyRegistry | None = None,
+        calendar: WorkingDayCalendar | None = None,
+        strict: bool = True,
+        code_pattern: str | None = DFE_CODE_PATTERN,
+    ) -> InterventionEngine:
+        """A sandbox: an engine on a fresh in-memory store, for replays, branches and counterfactuals.
+
+        The library builds its sandboxes here, never through the composition root (`bootstrap`), which reads
+        settings and sits above it. The defaults are `Settings`' own; a sandbox given another engine's `policies`
+        and `calendar` decides as that engine would.
+        """
+        store = CouncilStore({"IS_SNAPSHOTTING_ENABLED": "y", "PERSISTENCE_MODULE": "eventsourcing.popo"})
+        return cls(
+            store,
+            clock=clock,
+            calendar=calendar or WorkingDayCalendar(),
+            policies=policies or default_registry(),
+            rulebook=Rulebook(),
+            strict=strict,
+            code_pattern=code_pattern,
+        )
 
     # ----------------------------------------------------------------------------------------------------------
     # Commands.
@@ -336,7 +363,7 @@ class InterventionEngine:
             fact.name.casefold(),
         ):
             raise InvalidFact(f"council {council!r}: council_registered names code {fact.code!r} ({fact.name})")
-        check_new_council(fact, self.index, self.code_pattern)
+        check_new_council(fact.code, fact.name, self.index, self.code_pattern)
         return Decision(Council.register(fact, self.rulebook), fact, 0, legal=True)
 
     # ----------------------------------------------------------------------------------------------------------

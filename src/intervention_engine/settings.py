@@ -22,6 +22,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, TypeAdapter, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from .council_identity import DFE_CODE_PATTERN
 from .errors import ConfigurationError
 
 logger = logging.getLogger(__name__)
@@ -125,7 +126,7 @@ class Settings(BaseSettings):
         default=30.0, gt=0, description="a request's body must arrive within this time of its headers"
     )
     council_code_pattern: str = Field(
-        default=r"[0-9]{3}", min_length=1, description="what a council code looks like (default: DfE 3-digit code)"
+        default=DFE_CODE_PATTERN, min_length=1, description="what a council code looks like (default: DfE 3-digit code)"
     )
     integrity_check: bool = Field(
         default=False, description="run SQLite's full integrity_check at start-up (quick_check always runs)"

@@ -24,8 +24,8 @@ from ..facts import Fact, parse_fact
 from ..history.scenario import (
     load_facts,
 )
+from ..persistence.store import STORE_ERRORS, store_unavailable
 from ..settings import Settings
-from ..store import STORE_ERRORS, store_unavailable
 
 
 class ExitCode(IntEnum):

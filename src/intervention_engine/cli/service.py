@@ -7,9 +7,9 @@ from typing import Annotated
 
 import typer
 
-from ..scheduling.service import run_service
 from ..settings import Settings
 from .app import DbOption, app, reporting
+from .scheduler import run_service
 
 
 @app.command()

@@ -13,7 +13,7 @@ from ..engine import CouncilStatus, Recorded, TimelineEntry
 from ..history.scenario import (
     CheckpointResult,
 )
-from ..projections.council_index import DueTimer
+from ..persistence.council_index import DueTimer
 from ..simulation.calibration import Calibration
 
 # ----------------------------------------------------------------------------------------------------------------

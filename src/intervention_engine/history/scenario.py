@@ -26,13 +26,11 @@ from pydantic import (
 )
 from yaml.nodes import Node
 
-from ..bootstrap import build_engine
 from ..clock import VirtualClock
 from ..engine import CouncilStatus, InterventionEngine, Recorded
 from ..errors import InterventionError, InvalidFact, InvalidScenario
 from ..facts import FACT_ADAPTER, AnyFact, Confidence, CouncilRegistered, Fact
 from ..policies.rulebook import REGIONS, STAGES
-from ..settings import Settings
 from .yaml_source import explain, item_lines, locate, read_yaml
 
 
@@ -281,8 +279,12 @@ def _replay(engine: InterventionEngine, scenario: Scenario, strict: bool | None,
 
 
 def _sandbox(engine: InterventionEngine, strict: bool | None) -> InterventionEngine:
-    settings = Settings(backend="memory", strict=engine.strict if strict is None else strict)
-    return build_engine(settings, clock=VirtualClock(), policies=engine.policies, calendar=engine.calendar)
+    return InterventionEngine.in_memory(
+        clock=VirtualClock(),
+        policies=engine.policies,
+        calendar=engine.calendar,
+        strict=engine.strict if strict is None else strict,
+    )
 
 
 def checkpoint_results(engine: InterventionEngine, scenario: Scenario) -> list[CheckpointResult]:

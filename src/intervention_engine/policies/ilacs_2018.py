@@ -9,7 +9,7 @@ from September 2018), ILACS-11 (help and protection inadequate forces overall in
 from __future__ import annotations
 
 from ..facts import Framework
-from .framework import InspectionFramework, key_judgements_all_inadequate, overall_is_inadequate
+from .inspection_framework import InspectionFramework, key_judgements_all_inadequate, overall_is_inadequate
 
 FRAMEWORK = InspectionFramework(
     version="ilacs-2018",

@@ -12,7 +12,7 @@ the policy version `ilacs-2026`, so results that rest on the assumption can be t
 from __future__ import annotations
 
 from ..facts import Framework, Grade, Judgements
-from .framework import InspectionFramework, key_judgements_all_inadequate
+from .inspection_framework import InspectionFramework, key_judgements_all_inadequate
 
 ASSUMPTION = "ILACS-12: inadequate = impact of leaders or help and protection inadequate"
 

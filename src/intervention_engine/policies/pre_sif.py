@@ -7,7 +7,7 @@ Source: ILACS-01 (era 1). They start no timers; they count in the five-year look
 from __future__ import annotations
 
 from ..facts import Framework
-from .framework import InspectionFramework, overall_is_inadequate
+from .inspection_framework import InspectionFramework, overall_is_inadequate
 
 FRAMEWORK = InspectionFramework(
     version="pre-sif",

@@ -9,7 +9,7 @@ ILACS-11 (overall inadequate iff a key judgement is inadequate), DFE-03 (systemi
 from __future__ import annotations
 
 from ..facts import Framework
-from .framework import InspectionFramework, key_judgements_all_inadequate, overall_is_inadequate
+from .inspection_framework import InspectionFramework, key_judgements_all_inadequate, overall_is_inadequate
 
 FRAMEWORK = InspectionFramework(
     version="sif-2013",

@@ -14,9 +14,9 @@ from typing import Any
 
 from ..aggregates.coverage import coverage_span, covered, initial_coverage
 from ..facts import parse_fact
+from ..persistence.council_index import CouncilIndex
+from ..persistence.store import CouncilStore
 from ..policies.rulebook import INTERVENTION_STAGES, derive_stage
-from ..store import CouncilStore
-from .council_index import CouncilIndex
 
 
 @dataclass(frozen=True)

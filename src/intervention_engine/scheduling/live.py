@@ -47,7 +47,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from ..engine import InterventionEngine, Recorded, TimerFiring, fires_on
 from ..facts import Fact
-from ..projections.council_index import DueTimer
+from ..persistence.council_index import DueTimer
 from .lock import NoLock, SchedulerLock
 
 logger = logging.getLogger(__name__)

@@ -9,7 +9,7 @@ A lock is a tiny interface (`SchedulerLock`: acquire, release, is_held) so the b
 `flock` on a file beside a SQLite database, nothing for the in-memory store (it lives and dies with one process),
 and a session-level advisory lock on a PostgreSQL database that several service processes share. Both real locks
 are released by the operating system or the database server when their holder dies, so another process can take
-over (`service.leader.SchedulerLeader` retries the lock periodically).
+over (`leader.SchedulerLeader` retries the lock periodically).
 """
 
 from __future__ import annotations

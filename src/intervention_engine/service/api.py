@@ -15,8 +15,8 @@ from ..dates import DATE_RANGE, WorldDate
 from ..engine import CouncilStatus, RecordCommand, Recorded
 from ..errors import StoreUnavailable
 from ..facts import AnyFact, CouncilRegistered, Fact
+from ..persistence.council_index import DueTimer
 from ..projections.audit import AuditEntry
-from ..projections.council_index import DueTimer
 from ..projections.national import NationalCount
 from ..projections.timeline import TimelineEntry
 from ..settings import Role

@@ -1,6 +1,6 @@
 """The HTTP service: `create_app` wires an engine, its tokens and its scheduler leader into a FastAPI app.
 
-Built only by the composition root (`bootstrap.build_app`) or by a host that already has an engine; nothing runs
+Built only by `compose.build_app` (from settings) or by a host that already has an engine; nothing runs
 at import time. Every engine call goes through one lock (`gate.EngineGate`); event streams read the store on their
 own and take no lock.
 """
@@ -19,15 +19,15 @@ from starlette.routing import compile_path
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ..engine import InterventionEngine
+from ..persistence.store import STORE_ERRORS, store_unavailable
+from ..scheduling.leader import SchedulerLeader
 from ..settings import ServiceLimits
 from ..simulation import WorldModel
-from ..store import STORE_ERRORS, store_unavailable
 from .api import REQUEST_ID_PATTERN, council_routes, store_routes
 from .auth import Authenticator, TokenRegistry
 from .errors import install_error_handlers
 from .events import event_routes
 from .gate import EngineGate
-from .leader import SchedulerLeader
 from .limits import BodyLimit
 from .report import report_routes
 from .whatif import whatif_routes

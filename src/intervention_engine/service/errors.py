@@ -29,7 +29,7 @@ from ..errors import (
     StoreUnavailable,
 )
 from ..facts import FACT_TYPES
-from ..store import STORE_ERRORS, store_unavailable
+from ..persistence.store import STORE_ERRORS, store_unavailable
 
 RETRY_AFTER_SECONDS = 5  # what a 503 for a full house of event streams asks the client to wait
 

@@ -26,8 +26,8 @@ from fastapi.responses import StreamingResponse
 from starlette.types import Message, Receive, Scope, Send
 
 from ..engine import InterventionEngine
+from ..projections.subscriptions import MAX_POSITION, EventSubscription, RecordedEvent
 from ..settings import Role, ServiceLimits
-from ..subscriptions import MAX_POSITION, EventSubscription, RecordedEvent
 from .auth import Authenticator
 from .errors import ERROR_RESPONSES, RETRY_AFTER_SECONDS, ErrorBody, TooManyStreams
 from .schemas import EventPage

@@ -11,7 +11,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from ..subscriptions import RecordedEvent
+from ..projections.subscriptions import RecordedEvent
 
 
 class CouncilOut(BaseModel):

@@ -13,10 +13,10 @@ from types import FrameType
 
 import uvicorn
 
-from ..bootstrap import build_app
 from ..clock import Clock
 from ..scheduling.live import DayStarts
 from ..settings import Settings
+from .compose import build_app
 from .protocol import timed_protocol
 
 logger = logging.getLogger(__name__)

@@ -28,12 +28,10 @@ from typing import Any
 
 import yaml
 
-from ..bootstrap import build_engine
 from ..clock import VirtualClock
 from ..engine import InterventionEngine
 from ..errors import CouncilNotFound, InvalidFact
 from ..facts import Fact, InspectionPublished, fact_to_data, parse_fact
-from ..settings import Settings
 from .calibration import Calibration
 from .compare import Comparison, compare
 from .forward import play_forward
@@ -138,9 +136,7 @@ class Branch:
 
     def sandbox(self) -> InterventionEngine:
         """A fresh in-memory engine holding the council's stored events up to the fork, and nothing else."""
-        engine = build_engine(
-            Settings(backend="memory"), clock=VirtualClock(self.fork_day), policies=registry_for(self.policy)
-        )
+        engine = InterventionEngine.in_memory(clock=VirtualClock(self.fork_day), policies=registry_for(self.policy))
         engine.store.save(*events_until(self.baseline, self._cid, self.at))
         return engine
 

@@ -13,11 +13,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from ..bootstrap import build_engine
 from ..clock import VirtualClock
 from ..engine import InterventionEngine
 from ..facts import CouncilRegistered
-from ..settings import Settings
 from .branch import stored_facts
 from .montecarlo import registry_for
 from .start import council_as_of
@@ -88,7 +86,7 @@ def counterfactual(
     progress: Callable[[str], None] | None = None,
 ) -> Counterfactual:
     """Replay the stored facts under `policy` and set its expectations and deviations beside the real ones."""
-    sandbox = build_engine(Settings(backend="memory"), clock=VirtualClock(since), policies=registry_for(policy))
+    sandbox = InterventionEngine.in_memory(clock=VirtualClock(since), policies=registry_for(policy))
     codes = list(dict.fromkeys(councils)) if councils else [code for code, _ in baseline.councils()]
     replayed: list[str] = []
     try:

@@ -11,14 +11,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..bootstrap import build_engine
 from ..clock import VirtualClock
 from ..engine import InterventionEngine
 from ..history.national import replay_record
 from ..history.ofsted_csv import OfstedImport, read_ofsted_csv
 from ..history.scenario import Scenario, load_scenario
 from ..policies.framework import framework_of_fact
-from ..settings import Settings
 from .calibration import Calibration, calibrate
 
 
@@ -42,7 +40,7 @@ class RealRecord:
 
     def replay(self, until: dt.date, progress: Callable[[str], None] | None = None) -> InterventionEngine:
         """An in-memory engine holding the record up to the end of `until`."""
-        engine = build_engine(Settings(backend="memory"), clock=VirtualClock(dt.date(2000, 1, 1)))
+        engine = InterventionEngine.in_memory(clock=VirtualClock(dt.date(2000, 1, 1)))
         replay_record(
             engine, scenarios=self.scenarios, ofsted=self.ofsted, until=until + dt.timedelta(days=1), progress=progress
         )

@@ -1,5 +1,7 @@
 """The live service: one process that fires a database's timers as they fall due (`intervention-engine run`).
 
+A composition root (it builds the engine from settings), so it lives with the faces, not in `scheduling/`.
+
 `run_service` builds the engine from settings on the system clock, takes the database's scheduler lock, starts the
 `LiveScheduler` and blocks until SIGINT or SIGTERM arrives or `stop_event` is set, then stops cleanly: a firing
 under way finishes, the lock is released and the store is closed. Each firing is logged (logging module) with the
@@ -19,11 +21,12 @@ from types import FrameType
 
 from ..bootstrap import build_engine
 from ..clock import Clock, SystemClock
+from ..scheduling.live import DayStarts, LiveScheduler
+from ..scheduling.lock import lock_for
 from ..settings import Settings
-from .live import DayStarts, LiveScheduler
-from .lock import lock_for
 
-logger = logging.getLogger(__name__)
+# The scheduler's logger, named as before the module moved: operators filter on `intervention_engine.scheduling`.
+logger = logging.getLogger("intervention_engine.scheduling.service")
 
 _POLL_SECONDS = 0.2
 

@@ -12,8 +12,8 @@ from __future__ import annotations
 import logging
 import threading
 
-from ..scheduling.live import LiveScheduler
-from ..scheduling.lock import SchedulerAlreadyRunning
+from .live import LiveScheduler
+from .lock import SchedulerAlreadyRunning
 
 logger = logging.getLogger(__name__)
 

@@ -17,8 +17,8 @@ from typing import Any
 from eventsourcing.persistence import Recording
 
 from ..aggregates.identity import FACT_EVENTS, event_topic
-from ..store import CouncilStore
 from .log import follows, latest_position, notifications_through
+from .store import CouncilStore
 
 _MARKER = b'"request_id"'
 

@@ -21,9 +21,9 @@ from collections.abc import Iterator
 from contextlib import closing, contextmanager
 from typing import Any
 
-from .errors import StoreUnavailable
-from .projections.log import latest_position
-from .settings import Settings
+from ..errors import StoreUnavailable
+from ..settings import Settings
+from .log import latest_position
 from .store import STORE_ERRORS, CouncilStore, store_unavailable
 
 SCHEMA_VERSION = 1

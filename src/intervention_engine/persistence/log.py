@@ -13,7 +13,7 @@ from collections.abc import Iterator, Sequence
 
 from eventsourcing.persistence import Notification
 
-from ..store import CouncilStore
+from .store import CouncilStore
 
 SECTION = 1000
 

@@ -9,9 +9,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from .aggregates.council import Council
-from .facts import Fact
-from .results import Recorded
+from ..aggregates.council import Council
+from ..facts import Fact
+from ..results import Recorded
 
 
 @dataclass(frozen=True)
@@ -67,12 +67,8 @@ def metadata_of(actor: str | None, request_id: str | None, trace_id: str | None 
 
 
 def options_of(command: RecordCommand) -> dict[str, Any]:
-    return {
-        "strict": command.strict,
-        "actor": command.actor,
-        "request_id": command.request_id,
-        "trace_id": command.trace_id,
-    }
+    """The keyword arguments of `InterventionEngine.record` that `command` carries beside its council and fact."""
+    return {option: getattr(command, option) for option in ("strict", "actor", "request_id", "trace_id")}
 
 
 def repeats_request(batch: Mapping[uuid.UUID, Pending], command: RecordCommand) -> bool:

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..aggregates.council import event_topic
-from ..store import CouncilStore
 from .log import latest_position, notifications_through
+from .store import CouncilStore
 
 _FOLDED = ("Registered", "TimerScheduled", "TimerFired", "TimerCancelled", "TimerRescheduled")
 

@@ -18,8 +18,8 @@ from eventsourcing.domain import (
 from eventsourcing.persistence import Mapper, Recording, Transcoder
 from eventsourcing.utils import Environment, strtobool
 
-from .aggregates.council import Council
-from .errors import StoreUnavailable
+from ..aggregates.council import Council
+from ..errors import StoreUnavailable
 from .transcoding import FastJSONTranscoder, FastMapper
 
 _MUTABLE_EVENT_CLASSES: set[type[Any]] = set()

@@ -21,8 +21,8 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
-from .aggregates.council import Council
-from .projections.log import follows, latest_position, notifications_through
+from ..aggregates.council import Council
+from .log import follows, latest_position, notifications_through
 from .store import CouncilStore
 
 

@@ -18,11 +18,11 @@ from typing import Any, Self
 
 from eventsourcing.persistence import Notification
 
-from .aggregates.council import event_topic
-from .projections.audit import audit_entry
-from .projections.log import latest_position, notifications_through
-from .projections.timeline import timeline_entry
-from .store import CouncilStore
+from ..aggregates.council import event_topic
+from ..persistence.log import latest_position, notifications_through
+from ..persistence.store import CouncilStore
+from .audit import audit_entry
+from .timeline import timeline_entry
 
 _BATCH = 500
 MAX_POSITION = 2**63 - 1  # positions are 64-bit signed integers in every store

@@ -1,0 +1,84 @@
+"""The HTTP service composed from settings: its engines, its tokens, its standby scheduler and its what-if world.
+
+What `intervention-engine serve` runs (`server.run_server`); it builds on the composition root's `build_engine`.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import threading
+from functools import partial
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from fastapi import FastAPI
+
+from ..bootstrap import build_engine
+from ..clock import Clock, SystemClock
+from ..errors import ConfigurationError, InterventionError
+from ..persistence.checks import unready
+from ..scheduling.leader import SchedulerLeader
+from ..scheduling.live import DayStarts, LiveScheduler
+from ..scheduling.lock import lock_for
+from ..settings import Settings
+from .app import create_app
+from .auth import TokenRegistry
+
+if TYPE_CHECKING:
+    from ..simulation import WorldModel
+
+
+def build_app(
+    settings: Settings | None = None,
+    *,
+    clock: Clock | None = None,
+    scheduler: bool = True,
+    day_starts: DayStarts | None = None,
+    stopping: threading.Event | None = None,
+) -> FastAPI:
+    """The HTTP service on the configured store: the API, its tokens and (unless `scheduler=False`) a standby
+    scheduler that takes over firing timers when no other process on the database holds the scheduler lock.
+
+    The app owns what is built here: its engines are closed when it shuts down. Setting `stopping` ends open
+    event streams (the server sets it when told to stop).
+    """
+    settings = settings or Settings()
+    clock = clock or SystemClock()
+    world = calibrated_world(settings.ofsted_csv) if settings.ofsted_csv else None  # before opening anything
+    engine = build_engine(settings, clock=clock)
+    shared = settings.backend == "memory"  # no second engine sees the in-memory store's data
+    readers = [] if shared else [
+        build_engine(settings, clock=clock, read_only=True, check=False) for _ in range(settings.reader_engines)
+    ]  # fmt: skip
+    leader = None
+    if scheduler:
+        actor = f"scheduler@{socket.gethostname()}:{os.getpid()}"
+        firing = build_engine(settings, clock=clock, timer_actor=actor, check=False)  # checked just above
+        live = LiveScheduler(
+            firing, lock=lock_for(settings), day_starts=day_starts, resync_every=settings.scheduler_resync_seconds
+        )
+        leader = SchedulerLeader(live, retry_every=settings.scheduler_retry_seconds)
+    return create_app(
+        engine,
+        tokens=TokenRegistry(settings.api_tokens()),
+        leader=leader,
+        owns_engines=True,
+        stopping=stopping,
+        database=settings.describe_database(),
+        world=world,
+        limits=settings.service_limits(),
+        unready=partial(unready, settings, engine.store),
+        readers=readers,
+    )
+
+
+def calibrated_world(ofsted_csv: Path) -> WorldModel:
+    """The world model of what-ifs, calibrated on the national Ofsted record in `ofsted_csv`."""
+    from ..simulation import RealRecord, WorldModel  # only when the service is given the record (start-up time)
+
+    try:
+        record = RealRecord.load(ofsted_csv)
+    except (OSError, InterventionError) as error:
+        raise ConfigurationError(f"cannot calibrate the what-if world model on {ofsted_csv}: {error}") from None
+    return WorldModel.calibrated(record.calibration())
