@@ -218,6 +218,8 @@ STAGES: tuple[str, ...] = (
 
 # Stages in which a DfE instrument or alternative delivery is open: "councils in DfE intervention".
 INTERVENTION_STAGES: tuple[str, ...] = STAGES[STAGES.index("improvement_notice") : STAGES.index("returned")]
+# Stages in which services are delivered outside the council's direct control (DFE-07).
+OUT_OF_COUNCIL_STAGES: tuple[str, ...] = ("trust", "partner_council")
 
 
 def derive_stage(states: Mapping[str, str]) -> str:
@@ -228,7 +230,7 @@ def derive_stage(states: Mapping[str, str]) -> str:
     intervention; otherwise the latest judgement.
     """
     delivery = states["delivery"]
-    if delivery in ("trust", "partner_council"):
+    if delivery in OUT_OF_COUNCIL_STAGES:
         return delivery
     instrument = states["instrument"]
     if instrument != "none":

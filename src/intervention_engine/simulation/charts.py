@@ -12,11 +12,10 @@ from typing import Any
 
 from matplotlib.figure import Figure
 
-from ..policies.rulebook import STAGES
+from ..policies.rulebook import INTERVENTION_STAGES, STAGES
 from ..reports.charts import new_figure
 from .compare import Comparison
 from .montecarlo import OUT_OF_COUNCIL, Projection
-from .tables import INTERVENTION_STAGES
 
 # What a policy team reads first: how many councils the DfE intervenes in, with which instrument, and how many have
 # services out of council control. (Grades are left out: from April 2026 reports carry none, ILACS-01.)

@@ -18,9 +18,8 @@ from ..aggregates.expectations import describe_fact
 from ..calendar import add_months
 from ..engine import InterventionEngine
 from ..errors import CouncilNotFound
-from ..policies.rulebook import derive_stage
+from ..policies.rulebook import INTERVENTION_STAGES, OUT_OF_COUNCIL_STAGES, derive_stage
 from .start import events_until
-from .tables import INTERVENTION_STAGES, OUT_OF_COUNCIL_STAGES
 
 Side = tuple[str, InterventionEngine]  # a label and the engine holding the council
 EXPECTATION_FIELDS = ("kind", "rule_id", "policy_version", "expected", "opened_on", "due_on", "status", "closed_by")

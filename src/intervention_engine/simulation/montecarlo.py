@@ -23,7 +23,7 @@ import numpy.typing as npt
 from ..calendar import add_months
 from ..engine import InterventionEngine
 from ..policies.registry import PolicyRegistry, default_registry, registry_with
-from ..policies.rulebook import STAGES
+from ..policies.rulebook import OUT_OF_COUNCIL_STAGES, STAGES
 from .kernel import Lane, LaneStart, RunTally
 from .start import CouncilStart, national_start
 from .tables import KernelTables
@@ -31,7 +31,7 @@ from .world import WorldModel, council_rng, run_seeds
 
 Progress = Callable[[int], None]
 QUANTILES = (5, 25, 50, 75, 95)
-OUT_OF_COUNCIL = ("trust", "partner_council")
+OUT_OF_COUNCIL = OUT_OF_COUNCIL_STAGES
 
 
 @dataclass(frozen=True)

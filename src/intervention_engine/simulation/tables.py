@@ -24,7 +24,7 @@ from ..calendar import WorkingDayCalendar, add_months, months_between
 from ..facts import Fact, InspectionPublished, fact_to_data
 from ..policies.reactions import CouncilView, Policy
 from ..policies.registry import PolicyRegistry
-from ..policies.rulebook import REGIONS, STAGES, Rulebook, derive_stage
+from ..policies.rulebook import INTERVENTION_STAGES, REGIONS, STAGES, Rulebook, derive_stage
 from .outcomes import GRADES, INADEQUATE, PlannedInspection, inspection_fact
 from .world import ADM_LIVE, action_fact
 
@@ -34,11 +34,6 @@ ADM_LIVE_PARTNER = ACTIONS  # alternative delivery going live with a partner cou
 FIRST_INSPECTION = ACTIONS + 1
 INSPECTION_VARIANTS = 16  # grade (4) x systemic (2) x without an overall grade (2)
 VARIANTS = FIRST_INSPECTION + INSPECTION_VARIANTS
-INTERVENTION_STAGES = frozenset(
-    {"improvement_notice", "statutory_direction", "commissioner_review", "alternative_delivery_decided", "trust",
-     "partner_council"}
-)  # fmt: skip
-OUT_OF_COUNCIL_STAGES = frozenset({"trust", "partner_council"})
 TRACKED_TIMERS = ("commissioner_report_due", "support_and_supervision_ends")
 
 _BASE = dt.date(2019, 6, 15)  # a day that add_months never clamps
