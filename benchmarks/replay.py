@@ -23,6 +23,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import os
 import random
 import sqlite3
 import statistics
@@ -50,7 +51,8 @@ from intervention_engine.persistence.store import CouncilStore
 START = dt.date(2010, 1, 4)
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIOS = ROOT / "scenarios"
-NATIONAL_CSV = ROOT.parent / "shared" / "data" / "ofsted_inspections.csv"
+# The shared data as `make test SHARED=...` names it (SHARED_DIR), else beside the clone.
+NATIONAL_CSV = Path(os.environ.get("SHARED_DIR") or ROOT.parent / "shared") / "data" / "ofsted_inspections.csv"
 GRADES = ("outstanding", "good", "requires_improvement", "inadequate")
 GRADE_WEIGHTS = (1, 3, 3, 2)
 FORMS = ("partnership_trust", "imposed_trust", "council_company", "partner_council")

@@ -54,7 +54,8 @@ from intervention_engine.simulation.tables import KernelTables
 from intervention_engine.simulation.world import action_fact, council_rng, run_seeds
 
 ROOT = Path(__file__).resolve().parents[1]
-OFSTED_CSV = ROOT.parent / "shared" / "data" / "ofsted_inspections.csv"
+# The shared data as `make test SHARED=...` names it (SHARED_DIR), else beside the clone.
+OFSTED_CSV = Path(os.environ.get("SHARED_DIR") or ROOT.parent / "shared") / "data" / "ofsted_inspections.csv"
 SCENARIOS = sorted((ROOT / "scenarios").glob("*.yaml"))
 MB = 1024  # ru_maxrss is in kilobytes on Linux
 
