@@ -110,6 +110,7 @@ def test_months_between_inverts_add_months_from_early_days(start: dt.date, month
         (D(2017, 1, 15), D(2017, 3, 14), 1),
         (D(2017, 1, 15), D(2017, 3, 15), 2),
         (D(2017, 1, 20), D(2017, 1, 10), 0),  # ten days earlier: no whole month
+        (D(2017, 1, 10), D(2017, 1, 20), 0),  # ten days later, the same month: none either
         (D(2017, 3, 14), D(2017, 1, 15), -1),
         (D(2017, 3, 15), D(2017, 1, 15), -2),
         (D(2017, 3, 10), D(2016, 12, 20), -2),

@@ -57,6 +57,17 @@ def test_dfe08_services_returned_to_the_council_while_inadequate_contradicts_the
     assert deviation["happened"] == "alternative delivery ended"
 
 
+def test_dfe08_the_direction_revoked_while_services_are_in_a_trust_and_inadequate_contradicts_the_continuation(
+    engine: InterventionEngine,
+) -> None:
+    in_trust(engine)
+    inadequate(engine, D(2020, 1, 29))
+    record(engine, "statutory_direction_revoked", D(2021, 4, 1))
+    [deviation] = [d for d in deviations(engine) if d["rule_id"] == "DFE-08"]
+    assert (deviation["kind"], deviation["how"], deviation["occurred_on"]) == (CONTINUES, "contradicted", "2021-04-01")
+    assert deviation["happened"] == "statutory direction revoked"
+
+
 def test_dfe08_the_next_better_report_withdraws_the_continuation(engine: InterventionEngine) -> None:
     in_trust(engine)
     inadequate(engine, D(2020, 1, 29))
@@ -126,6 +137,7 @@ def test_dfe08_a_notice_outliving_its_five_years_continues_or_escalates(
     record(engine, "improvement_notice_issued", D(2013, 6, 1))
     inadequate(engine, D(2018, 5, 2))  # 2013-05-01 is five years and a day earlier: not persistent
     continues = expectations(engine)[CONTINUES]
+    assert (continues["rule_id"], continues["due_on"]) == ("DFE-08", None)
     assert continues["expected"] == (
         "the improvement notice kept, or a stronger instrument, until a report no longer inadequate "
         "(first inadequate judgement, not systemic)"

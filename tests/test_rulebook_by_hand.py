@@ -217,6 +217,8 @@ def test_the_diagram_has_one_box_per_region_with_its_states_and_first_state() ->
     assert "        judgement_any : any state\n" in text
     assert "instrument_any" not in text
     assert "judgement_any --> judgement_good : publish_inspection [is_graded_good]" in text
+    # Triggers sharing an edge are listed on one label.
+    assert "judgement_inadequate --> judgement_inadequate : record_monitoring_visit / submit_action_plan\n" in text
     assert (
         "instrument_none --> instrument_statutory_direction : issue_statutory_direction [not appoints_commissioner]"
         in text
