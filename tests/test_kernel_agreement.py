@@ -462,3 +462,23 @@ def test_one_run_s_tally_adds_up_every_council_and_counts_only_the_years_it_cove
     assert counts[-2:] == [[0] * len(STAGES)] * 2  # and in none after it
     assert counts[0][STAGES.index("requires_improvement")] == 3  # 1 January 2018
     assert counts[-3][STAGES.index("trust")] == 3
+
+
+def test_dfe08_inadequate_again_under_a_commissioner_s_direction_continues_it_on_both_sides() -> None:
+    """After the commissioner reports (retain), the direction stays hers: a second inadequate judgement continues it
+    (DFE-08), on the kernel as on the engine, instead of appointing another commissioner. The kernel used to see every
+    direction as advisers' and escalate (found by mutation testing, issue 15)."""
+    script = [
+        ScriptedInspection(D(2018, 3, 1), "inadequate", True),
+        ScriptedInspection(D(2019, 3, 1), "inadequate"),
+        ScriptedInspection(D(2021, 3, 1), "requires_improvement"),
+    ]
+    facts, _, _, _ = played_with_tally(FRESH, D(2017, 7, 1), world(script, 10, 0.0))
+    assert facts == [
+        ("2018-03-01", "inspection_published"),
+        ("2018-03-11", "statutory_direction_issued"),
+        ("2018-06-11", "commissioner_reported"),
+        ("2019-03-01", "inspection_published"),
+        ("2021-03-01", "inspection_published"),
+        ("2021-03-11", "statutory_direction_revoked"),
+    ]
