@@ -402,3 +402,18 @@ def test_same_day_facts_follow_the_lifecycle_whatever_the_sources_order() -> Non
         "inspection_published", "statutory_direction_issued", "statutory_direction_revoked",
         "improvement_notice_issued",
     ]  # fmt: skip
+
+
+def test_a_state_a_fact_brought_back_to_its_default_is_on_record_not_nothing_on_record(tmp_path: Path) -> None:
+    """Doncaster-like: services in a trust, then back with the council by a fact on record. Back with the council is
+    known (on record), not the default state standing for silence."""
+    engine = _replayed(
+        tmp_path,
+        "Kirklees,382,alternative_delivery_live,2014-10-01,trust,imposed_trust,children_social_care,s,high",
+        "Kirklees,382,alternative_delivery_ended,2022-09-01,back in house,,children_social_care,s,high",
+        until=dt.date(2024, 1, 1),
+    )
+    before, back = (engine.state("382", as_of=dt.date(y, 1, 1)).record for y in (2014, 2023))
+    assert (before["delivery"], back["delivery"]) == ("nothing_on_record", "on_record")
+    assert engine.state("382", as_of=dt.date(2023, 1, 1)).states["delivery"] == "council"
+    assert back["supervision"] == "nothing_on_record"

@@ -64,6 +64,7 @@ class Council(Aggregate):
         self.deviations: list[dict[str, Any]] = []
         self.coverage: list[dict[str, Any]] = initial_coverage(fact, occurred_on, list(states))
         self.partial_dates: list[dict[str, Any]] = []
+        self.recorded_regions: list[str] = []
 
     # ----------------------------------------------------------------------------------------------------------
     # Commands: decide once.
@@ -343,6 +344,10 @@ class Council(Aggregate):
         details: dict[str, Any],
         deviation: dict[str, Any] | None,
     ) -> None:
+        moved = [region for region, state in states.items() if self.states.get(region) != state]
+        if moved:  # regions whose state a fact on record set (status: on record, not nothing on record)
+            known = self.__dict__.get("recorded_regions", [])
+            self.recorded_regions = known + [region for region in moved if region not in known]
         self.states = states
         self.last_occurred_on = occurred_on
         self.fact_count += 1

@@ -29,9 +29,10 @@ def council_status(council: Council, as_of: dt.date | None) -> CouncilStatus:
     ]
     day = as_of.isoformat() if as_of else council.last_occurred_on
     initial = {region: spec["initial"] for region, spec in REGIONS.items()}
+    recorded = council.__dict__.get("recorded_regions", [])  # councils snapshotted before it existed: none
     record = {
-        region: "covered" if known else "on_record" if council.states[region] != initial.get(region) else
-        "nothing_on_record"
+        region: "covered" if known else
+        "on_record" if region in recorded or council.states[region] != initial.get(region) else "nothing_on_record"
         for region, known in council.coverage_on(day).items()
     }  # fmt: skip
     return CouncilStatus(
