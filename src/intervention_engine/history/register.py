@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import csv
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -93,12 +93,8 @@ def _placed(facts: list[SourcedFact], report: list[str]) -> list[SourcedFact]:
     for item, where in zip(facts, place_all(written), strict=True):
         if where.how is not None:
             report.append(f"line {item.line}: {where.how}")
-        placed.append(SourcedFact(item.fact.model_copy(update={"occurred_on": where.day}), *_origin(item)))
+        placed.append(replace(item, fact=item.fact.model_copy(update={"occurred_on": where.day})))
     return placed
-
-
-def _origin(item: SourcedFact) -> tuple[str, str, int]:
-    return item.kind, item.origin, item.line
 
 
 def _rows(path: Path) -> list[tuple[int, dict[str, str]]]:

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from ..aggregates.expectations import describe_fact
@@ -184,7 +184,7 @@ def _combine(kept: SourcedFact, other: SourcedFact) -> SourcedFact:
     }
     if kept.fact.source and other.fact.source and other.fact.source not in kept.fact.source:
         update["source"] = f"{kept.fact.source} ; {other.fact.source}"
-    return SourcedFact(kept.fact.model_copy(update=update), kept.kind, kept.origin, kept.line)
+    return replace(kept, fact=kept.fact.model_copy(update=update))
 
 
 def _provenance(item: SourcedFact) -> tuple[str, ...]:
@@ -225,4 +225,4 @@ def _as_note(loser: SourcedFact, winner: SourcedFact) -> SourcedFact:
         kind="conflicting_source",
         detail=f"{_where(loser)} says {_claim(loser)}; {_where(winner)} (kept) says {_claim(winner)}",
     )
-    return SourcedFact(note, loser.kind, loser.origin, loser.line)
+    return replace(loser, fact=note)
