@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 from intervention_engine import InterventionEngine, MoveNotAllowed, Settings, VirtualClock, build_engine
 from intervention_engine.aggregates.council import council_id
 from intervention_engine.engine import RecordCommand, Recorded, RequestIdReused
-from intervention_engine.persistence.commands import options_of
+from intervention_engine.persistence.unit_of_work import options_of
 from intervention_engine.service.gate import EngineGate
 
 from factories import GRADES, SIMPLE, drawn_fact, inspection, registration

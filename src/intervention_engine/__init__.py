@@ -20,8 +20,8 @@ from .errors import (
     MoveNotAllowed,
 )
 from .facts import AnyFact, Fact, parse_fact
-from .persistence.commands import RecordCommand
 from .persistence.council_index import DueTimer
+from .persistence.unit_of_work import RecordCommand
 from .projections.national import NationalCount
 from .settings import Settings
 from .simulation import (

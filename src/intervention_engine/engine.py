@@ -1,32 +1,23 @@
 """InterventionEngine: the one application surface that the Python API, the CLI and HTTP all call (decision 11).
 
-It loads a council, asks it to decide, and saves every event of one command together, so a rejected fact or a
-failed save leaves the stream exactly as it was. Time comes from the `Clock` it is given (decision 7).
-
-Several processes may share one database (DESIGN section 3): each council's stream is versioned, so a command
-that loses a race to save (eventsourcing's `IntegrityError`) is decided again on the state the winner left, and
-recorded if the fact is still legal there. Each command's events carry the actor and the request id in their
-`metadata`, which replay never reads; a request id seen before answers with what it recorded then.
-
-Councils stay in memory between commands (`persistence/cache.py`: dropped as soon as the log shows another writer
-changed them), and `record_many` saves the facts of different councils in one transaction: what lets a server
-record hundreds of facts a second (benchmarks/service.py).
+The engine holds the use cases: what recording a fact, firing the timers due and asking where a council stands
+mean in the domain. Each command is a decide callback handed to the unit of work (`persistence/unit_of_work.py`),
+which loads the councils, saves every event of one command together (so a rejected fact or a failed save leaves
+the stream exactly as it was), stamps them with the actor and request id, and decides again when another writer
+saved the council first (DESIGN section 3). A request id seen before answers with what it recorded then. Time
+comes from the `Clock` the engine is given (decision 7).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import random
 import re
-import time
 import uuid
 from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
-from eventsourcing.persistence import IntegrityError, Recording
-
 from .aggregates.council import Council, council_id
-from .aggregates.identity import FACT_EVENTS
 from .calendar import WorkingDayCalendar
 from .clock import Clock, VirtualClock
 from .council_identity import DFE_CODE_PATTERN, check_new_council
@@ -34,13 +25,12 @@ from .errors import ConcurrentWriteConflict as ConcurrentWriteConflict
 from .errors import CouncilNotFound, FactInFuture, InvalidFact
 from .errors import RequestIdReused as RequestIdReused
 from .facts import CouncilRegistered, Fact, fact_to_data, parse_fact
-from .persistence.cache import CouncilCache
-from .persistence.commands import Decision, Pending, metadata_of, options_of, repeats_request, stamp
-from .persistence.commands import RecordCommand as RecordCommand
 from .persistence.council_index import CouncilIndex, DueTimer
 from .persistence.log import latest_position
-from .persistence.requests import EarlierRequest, RequestIndex
+from .persistence.requests import EarlierRequest
 from .persistence.store import CouncilStore
+from .persistence.unit_of_work import Answered, Batch, Decide, Decision, Load, UnitOfWork, metadata_of
+from .persistence.unit_of_work import RecordCommand as RecordCommand
 from .policies.reactions import FiredTimer
 from .policies.registry import PolicyRegistry, default_registry
 from .policies.rulebook import Rulebook, derive_stage
@@ -77,22 +67,23 @@ class InterventionEngine:
         cache_size: int = 1000,
         code_pattern: str | None = None,
     ) -> None:
-        if write_attempts < 1:
-            raise ValueError("write_attempts must be at least 1")
         self.store = store
         self.clock = clock
         self.calendar = calendar
         self.policies = policies
         self.rulebook = rulebook
         self.strict = strict
-        self.write_attempts = write_attempts
         self.timer_actor = timer_actor
         self.code_pattern = re.compile(code_pattern) if code_pattern is not None else None  # None: any code
-        self.write_conflicts = 0  # saves lost to another writer and decided again (a health figure)
+        self.work = UnitOfWork(store, write_attempts=write_attempts, cache_size=cache_size)
+        self.cache = self.work.cache  # councils between commands, refreshed from the store
         self.index = CouncilIndex(store)
-        self.cache = CouncilCache(store, cache_size)  # councils between commands, refreshed from the store
-        self.requests = RequestIndex(store)
         self._event_codes = CouncilCodes(store)  # council codes for the pages of `events_after`, read once
+
+    @property
+    def write_conflicts(self) -> int:
+        """Saves lost to another writer and decided again (a health figure)."""
+        return self.work.write_conflicts
 
     @classmethod
     def in_memory(
@@ -142,23 +133,8 @@ class InterventionEngine:
         """
         fact = parse_fact(fact, where=f"council {council!r}" if council else "")
         self._check_not_in_future(council or "", fact)
-        metadata = metadata_of(actor, request_id, trace_id)
-        for attempt in range(self.write_attempts):
-            try:
-                with self.cache.checked() as latest:  # one look at the log for the council and the request index
-                    self.requests.refresh(latest)
-                    earlier = self._earlier_request(request_id, actor, council, fact)
-                    if earlier is not None:
-                        return earlier
-                    if isinstance(fact, CouncilRegistered):
-                        decision = self._register(council, fact)
-                    else:
-                        decision = self._decide(self._resolve(council), fact, strict)
-                    return decision.recorded(self._save(decision.council, metadata), metadata.get("request_id"))
-            except IntegrityError:
-                self.write_conflicts += 1
-                _back_off(attempt)  # another writer saved this council first: decide again on its new state
-        raise ConcurrentWriteConflict(council or str(getattr(fact, "code", "")), fact.describe(), self.write_attempts)
+        decide = self._decider(council, fact, strict, request_id, actor)
+        return self.work.record(decide, metadata_of(actor, request_id, trace_id), _subject(council, fact))
 
     def record_many(self, commands: Sequence[RecordCommand]) -> list[Recorded | Exception]:
         """Record several facts, saving them together in as few transactions as their order allows.
@@ -170,77 +146,51 @@ class InterventionEngine:
         of that transaction is decided again on its own, as `record` does. A server records the requests that
         queued while it was saving the last ones this way (service/gate.py): one commit for many facts.
         """
-        with self.cache.checked() as latest:  # one look at the log for the councils and requests of every command
-            self.requests.refresh(latest)
-            return self._record_many(commands)
-
-    def _record_many(self, commands: Sequence[RecordCommand]) -> list[Recorded | Exception]:
-        outcomes: list[Recorded | Exception | None] = [None] * len(commands)
-        batch: dict[uuid.UUID, Pending] = {}
-        for n, command in enumerate(commands):
-            try:
-                fact = parse_fact(command.fact, where=f"council {command.council!r}" if command.council else "")
-                self._check_not_in_future(command.council or "", fact)
-                if repeats_request(batch, command):
-                    self._save_batch(batch, outcomes, commands)  # so that the request index knows its fact
-                earlier = self._earlier_request(command.request_id, command.actor, command.council, fact)
-                if earlier is not None:
-                    outcomes[n] = earlier
-                    continue
-                if isinstance(fact, CouncilRegistered):
-                    cid = council_id(fact.code)
-                else:
-                    if batch and self.index.find(command.council or "") is None:  # registered in this batch?
-                        self._save_batch(batch, outcomes, commands)
-                    cid = self._resolve(command.council)
-                if cid in batch:
-                    self._save_batch(batch, outcomes, commands)
-                if isinstance(fact, CouncilRegistered):
-                    decision = self._register(command.council, fact)
-                else:
-                    decision = self._decide(cid, fact, command.strict)
-                metadata = metadata_of(command.actor, command.request_id, command.trace_id)
-                batch[decision.council.id] = Pending(n, decision, metadata)
-            except Exception as error:  # the command's own outcome; the others go on
-                outcomes[n] = error
-        self._save_batch(batch, outcomes, commands)
-        return [outcome for outcome in outcomes if outcome is not None]
-
-    def _save_batch(
-        self,
-        batch: dict[uuid.UUID, Pending],
-        outcomes: list[Recorded | Exception | None],
-        commands: Sequence[RecordCommand],
-    ) -> None:
-        """Save the facts waiting in `batch` in one transaction and set their outcomes."""
-        if not batch:
-            return
-        pending = list(batch.values())
-        batch.clear()
-        councils = [(item.decision.council, item.metadata) for item in pending]
-        try:
-            recordings = self._store(councils)
-        except IntegrityError:
-            self.write_conflicts += 1
-            for item in pending:  # decided again one by one, each on the state another writer left
-                command = commands[item.index]
+        with self.work.looked():  # one look at the log for the councils and requests of every command
+            batch: Batch[Recorded] = self.work.batch(len(commands))
+            for n, command in enumerate(commands):
                 try:
-                    outcomes[item.index] = self.record(command.council, command.fact, **options_of(command))
-                except Exception as error:
-                    outcomes[item.index] = error
-            return
-        except Exception as error:  # nothing of this transaction was stored
-            for item in pending:
-                outcomes[item.index] = error
-            return
-        positions = self._saved(councils, recordings)
-        for item in pending:
-            council = item.decision.council
-            outcomes[item.index] = item.decision.recorded(positions.get(council.id), item.metadata.get("request_id"))
+                    fact = parse_fact(command.fact, where=f"council {command.council!r}" if command.council else "")
+                    self._check_not_in_future(command.council or "", fact)
+                    if batch.repeats(command.request_id, command.actor):
+                        batch.save()  # so that the request index knows its fact
+                    earlier = self._earlier_request(command.request_id, command.actor, command.council, fact)
+                    if earlier is not None:
+                        batch.settle(n, earlier)
+                        continue
+                    if isinstance(fact, CouncilRegistered):
+                        cid = council_id(fact.code)
+                    else:
+                        if batch and self.index.find(command.council or "") is None:  # registered in this batch?
+                            batch.save()
+                        cid = self._resolve(command.council)
+                    if batch.holds(cid):
+                        batch.save()
+                    decide = self._decider(command.council, fact, command.strict, command.request_id, command.actor)
+                    metadata = metadata_of(command.actor, command.request_id, command.trace_id)
+                    batch.add(n, decide, metadata, _subject(command.council, fact))
+                except Exception as error:  # the command's own outcome; the others go on
+                    batch.settle(n, error)
+            return batch.outcomes()
 
-    def _decide(self, cid: uuid.UUID, fact: Fact, strict: bool | None) -> Decision:
-        """Load the council, fire its timers due before the fact's date and decide the fact; nothing is saved."""
-        aggregate = self.cache.take(cid)
+    def _decider(
+        self, council: str | None, fact: Fact, strict: bool | None, request_id: str | None, actor: str | None
+    ) -> Decide[Recorded]:
+        """How the unit of work decides this fact, as often as it must: answer a request id seen before, or
+        register the council, or load it and decide the fact on it (nothing is saved here)."""
+
+        def decide(load: Load) -> Decision | Answered[Recorded]:
+            earlier = self._earlier_request(request_id, actor, council, fact)
+            if earlier is not None:
+                return Answered(earlier)
+            if isinstance(fact, CouncilRegistered):
+                return self._register(council, fact)
+            return self._decide(load(self._resolve(council)), fact, strict)
+
+        return decide
+
+    def _decide(self, aggregate: Council, fact: Fact, strict: bool | None) -> Decision:
+        """Fire the council's timers due before the fact's date and decide the fact; nothing is saved."""
         version = aggregate.version
         self._fire(aggregate, fact.occurred_on - dt.timedelta(days=1))
         ruling = aggregate.record(
@@ -278,19 +228,24 @@ class InterventionEngine:
     def _fire_councils(self, codes: Sequence[str], until: dt.date) -> list[TimerFiring]:
         """Fire the councils' timers due by `until`, all saved in one transaction; if another writer saved one of
         them first, each council is fired again on its own (firing is idempotent)."""
-        taken: list[tuple[Council, list[FiredTimer]]] = []
-        with self.cache.checked():
-            for code in codes:
-                council = self.cache.take(council_id(code))
-                taken.append((council, self._fire(council, until)))
-        councils = [(council, self._timer_metadata()) for council, _ in taken]
-        try:
-            recordings = self._store(councils)
-        except IntegrityError:
-            self.write_conflicts += 1
-            return [firing for code in codes for firing in self._fire_council(code, until)]
-        self._saved(councils, recordings)
-        return [_firing(code, timer) for code, (_, timers) in zip(codes, taken, strict=True) for timer in timers]
+        with self.work.looked():
+            batch: Batch[list[TimerFiring]] = self.work.batch(len(codes))
+            for n, code in enumerate(codes):
+                batch.add(n, self._firer(code, until), self._timer_metadata(), (code, "timer firing"))
+            outcomes = batch.outcomes()
+        for outcome in outcomes:
+            if isinstance(outcome, Exception):
+                raise outcome
+        return [firing for outcome in outcomes if not isinstance(outcome, Exception) for firing in outcome]
+
+    def _firer(self, code: str, until: dt.date) -> Decide[list[TimerFiring]]:
+        """How the unit of work fires a council's timers due by `until`, as often as it must (nothing is saved)."""
+
+        def fire(load: Load) -> Firing:
+            council = load(council_id(code))
+            return Firing(council, [_firing(code, timer) for timer in self._fire(council, until)])
+
+        return fire
 
     def _fire(self, council: Council, until: dt.date) -> list[FiredTimer]:
         """Fire the council's timers due by `until` under the policies in force on each due date (not saved)."""
@@ -301,44 +256,6 @@ class InterventionEngine:
         """The audit trail of a firing: the scheduler's actor, and a request id of its own per council."""
         return {"actor": self.timer_actor, "request_id": f"timers:{uuid.uuid4()}"} if self.timer_actor else {}
 
-    def _fire_council(self, code: str, until: dt.date) -> list[TimerFiring]:
-        metadata = self._timer_metadata()
-        for attempt in range(self.write_attempts):
-            aggregate = self.cache.take(council_id(code))
-            timers = self._fire(aggregate, until)
-            try:
-                self._save(aggregate, metadata)
-            except IntegrityError:
-                self.write_conflicts += 1
-                _back_off(attempt)  # a fact was recorded meanwhile: fire again on the new state (firing is idempotent)
-                continue
-            return [_firing(code, timer) for timer in timers]
-        raise ConcurrentWriteConflict(code, "timer firing", self.write_attempts)
-
-    def _save(self, aggregate: Council, metadata: Mapping[str, str]) -> int | None:
-        """Save the command's events, each carrying `metadata`; the log position of the fact's own event."""
-        councils = [(aggregate, metadata)]
-        return self._saved(councils, self._store(councils)).get(aggregate.id)
-
-    def _store(self, councils: Sequence[tuple[Council, Mapping[str, str]]]) -> list[Recording[uuid.UUID]]:
-        """Save the councils' new events in one transaction, each carrying its command's actor and request id."""
-        for council, metadata in councils:
-            stamp(council, metadata)
-        return self.store.save(*(council for council, _ in councils))
-
-    def _saved(
-        self, councils: Sequence[tuple[Council, Mapping[str, str]]], recordings: Sequence[Recording[uuid.UUID]]
-    ) -> dict[uuid.UUID, int]:
-        """Tell the cache and the request index what was just stored; where each council's fact event is in the
-        log (a fired timer alone has none)."""
-        self.cache.saved([council for council, _ in councils], [r.notification.id for r in recordings])
-        self.requests.saved(recordings)
-        positions: dict[uuid.UUID, int] = {}
-        for recording in recordings:
-            if type(recording.domain_event).__name__ in FACT_EVENTS:
-                positions.setdefault(recording.domain_event.originator_id, recording.notification.id)
-        return positions
-
     def _earlier_request(
         self, request_id: str | None, actor: str | None, council: str | None, fact: Fact
     ) -> Recorded | None:
@@ -346,7 +263,7 @@ class InterventionEngine:
         Request ids are the actor's own: another actor's id is never found, so its fact is never told."""
         if request_id is None:
             return None
-        earlier = self.requests.find(request_id, actor, refresh=False)
+        earlier = self.work.requests.find(request_id, actor, refresh=False)
         if earlier is None:
             return None
         self.index.refresh()
@@ -495,6 +412,17 @@ def _recorded_before(code: str, fact: Fact, earlier: EarlierRequest, request_id:
     )
 
 
-def _back_off(attempt: int) -> None:
-    """A short, growing, jittered pause before deciding again, so racing writers fall out of step."""
-    time.sleep(random.uniform(0, min(0.05, 0.001 * 2**attempt)))
+def _subject(council: str | None, fact: Fact) -> tuple[str, str]:
+    """The council and the fact a command that lost every race names."""
+    return council or str(getattr(fact, "code", "")), fact.describe()
+
+
+@dataclass
+class Firing:
+    """A council's timers fired, not yet saved, and the firings to answer with once they are."""
+
+    council: Council
+    fired: list[TimerFiring]
+
+    def answer(self, position: int | None, metadata: Mapping[str, str]) -> list[TimerFiring]:
+        return self.fired
