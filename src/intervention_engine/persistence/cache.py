@@ -21,8 +21,10 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
+from eventsourcing.persistence import Notification
+
 from ..aggregates.council import Council
-from .log import follows, latest_position, notifications_through
+from .log import LogFollower, latest_position
 from .store import CouncilStore
 
 
@@ -35,7 +37,7 @@ class CouncilCache:
         self._store = store
         self._size = size
         self._councils: OrderedDict[uuid.UUID, Council] = OrderedDict()
-        self._seen = 0  # every write up to here is reflected in the cached councils
+        self._log = LogFollower(store, self._drop)  # every write up to its position is reflected in the councils
         self._checked = False  # inside `checked()`: the log was read at its start
 
     @contextmanager
@@ -53,10 +55,13 @@ class CouncilCache:
         """Drop every cached council that another writer changed since the last look; the log's latest position."""
         latest = latest_position(self._store)
         if self._councils:
-            for notification in notifications_through(self._store, self._seen, latest):
-                self._councils.pop(_uuid(notification.originator_id), None)
-        self._seen = max(self._seen, latest)
+            self._log.catch_up(latest)
+        else:
+            self._log.skip_to(latest)  # nothing cached that a write could have changed
         return latest
+
+    def _drop(self, notification: Notification) -> None:
+        self._councils.pop(_uuid(notification.originator_id), None)
 
     def take(self, cid: uuid.UUID) -> Council:
         """The council as stored now, for the caller alone (give it back with `saved` once its events are stored)."""
@@ -69,8 +74,7 @@ class CouncilCache:
 
     def saved(self, councils: Sequence[Council], positions: Sequence[int]) -> None:
         """Put back councils whose events were just stored, at `positions` in the log, in one transaction."""
-        if follows(self._seen, positions):
-            self._seen = max(positions)  # nobody wrote in between; otherwise the next look reads the gap
+        self._log.moved_on(positions)  # if somebody wrote in between, the next look reads the gap
         for council in councils:
             self.keep(council)
 

@@ -11,8 +11,10 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
+from eventsourcing.persistence import Notification
+
 from ..aggregates.council import event_topic
-from .log import latest_position, notifications_through
+from .log import LogFollower
 from .store import CouncilStore
 
 _FOLDED = ("Registered", "TimerScheduled", "TimerFired", "TimerCancelled", "TimerRescheduled")
@@ -39,23 +41,18 @@ class CouncilIndex:
 
     def __init__(self, store: CouncilStore) -> None:
         self._store = store
-        self._position = 0
+        self._log = LogFollower(store, self._fold, [event_topic(name) for name in _FOLDED])
         self.codes: dict[uuid.UUID, str] = {}
         self.names: dict[uuid.UUID, str] = {}
         self._lookup: dict[str, uuid.UUID] = {}  # casefolded code or name -> council
         self._pending: dict[tuple[uuid.UUID, str], dict[str, Any]] = {}
-        self._topics = [event_topic(name) for name in _FOLDED]
 
     def refresh(self, latest: int | None = None) -> None:
         """Fold what was recorded since the last look (`latest`: the log's latest position, if just read)."""
-        latest = latest_position(self._store) if latest is None else latest
-        if latest <= self._position:
-            return
-        for notification in notifications_through(self._store, self._position, latest, self._topics):
-            self._fold(self._store.mapper.to_domain_event(notification))
-        self._position = latest
+        self._log.catch_up(latest)
 
-    def _fold(self, event: Any) -> None:
+    def _fold(self, notification: Notification) -> None:
+        event: Any = self._store.mapper.to_domain_event(notification)
         cid, name = event.originator_id, type(event).__name__
         if name == "Registered":
             self.codes[cid], self.names[cid] = event.code, event.name

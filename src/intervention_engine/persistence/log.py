@@ -1,6 +1,8 @@
-"""Reading the notification log from a position up to its latest notification, a section at a time.
+"""Following the notification log: a position in it, and folding what was recorded since, a section at a time.
 
-The indexes and the council cache each remember how far they have read. Reading *through* a known latest
+Every tracker on the engine's side follows the log with a `LogFollower`: the council index (codes, names, due
+timers), the request index, the council cache (which drops what other writers changed) and the council codes of
+the event feed. Each remembers how far it has read. Reading *through* a known latest
 position (rather than up to the last notification of the topics they fold) lets them skip, next time, the runs of
 notifications they do not fold, and answer "nothing new" from one cheap query of the latest position. Writers
 commit in log order (SQLite has one writer; eventsourcing's PostgreSQL recorder locks the table while it inserts),
@@ -9,7 +11,7 @@ so every notification up to the latest position is there to be read.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 
 from eventsourcing.persistence import Notification
 
@@ -40,3 +42,38 @@ def follows(seen: int, positions: Sequence[int]) -> bool:
 def latest_position(store: CouncilStore) -> int:
     """The position of the latest notification (0 for an empty log)."""
     return store.recorder.max_notification_id() or 0
+
+
+class LogFollower:
+    """A position in the log and what to do with each notification recorded after it (`fold`), for `topics` only
+    (all when empty)."""
+
+    def __init__(
+        self, store: CouncilStore, fold: Callable[[Notification], None], topics: Sequence[str] = (), *, after: int = 0
+    ) -> None:
+        self._store = store
+        self._fold = fold
+        self._topics = list(topics)
+        self.position = after  # every notification up to here has been folded (or skipped)
+
+    def catch_up(self, latest: int | None = None) -> int:
+        """Fold what was recorded since the position, through `latest` (the log's latest position if not given:
+        one cheap query, and no read of notifications when nothing is new); the latest position."""
+        latest = latest_position(self._store) if latest is None else latest
+        if latest > self.position:
+            for notification in notifications_through(self._store, self.position, latest, self._topics):
+                self._fold(notification)
+            self.position = latest
+        return latest
+
+    def skip_to(self, latest: int) -> None:
+        """Move on to `latest` without folding (nothing the tracker holds could be touched)."""
+        self.position = max(self.position, latest)
+
+    def moved_on(self, positions: Sequence[int]) -> bool:
+        """Move past one transaction's own `positions` if they come straight after the position (nobody else wrote in
+        between), so the tracker can fold them from memory; whether they did."""
+        if not follows(self.position, positions):
+            return False
+        self.position = max(positions)
+        return True

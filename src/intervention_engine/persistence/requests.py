@@ -14,10 +14,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from eventsourcing.persistence import Recording
+from eventsourcing.persistence import Notification, Recording
 
 from ..aggregates.identity import FACT_EVENTS, event_topic
-from .log import follows, latest_position, notifications_through
+from .log import LogFollower
 from .store import CouncilStore
 
 _MARKER = b'"request_id"'
@@ -40,9 +40,8 @@ class RequestIndex:
 
     def __init__(self, store: CouncilStore) -> None:
         self._store = store
-        self._position = 0
+        self._log = LogFollower(store, self._fold_notification, [event_topic(name) for name in FACT_EVENTS])
         self._seen: dict[tuple[str | None, str], EarlierRequest] = {}  # (actor, request id): ids are per actor
-        self._topics = [event_topic(name) for name in FACT_EVENTS]
 
     def find(self, request_id: str, actor: str | None = None, *, refresh: bool = True) -> EarlierRequest | None:
         """The first fact `actor` recorded under `request_id`, reading the newest notifications first unless told not to
@@ -53,13 +52,7 @@ class RequestIndex:
 
     def refresh(self, latest: int | None = None) -> None:
         """Fold what was recorded since the last look (`latest`: the log's latest position, if just read)."""
-        latest = latest_position(self._store) if latest is None else latest
-        if latest <= self._position:
-            return
-        for notification in notifications_through(self._store, self._position, latest, self._topics):
-            if _MARKER in notification.state:  # only events recorded with metadata are decoded
-                self._fold(self._store.mapper.to_domain_event(notification), notification.id)
-        self._position = latest
+        self._log.catch_up(latest)
 
     def saved(self, recordings: Sequence[Recording[Any]]) -> None:
         """Fold the events this process has just stored without reading them back, if nobody wrote in between
@@ -67,13 +60,16 @@ class RequestIndex:
         positions = [recording.notification.id for recording in recordings]
         if not positions:
             return
-        if not follows(self._position, positions):
+        if not self._log.moved_on(positions):
             self.refresh(max(positions))  # every write up to these is committed (writers commit in log order)
             return
         for recording in recordings:
             if type(recording.domain_event).__name__ in FACT_EVENTS:
                 self._fold(recording.domain_event, recording.notification.id)
-        self._position = max(positions)
+
+    def _fold_notification(self, notification: Notification) -> None:
+        if _MARKER in notification.state:  # only events recorded with metadata are decoded
+            self._fold(self._store.mapper.to_domain_event(notification), notification.id)
 
     def _fold(self, event: Any, position: int) -> None:
         metadata = event.__dict__.get("metadata") or {}

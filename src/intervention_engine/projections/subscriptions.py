@@ -19,7 +19,7 @@ from typing import Any, Self
 from eventsourcing.persistence import Notification
 
 from ..aggregates.council import event_topic
-from ..persistence.log import latest_position, notifications_through
+from ..persistence.log import LogFollower
 from ..persistence.store import CouncilStore
 from .audit import audit_entry
 from .timeline import timeline_entry
@@ -146,9 +146,8 @@ class CouncilCodes:
 
     def __init__(self, store: CouncilStore) -> None:
         self._store = store
-        self._position = 0
+        self._log = LogFollower(store, self._fold, [event_topic("Registered")])
         self._codes: dict[uuid.UUID, str] = {}
-        self._topics = [event_topic("Registered")]
         self._lock = threading.Lock()
 
     def code(self, cid: Any) -> str:
@@ -159,11 +158,11 @@ class CouncilCodes:
 
     def _refresh(self) -> None:
         with self._lock:
-            latest = latest_position(self._store)
-            for notification in notifications_through(self._store, self._position, latest, self._topics):
-                event: Any = self._store.mapper.to_domain_event(notification)
-                self._codes[event.originator_id] = event.code
-            self._position = max(self._position, latest)
+            self._log.catch_up()
+
+    def _fold(self, notification: Notification) -> None:
+        event: Any = self._store.mapper.to_domain_event(notification)
+        self._codes[event.originator_id] = event.code
 
 
 class _Deadline:
