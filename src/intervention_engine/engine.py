@@ -24,19 +24,18 @@ from .council_identity import DFE_CODE_PATTERN, check_new_council
 from .errors import ConcurrentWriteConflict as ConcurrentWriteConflict
 from .errors import CouncilNotFound, FactInFuture, InvalidFact
 from .errors import RequestIdReused as RequestIdReused
-from .facts import CouncilRegistered, Fact, fact_to_data, parse_fact
+from .facts import CouncilRegistered, Fact, parse_fact
 from .persistence.council_index import CouncilIndex, DueTimer
 from .persistence.log import latest_position
-from .persistence.requests import EarlierRequest
 from .persistence.store import CouncilStore
 from .persistence.unit_of_work import Answered, Batch, Decide, Decision, Load, UnitOfWork, metadata_of
 from .persistence.unit_of_work import RecordCommand as RecordCommand
 from .policies.reactions import FiredTimer
 from .policies.registry import PolicyRegistry, default_registry
-from .policies.rulebook import Rulebook, derive_stage
+from .policies.rulebook import Rulebook
 from .projections.audit import AuditEntry, audit_entry
 from .projections.national import NationalCount, national_counts
-from .projections.status import council_status
+from .projections.status import council_at_end_of, council_status
 from .projections.subscriptions import CouncilCodes, EventSubscription, RecordedEvent
 from .projections.timeline import TimelineEntry as TimelineEntry
 from .projections.timeline import timeline_entry
@@ -154,7 +153,9 @@ class InterventionEngine:
                     self._check_not_in_future(command.council or "", fact)
                     if batch.repeats(command.request_id, command.actor):
                         batch.save()  # so that the request index knows its fact
-                    earlier = self._earlier_request(command.request_id, command.actor, command.council, fact)
+                    earlier = self.work.requests.answered_before(
+                        command.request_id, command.actor, command.council, fact, self.index
+                    )
                     if earlier is not None:
                         batch.settle(n, earlier)
                         continue
@@ -180,7 +181,7 @@ class InterventionEngine:
         register the council, or load it and decide the fact on it (nothing is saved here)."""
 
         def decide(load: Load) -> Decision | Answered[Recorded]:
-            earlier = self._earlier_request(request_id, actor, council, fact)
+            earlier = self.work.requests.answered_before(request_id, actor, council, fact, self.index)
             if earlier is not None:
                 return Answered(earlier)
             if isinstance(fact, CouncilRegistered):
@@ -255,23 +256,6 @@ class InterventionEngine:
     def _timer_metadata(self) -> dict[str, str]:
         """The audit trail of a firing: the scheduler's actor, and a request id of its own per council."""
         return {"actor": self.timer_actor, "request_id": f"timers:{uuid.uuid4()}"} if self.timer_actor else {}
-
-    def _earlier_request(
-        self, request_id: str | None, actor: str | None, council: str | None, fact: Fact
-    ) -> Recorded | None:
-        """What `actor`'s `request_id` recorded the first time, if it did (the caller has just refreshed the index).
-        Request ids are the actor's own: another actor's id is never found, so its fact is never told."""
-        if request_id is None:
-            return None
-        earlier = self.work.requests.find(request_id, actor, refresh=False)
-        if earlier is None:
-            return None
-        self.index.refresh()
-        code = self.index.codes.get(earlier.council_id, str(earlier.council_id))
-        same_council = council is None or self.index.find(council) == earlier.council_id
-        if not same_council or earlier.fact != fact_to_data(fact):
-            raise RequestIdReused(request_id, code, f"{earlier.fact.get('type')} on {earlier.occurred_on}")
-        return _recorded_before(code, fact, earlier, request_id)
 
     def _register(self, council: str | None, fact: CouncilRegistered) -> Decision:
         """A new council, unless one with this code exists; nothing is saved."""
@@ -375,15 +359,10 @@ class InterventionEngine:
         return iter(self.store.events.get(cid))
 
     def _load_as_of(self, cid: uuid.UUID, as_of: dt.date) -> Council:
-        limit = as_of.isoformat()
-        aggregate: Council | None = None
-        for event in self._events(cid):
-            if event.occurred_on > limit:
-                break
-            aggregate = event.mutate(aggregate)
+        aggregate = council_at_end_of(self._events(cid), as_of)
         if aggregate is None:
             code = self.index.codes.get(cid, str(cid))
-            raise CouncilNotFound(f"{code} on {limit} (registered later)", len(self.index.codes))
+            raise CouncilNotFound(f"{code} on {as_of.isoformat()} (registered later)", len(self.index.codes))
         return aggregate
 
     def _check_not_in_future(self, council: str, fact: Fact) -> None:
@@ -394,22 +373,6 @@ class InterventionEngine:
 
 def _firing(code: str, timer: FiredTimer) -> TimerFiring:
     return TimerFiring(code, timer.timer_id, timer.kind, timer.due_on, timer.rule_id)
-
-
-def _recorded_before(code: str, fact: Fact, earlier: EarlierRequest, request_id: str) -> Recorded:
-    states = dict(earlier.states)
-    return Recorded(
-        code,
-        fact.describe(),
-        fact.occurred_on,
-        derive_stage(states),
-        states,
-        0,
-        earlier.deviation,
-        earlier.position,
-        request_id,
-        duplicate=True,
-    )
 
 
 def _subject(council: str | None, fact: Fact) -> tuple[str, str]:

@@ -17,6 +17,11 @@ from typing import Any
 from eventsourcing.persistence import Notification, Recording
 
 from ..aggregates.identity import FACT_EVENTS, event_topic
+from ..errors import RequestIdReused
+from ..facts import Fact, fact_to_data
+from ..policies.rulebook import derive_stage
+from ..results import Recorded
+from .council_index import CouncilIndex
 from .log import LogFollower
 from .store import CouncilStore
 
@@ -34,6 +39,23 @@ class EarlierRequest:
     deviation: dict[str, Any] | None
     position: int
 
+    def recorded(self, code: str, fact: Fact, request_id: str) -> Recorded:
+        """The answer to the request again: what it recorded then, flagged a duplicate (nothing recorded now)."""
+        states = dict(self.states)
+        stage = derive_stage(states)
+        return Recorded(
+            code,
+            fact.describe(),
+            fact.occurred_on,
+            stage,
+            states,
+            0,
+            self.deviation,
+            self.position,
+            request_id,
+            duplicate=True,
+        )
+
 
 class RequestIndex:
     """Request id → the first fact recorded under it (council_registered or any other fact)."""
@@ -49,6 +71,24 @@ class RequestIndex:
         if refresh:
             self.refresh()
         return self._seen.get((actor, request_id))
+
+    def answered_before(
+        self, request_id: str | None, actor: str | None, council: str | None, fact: Fact, index: CouncilIndex
+    ) -> Recorded | None:
+        """What `actor`'s `request_id` recorded the first time, if it did (without reading the log: the caller has
+        just refreshed). Request ids are the actor's own: another actor's id is never found, so its fact is never
+        told; the same id again with another fact or council is refused (`RequestIdReused`)."""
+        if request_id is None:
+            return None
+        earlier = self._seen.get((actor, request_id))
+        if earlier is None:
+            return None
+        index.refresh()
+        code = index.codes.get(earlier.council_id, str(earlier.council_id))
+        same_council = council is None or index.find(council) == earlier.council_id
+        if not same_council or earlier.fact != fact_to_data(fact):
+            raise RequestIdReused(request_id, code, f"{earlier.fact.get('type')} on {earlier.occurred_on}")
+        return earlier.recorded(code, fact, request_id)
 
     def refresh(self, latest: int | None = None) -> None:
         """Fold what was recorded since the last look (`latest`: the log's latest position, if just read)."""

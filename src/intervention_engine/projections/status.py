@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+from collections.abc import Iterable
+from typing import Any
 
 from ..aggregates.council import PENDING, Council
 from ..aggregates.coverage import uncertain_on
@@ -49,3 +51,14 @@ def council_status(council: Council, as_of: dt.date | None) -> CouncilStatus:
         record,
         uncertain_on(council.__dict__.get("partial_dates", []), day) if as_of else [],
     )
+
+
+def council_at_end_of(events: Iterable[Any], day: dt.date) -> Council | None:
+    """The council as its stored `events` say at the end of `day` (None: registered later)."""
+    limit = day.isoformat()
+    council: Council | None = None
+    for event in events:
+        if event.occurred_on > limit:
+            break
+        council = event.mutate(council)
+    return council
