@@ -35,8 +35,8 @@ bench: $(STAMP)
 
 # Mutation testing of the domain core (issue 15): slow, so not part of `make test`. Starts afresh each time; the
 # mutants (and mutmut's results, for `mutmut show NAME`) are left in mutants/.
-MUTANTS := 'intervention_engine.calendar.*' 'intervention_engine.facts.x_parse_partial_date__*' \
-	'intervention_engine.history.partial_dates.*' 'intervention_engine.facts.x_period_of__*' \
+MUTANTS := 'intervention_engine.calendar.*' 'intervention_engine.facts.precision.x_parse_partial_date__*' \
+	'intervention_engine.history.partial_dates.*' 'intervention_engine.facts.precision.x_period_of__*' \
 	'intervention_engine.policies.*' 'intervention_engine.aggregates.*' 'intervention_engine.simulation.kernel.*'
 
 mutate: $(STAMP)

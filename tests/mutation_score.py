@@ -13,12 +13,12 @@ from collections import Counter, defaultdict
 from fnmatch import fnmatch
 from pathlib import Path
 
-# The mutants `make mutate` runs: the modules of issue 15, and in facts.py only the partial dates.
+# The mutants `make mutate` runs: the modules of issue 15, and in facts/ only the partial dates (precision.py).
 SCOPE = (
     "intervention_engine.calendar.*",
-    "intervention_engine.facts.x_parse_partial_date__*",
+    "intervention_engine.facts.precision.x_parse_partial_date__*",
     "intervention_engine.history.partial_dates.*",
-    "intervention_engine.facts.x_period_of__*",
+    "intervention_engine.facts.precision.x_period_of__*",
     "intervention_engine.policies.*",
     "intervention_engine.aggregates.*",
     "intervention_engine.simulation.kernel.*",

@@ -23,6 +23,7 @@ from intervention_engine import facts
 from intervention_engine.aggregates import council as council_module
 from intervention_engine.aggregates.council import Council
 from intervention_engine.facts import AlternativeDeliveryDecided, DatePrecision
+from intervention_engine.facts import base as fact_base
 from intervention_engine.history import partial_dates, sources
 from intervention_engine.policies import dfe_2013_11, dfe_2022, ilacs_2018, ilacs_2023, ilacs_2026, inference, sif_2013
 from intervention_engine.policies.dfe_intervention import _FACT_HANDLERS, DfEInterventionPolicy
@@ -93,6 +94,7 @@ def quarters_on_the_wrong_month(patch: pytest.MonkeyPatch) -> None:
         return day, precision
 
     patch.setattr(facts, "parse_partial_date", wrong)
+    patch.setattr(fact_base, "parse_partial_date", wrong)  # where every fact's date is read
     patch.setattr(partial_dates, "parse_partial_date", wrong)
 
 
