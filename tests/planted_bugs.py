@@ -21,7 +21,7 @@ import pytest
 
 from intervention_engine import facts
 from intervention_engine.aggregates import council as council_module
-from intervention_engine.aggregates.council import Council
+from intervention_engine.aggregates import reacting
 from intervention_engine.facts import AlternativeDeliveryDecided, DatePrecision
 from intervention_engine.facts import base as fact_base
 from intervention_engine.history import partial_dates, sources
@@ -56,13 +56,13 @@ def go_live_deadline_a_day_short(patch: pytest.MonkeyPatch) -> None:
 
 def deadline_left_pending(patch: pytest.MonkeyPatch) -> None:
     """An expectation met or contradicted keeps its deadline timer pending (only withdrawal cancels it)."""
-    original = Council._cancel_deadline
+    original = reacting.cancel_deadline
 
-    def only_when_withdrawn(council: Council, expectation_id: str, occurred_on: str, reason: str) -> None:
+    def only_when_withdrawn(council: Any, expectation_id: str, occurred_on: str, reason: str) -> None:
         if reason == "expectation withdrawn":
             original(council, expectation_id, occurred_on, reason)
 
-    patch.setattr(Council, "_cancel_deadline", only_when_withdrawn)
+    patch.setattr(reacting, "cancel_deadline", only_when_withdrawn)
 
 
 def placement_strict(patch: pytest.MonkeyPatch) -> None:

@@ -19,16 +19,17 @@ from ..calendar import WorkingDayCalendar
 from ..errors import FactOutOfOrder, MoveNotAllowed
 from ..facts import TRIGGERS, CouncilRegistered, DatePrecision, Fact, fact_to_data
 from ..policies.inference import infer
-from ..policies.reactions import CouncilView, FiredTimer, Policy, Reactions
+from ..policies.reactions import CouncilView, FiredTimer, Policy
 from ..policies.rulebook import Rulebook, Ruling, derive_stage
 from .coverage import covered, initial_coverage, partial_date
 from .decisions import decide_details, expectation_deviation, illegal_move_deviation
-from .expectations import CONTRADICTED, MET, MISSED, OPEN, UNVERIFIED, WITHDRAWN, describe_fact, matches_any
+from .expectations import MISSED, OPEN, UNVERIFIED, describe_fact
 from .identity import council_id as council_id
 from .identity import event_topic as event_topic
+from .reacting import EXPECTATION_DEADLINE as EXPECTATION_DEADLINE
+from .reacting import react, settle_expectations
 
 PENDING, FIRED, CANCELLED = "pending", "fired", "cancelled"
-EXPECTATION_DEADLINE = "expectation_deadline"
 
 PoliciesOn = Callable[[dt.date], Sequence[Policy]]
 
@@ -116,10 +117,10 @@ class Council(Aggregate):
         data = fact_to_data(fact)
         deviation = None if ruling.legal else illegal_move_deviation(data, occurred_on, ruling.refused)
         self._apply_fact(fact=data, occurred_on=occurred_on, states=ruling.states, details=details, deviation=deviation)
-        self._settle_expectations(data, occurred_on)
+        settle_expectations(self, data, occurred_on)
         for policy in policies:
-            self._react(
-                policy.react_to_fact(self.view(), fact, calendar), policy.version, occurred_on, rulebook, calendar
+            react(
+                self, policy.react_to_fact(self.view(), fact, calendar), policy.version, occurred_on, rulebook, calendar
             )
         return ruling
 
@@ -162,7 +163,7 @@ class Council(Aggregate):
             )
         fired = FiredTimer(timer_id, timer["kind"], dt.date.fromisoformat(due_on), timer["rule_id"])
         for policy in policies:
-            self._react(policy.react_to_timer(self.view(), fired, calendar), policy.version, due_on, rulebook, calendar)
+            react(self, policy.react_to_timer(self.view(), fired, calendar), policy.version, due_on, rulebook, calendar)
         return True
 
     # ----------------------------------------------------------------------------------------------------------
@@ -220,117 +221,13 @@ class Council(Aggregate):
         )
 
     # ----------------------------------------------------------------------------------------------------------
-    # Deciding: expectations and policy reactions, turned into events.
+    # Deciding: the details a fact brings (its expectations and the policies' reactions: `reacting.py`).
 
     def _decide_details(self, fact: Fact) -> dict[str, Any]:
         details = decide_details(fact, self.details, self.inspections)
         if fact.date_precision is not DatePrecision.day:
             details["partial_date"] = partial_date(fact)
         return details
-
-    def _settle_expectations(self, fact: dict[str, Any], occurred_on: str) -> None:
-        for expectation_id, expectation in sorted(self.open_expectations().items(), key=lambda i: i[1]["seq"]):
-            if matches_any(expectation["contradicts"], fact):
-                deviation = expectation_deviation(expectation, CONTRADICTED, describe_fact(fact), occurred_on)
-                status = CONTRADICTED
-            elif matches_any(expectation["meets"], fact):
-                deviation, status = None, MET
-            else:
-                continue
-            self._close_expectation(
-                expectation_id=expectation_id,
-                status=status,
-                occurred_on=occurred_on,
-                deviation=deviation,
-                closed_by=describe_fact(fact),
-            )
-            self._cancel_deadline(expectation_id, occurred_on, f"expectation {status}")
-
-    def _cancel_deadline(self, expectation_id: str, occurred_on: str, reason: str) -> None:
-        for timer_id, timer in self.pending_timers().items():
-            if timer.get("subject") == expectation_id:
-                self._cancel_timer(timer_id=timer_id, occurred_on=occurred_on, reason=reason)
-
-    def _react(
-        self, reactions: Reactions, version: str, occurred_on: str, rulebook: Rulebook, calendar: WorkingDayCalendar
-    ) -> None:
-        version = reactions.version or version
-        for change in reactions.change:
-            self._change_timers(change.kind, change.due_on, change.reason, occurred_on)
-        for request in reactions.schedule:
-            self._schedule(request.kind, request.due_on, request.rule_id, version, occurred_on)
-        for kind in reactions.withdraw:
-            for expectation_id, expectation in self.open_expectations().items():
-                if expectation["kind"] == kind:
-                    self._close_expectation(
-                        expectation_id=expectation_id,
-                        status=WITHDRAWN,
-                        occurred_on=occurred_on,
-                        deviation=None,
-                        closed_by="no longer applies",
-                    )
-                    self._cancel_deadline(expectation_id, occurred_on, "expectation withdrawn")
-        for wanted in reactions.expect:
-            self._expect(wanted, version, occurred_on)
-        for found in reactions.deviations:
-            self._record_deviation(
-                occurred_on=occurred_on,
-                deviation={
-                    "occurred_on": occurred_on,
-                    "kind": found.kind,
-                    "how": "found",
-                    "rule_id": found.rule_id,
-                    "policy_version": version,
-                    "expected": found.expected,
-                    "happened": found.happened,
-                },
-            )
-        for fact in reactions.record:
-            self.record(fact, rulebook=rulebook, policies=(), calendar=calendar, strict=False)
-
-    def _change_timers(self, kind: str, due_on: dt.date | None, reason: str, occurred_on: str) -> None:
-        for timer_id, timer in sorted(self.pending_timers().items(), key=lambda item: item[1]["seq"]):
-            if timer["kind"] != kind:
-                continue
-            if due_on is None:
-                self._cancel_timer(timer_id=timer_id, occurred_on=occurred_on, reason=reason)
-            elif due_on.isoformat() != timer["due_on"]:
-                self._reschedule_timer(
-                    timer_id=timer_id, due_on=due_on.isoformat(), occurred_on=occurred_on, reason=reason
-                )
-
-    def _schedule(
-        self, kind: str, due_on: dt.date, rule_id: str, version: str, occurred_on: str, subject: str | None = None
-    ) -> None:
-        seq = self.timer_count + 1
-        self._schedule_timer(
-            timer_id=f"t{seq}-{kind}",
-            seq=seq,
-            kind=kind,
-            due_on=due_on.isoformat(),
-            rule_id=rule_id,
-            policy_version=version,
-            occurred_on=occurred_on,
-            subject=subject,
-        )
-
-    def _expect(self, wanted: Any, version: str, occurred_on: str) -> None:
-        seq = self.expectation_count + 1
-        expectation_id = f"e{seq}-{wanted.kind}"
-        self._open_expectation(
-            expectation_id=expectation_id,
-            seq=seq,
-            kind=wanted.kind,
-            rule_id=wanted.rule_id,
-            policy_version=version,
-            expected=wanted.expected,
-            due_on=wanted.due_on.isoformat() if wanted.due_on else None,
-            meets=[dict(p) for p in wanted.meets],
-            contradicts=[dict(p) for p in wanted.contradicts],
-            occurred_on=occurred_on,
-        )
-        if wanted.due_on is not None:
-            self._schedule(EXPECTATION_DEADLINE, wanted.due_on, wanted.rule_id, version, occurred_on, expectation_id)
 
     # ----------------------------------------------------------------------------------------------------------
     # Events: apply always, assign only.

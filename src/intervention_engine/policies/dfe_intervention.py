@@ -30,6 +30,19 @@ from ..facts import (
     StatutoryDirectionRevoked,
     SupportAndSupervisionEnded,
 )
+from .dfe_expectations import (
+    ADM_DECIDED,
+    COMMISSIONER,
+    CONTINUES,
+    DIRECTION,
+    NOTICE,
+    commissioner_expected,
+    commissioner_in_place,
+    continuation_expected,
+    failure_words,
+    intervened,
+    removal_expected,
+)
 from .framework import framework_of, framework_of_fact
 from .reactions import (
     CouncilView,
@@ -41,18 +54,9 @@ from .reactions import (
     TimerRequest,
 )
 
-NOTICE = {"type": "improvement_notice_issued"}
-DIRECTION = {"type": "statutory_direction_issued"}
-DIRECTION_WITH_COMMISSIONER = {"type": "statutory_direction_issued", "commissioner_review": True}
-DIRECTION_WITHOUT_COMMISSIONER = {"type": "statutory_direction_issued", "commissioner_review": False}
-COMMISSIONER = {"type": "commissioner_appointed"}
-ADM_DECIDED = {"type": "alternative_delivery_decided"}
-
 NOTICE_TIMERS = ("improvement_plan_due", "dfe_progress_review", "diagnostic_review_due", "adviser_report_due")
 DIRECTION_TIMERS = ("commissioner_report_due", "commissioner_update_due", "adviser_review_due")
 GO_LIVE_TIMERS = ("alternative_delivery_window_opens", "alternative_delivery_due")
-
-CONTINUES = "intervention_continues"  # DFE-08: what is open stays open until a report no longer inadequate
 
 
 @dataclass(frozen=True)
@@ -141,12 +145,12 @@ class DfEInterventionPolicy:
         persistent = self.is_persistent_failure(council, on)
         due = add_months(on, r.response_months)
         expect: list[ExpectationRequest] = []
-        why = _failure_words(persistent, systemic)
+        why = failure_words(persistent, systemic)
         rule = self.commissioner_rule(persistent, systemic)
-        if rule is not None and not _commissioner_in_place(council):
-            expect.append(_commissioner_expected(why, rule, due, published=self._published(persistent)))
-        elif _intervened(council):
-            expect.append(_continuation_expected(council, why))
+        if rule is not None and not commissioner_in_place(council):
+            expect.append(commissioner_expected(why, rule, due, published=self._published(persistent)))
+        elif intervened(council):
+            expect.append(continuation_expected(council, why))
         elif r.decides_track:
             expect.append(
                 ExpectationRequest(
@@ -162,7 +166,7 @@ class DfEInterventionPolicy:
                 )
             )  # fmt: skip
         if rule is not None and r.presumption_of_removal and council.states["delivery"] == "council":
-            expect.append(_removal_expected(why, add_months(on, r.presumption_months)))
+            expect.append(removal_expected(why, add_months(on, r.presumption_months)))
         schedule = [TimerRequest("six_month_progress_check", add_months(on, 6), "DFE-04")] if r.six_month_rule else []
         withdraw = ("notice_lifted", "direction_revoked", CONTINUES)
         return Reactions(schedule=schedule, expect=expect, withdraw=withdraw)
@@ -328,71 +332,6 @@ class DfEInterventionPolicy:
 
     def _after_supervision_ended(self, council: CouncilView, fact: Fact) -> Reactions:
         return Reactions(change=[TimerChange("support_and_supervision_ends", "support and supervision ended")])
-
-
-def _failure_words(persistent: bool, systemic: bool) -> str:
-    """DFE-03 in words: which kinds of failure the judgement shows."""
-    parts = ["persistent failure: inadequate twice within five years"] if persistent else []
-    parts += ["systemic failure: every key judgement inadequate"] if systemic else []
-    return "; ".join(parts) or "first inadequate judgement, not systemic"
-
-
-def _commissioner_in_place(council: CouncilView) -> bool:
-    """A commissioner's review or a commissioner-led direction is open, or services are out of the council's hands."""
-    instrument, led_by = council.states["instrument"], council.details.get("direction_led_by")
-    return (
-        council.states["delivery"] != "council"
-        or instrument == "commissioner_review"
-        or (instrument == "statutory_direction" and led_by == "commissioner")
-    )
-
-
-def _intervened(council: CouncilView) -> bool:
-    return council.states["delivery"] != "council" or council.states["instrument"] != "none"
-
-
-def _continuation_expected(council: CouncilView, why: str) -> ExpectationRequest:
-    """DFE-08 (with DFE-01: a direction stays until revoked; DFE-05: a notice until no longer required): inadequate
-    again, the council keeps what is open until a report no longer inadequate. No deadline: only ending it early
-    (lifting, revoking, services back with the council) contradicts it; the next better report withdraws it."""
-    until = "until a report no longer inadequate"
-    if council.states["delivery"] != "council":
-        return ExpectationRequest(
-            CONTINUES, "DFE-08", f"services kept in alternative delivery, under direction, {until} ({why})", None,
-            meets=(), contradicts=({"type": "alternative_delivery_ended"}, {"type": "statutory_direction_revoked"}),
-        )  # fmt: skip
-    if council.states["instrument"] == "improvement_notice":
-        return ExpectationRequest(
-            CONTINUES, "DFE-08", f"the improvement notice kept, or a stronger instrument, {until} ({why})", None,
-            meets=(DIRECTION, COMMISSIONER, ADM_DECIDED), contradicts=({"type": "improvement_notice_lifted"},),
-        )  # fmt: skip
-    return ExpectationRequest(
-        CONTINUES, "DFE-08", f"the statutory direction kept in force {until} ({why})", None,
-        meets=(), contradicts=({"type": "statutory_direction_revoked"},),
-    )  # fmt: skip
-
-
-def _commissioner_expected(why: str, rule: str, due: dt.date, *, published: bool) -> ExpectationRequest:
-    """A direction with a commissioner, or alternative delivery. Where only the record (DFE-03 validation), not a
-    published rule, says so, a weaker instrument contradicts nothing: a commissioner may still follow it in time."""
-    return ExpectationRequest(
-        "direction_with_commissioner", rule, f"a statutory direction with a commissioner ({why})", due,
-        meets=(DIRECTION_WITH_COMMISSIONER, COMMISSIONER, ADM_DECIDED),
-        contradicts=(NOTICE, DIRECTION_WITHOUT_COMMISSIONER) if published else (),
-    )  # fmt: skip
-
-
-def _removal_expected(why: str, due: dt.date) -> ExpectationRequest:
-    retained = tuple(
-        {"type": "commissioner_reported", "recommendation": r.value}
-        for r in Recommendation
-        if r.value != "alternative_delivery"
-    )
-    return ExpectationRequest(
-        "removal_from_council", "DFE-03",
-        f"services removed from council control unless there are compelling reasons ({why}; 2022 presumption)",
-        due, meets=(ADM_DECIDED,), contradicts=retained,
-    )  # fmt: skip
 
 
 _Handler = Any
