@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 
 from intervention_engine import InterventionEngine, MoveNotAllowed, Settings, VirtualClock, build_engine
 from intervention_engine.aggregates.council import council_id
-from intervention_engine.engine import RecordCommand, Recorded, RequestIdReused
+from intervention_engine.engine import ConcurrentWriteConflict, RecordCommand, Recorded, RequestIdReused
 from intervention_engine.persistence.unit_of_work import options_of
 from intervention_engine.service.gate import EngineGate
 
@@ -378,6 +378,38 @@ def test_firing_that_loses_a_race_fires_each_council_again_and_each_timer_once(s
         assert sorted(f"{f.council}:{f.timer_id}" for f in fired) == sorted(
             f"{code}:{timer}" for code in CODES for timer in fired_timers(mine, code)
         )
+    finally:
+        rival.close()
+        mine.close()
+
+
+def test_firing_that_loses_every_race_for_one_council_names_it_and_fires_the_others(shared_backend: Settings) -> None:
+    mine = build_engine(shared_backend, clock=VirtualClock(D(2014, 1, 1)))
+    rival = build_engine(shared_backend, clock=VirtualClock(D(2014, 1, 1)))
+    try:
+        for code in CODES:
+            mine.record(None, registration(code, f"Council {code}"))
+            mine.record(code, inspection(D(2016, 11, 25), "inadequate"))
+        mine.work.write_attempts = 2
+        take, notes = mine.cache.take, iter(range(1, 10))
+
+        def rival_writes_383_first(cid: Any) -> Any:
+            council = take(cid)
+            if cid == council_id("383"):
+                rival.record("383", {"type": "note_recorded", "occurred_on": f"2016-12-0{next(notes)}", "kind": "x"})
+            return council
+
+        mine.cache.take = rival_writes_383_first  # type: ignore[method-assign]
+        with pytest.raises(ConcurrentWriteConflict) as refused:
+            mine.advance_to(D(2017, 3, 31))
+        assert str(refused.value) == (
+            "council '383': timer firing met a concurrent write on each of 2 attempts and was not recorded; try again"
+        )
+        assert mine.write_conflicts == 3  # the three councils' transaction, then 383 alone twice
+        assert mine.clock.today() == D(2014, 1, 1)  # not advanced
+        assert fired_timers(mine, "382") == fired_timers(mine, "384") != []  # the others fired on their own
+        kinds = [e.data["fact"]["type"] for e in mine.timeline("383") if e.event == "FactRecorded"]
+        assert kinds == ["inspection_published", "note_recorded", "note_recorded", "note_recorded"]
     finally:
         rival.close()
         mine.close()
