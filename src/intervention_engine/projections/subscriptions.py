@@ -73,8 +73,7 @@ class EventSubscription(Iterator[RecordedEvent]):
         if self._buffer:
             taken = [self._buffer.popleft() for _ in range(min(limit, len(self._buffer)))]
         else:
-            notifications = self._store.recorder.select_notifications(self.position, limit, inclusive_of_start=False)
-            taken = [self._convert(notification) for notification in notifications]
+            taken = self._page(self.position, limit)
         if taken:
             self.position = taken[-1].position
         return taken
@@ -112,8 +111,11 @@ class EventSubscription(Iterator[RecordedEvent]):
         self.stop()
 
     def _fetch(self) -> list[RecordedEvent]:
-        last = self._buffer[-1].position if self._buffer else self.position
-        notifications = self._store.recorder.select_notifications(last, _BATCH, inclusive_of_start=False)
+        return self._page(self._buffer[-1].position if self._buffer else self.position, _BATCH)
+
+    def _page(self, after: int, limit: int) -> list[RecordedEvent]:
+        """At most `limit` events recorded after position `after`."""
+        notifications = self._store.recorder.select_notifications(after, limit, inclusive_of_start=False)
         return [self._convert(notification) for notification in notifications]
 
     def _convert(self, notification: Notification) -> RecordedEvent:
