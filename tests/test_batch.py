@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import pytest
@@ -88,6 +89,22 @@ def lose_one_race(mine: InterventionEngine, rival: InterventionEngine, code: str
         return council
 
     mine.cache.take = take_then_lose  # type: ignore[method-assign]
+
+
+@contextmanager
+def rivals(settings: Settings, codes: list[str]) -> Iterator[tuple[InterventionEngine, InterventionEngine]]:
+    """Two engines on one store (mine, then a rival), with `codes` registered and judged inadequate on 25 November
+    2016."""
+    mine = build_engine(settings, clock=VirtualClock(D(2014, 1, 1)))
+    rival = build_engine(settings, clock=VirtualClock(D(2014, 1, 1)))
+    try:
+        for code in codes:
+            mine.record(None, registration(code, f"Council {code}"))
+            mine.record(code, inspection(D(2016, 11, 25), "inadequate"))
+        yield mine, rival
+    finally:
+        rival.close()
+        mine.close()
 
 
 commands = st.lists(
@@ -223,21 +240,13 @@ def test_a_council_changed_by_another_engine_is_read_again(shared_backend: Setti
 
 
 def test_a_batch_that_loses_a_race_is_decided_again_fact_by_fact(shared_backend: Settings) -> None:
-    mine = build_engine(shared_backend, clock=VirtualClock(D(2014, 1, 1)))
-    rival = build_engine(shared_backend, clock=VirtualClock(D(2014, 1, 1)))
-    try:
-        for code in ("382", "383"):
-            mine.record(None, registration(code, f"Council {code}"))
-            mine.record(code, inspection(D(2016, 11, 25), "inadequate"))
+    with rivals(shared_backend, ["382", "383"]) as (mine, rival):
         lose_one_race(mine, rival, "383")
         results = mine.record_many([RecordCommand("382", NOTICE), RecordCommand("383", VISIT)])
         assert [r.stage for r in results if isinstance(r, Recorded)] == ["improvement_notice", "improvement_notice"]
         assert mine.write_conflicts == 1
         types = [e.fact["type"] for e in mine.store.events.get(council_id("383")) if type(e).__name__ == "FactRecorded"]
         assert types == ["inspection_published", "improvement_notice_issued", "monitoring_visit_published"]
-    finally:
-        rival.close()
-        mine.close()
 
 
 @pytest.mark.parametrize("size", [0, 1])
@@ -362,12 +371,7 @@ def test_timers_of_councils_due_the_same_day_fire_in_one_transaction(backend: Se
 
 
 def test_firing_that_loses_a_race_fires_each_council_again_and_each_timer_once(shared_backend: Settings) -> None:
-    mine = build_engine(shared_backend, clock=VirtualClock(D(2014, 1, 1)))
-    rival = build_engine(shared_backend, clock=VirtualClock(D(2014, 1, 1)))
-    try:
-        for code in CODES:
-            mine.record(None, registration(code, f"Council {code}"))
-            mine.record(code, inspection(D(2016, 11, 25), "inadequate"))
+    with rivals(shared_backend, CODES) as (mine, rival):
         lose_one_race(mine, rival, "383")
         fired = mine.advance_to(D(2017, 3, 31))
         assert mine.write_conflicts == 1
@@ -378,18 +382,10 @@ def test_firing_that_loses_a_race_fires_each_council_again_and_each_timer_once(s
         assert sorted(f"{f.council}:{f.timer_id}" for f in fired) == sorted(
             f"{code}:{timer}" for code in CODES for timer in fired_timers(mine, code)
         )
-    finally:
-        rival.close()
-        mine.close()
 
 
 def test_firing_that_loses_every_race_for_one_council_names_it_and_fires_the_others(shared_backend: Settings) -> None:
-    mine = build_engine(shared_backend, clock=VirtualClock(D(2014, 1, 1)))
-    rival = build_engine(shared_backend, clock=VirtualClock(D(2014, 1, 1)))
-    try:
-        for code in CODES:
-            mine.record(None, registration(code, f"Council {code}"))
-            mine.record(code, inspection(D(2016, 11, 25), "inadequate"))
+    with rivals(shared_backend, CODES) as (mine, rival):
         mine.work.write_attempts = 2
         take, notes = mine.cache.take, iter(range(1, 10))
 
@@ -410,6 +406,3 @@ def test_firing_that_loses_every_race_for_one_council_names_it_and_fires_the_oth
         assert fired_timers(mine, "382") == fired_timers(mine, "384") != []  # the others fired on their own
         kinds = [e.data["fact"]["type"] for e in mine.timeline("383") if e.event == "FactRecorded"]
         assert kinds == ["inspection_published", "note_recorded", "note_recorded", "note_recorded"]
-    finally:
-        rival.close()
-        mine.close()
