@@ -13,11 +13,16 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 from intervention_engine import InterventionEngine, Settings, VirtualClock, build_engine
 
 from pg_server import PostgresServer, PostgresUnavailable, start_postgres
 from shared_data import DATA, MISSING
+
+# Properties never pass or fail on wall-clock time (STANDARDS: speed lives in benchmarks/): no deadline.
+settings.register_profile("engine", deadline=None)
+settings.load_profile("engine")
 
 EngineFactory = Callable[[], InterventionEngine]
 
