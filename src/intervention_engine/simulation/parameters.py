@@ -37,6 +37,7 @@ DEFAULT_LAGS: dict[str, int] = {
     "alternative_delivery_decided_to_live": 457,
     "recovery_to_notice_lifted": 0,
     "recovery_to_direction_revoked": 365,
+    "commissioner_to_report": 91,  # DFE-06: three months (the policy's commissioner_report_due timer sets it)
 }
 LAG_RULES = {
     "inadequate_to_instrument": "DFE-03a", "commissioner_to_report": "DFE-06",
@@ -135,7 +136,7 @@ def world_parameters(calibration: Calibration) -> list[Parameter]:
     found = [
         _parameter(f"lag {step.replace('_', ' ')}", LAG_RULES.get(step, "DFE-03a"), "days (median)",
                    samples.get(f"dfe:{step}", []), _median, DEFAULT_LAGS.get(step, 0), "RULES.md's typical figure")
-        for step in (*DEFAULT_LAGS, "commissioner_to_report")
+        for step in DEFAULT_LAGS
     ]  # fmt: skip
     reports = [1] * calibration.recommendations.get("alternative_delivery", 0) + [0] * sum(
         count
