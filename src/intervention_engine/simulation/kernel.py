@@ -368,7 +368,7 @@ class Lane:
         """The readouts the council is in (a bit per `READOUTS` entry)."""
         tables, grade = self.tables, self.grade
         mask: int = tables.readout_mask[self.combo] | int(grade == "inadequate")
-        if tables.stage_of[self.combo] == UNGRADED and grade is not None:
+        if tables.stage_of[self.combo] == UNGRADED and grade is not None and self.world.switches.framework_2026:
             mask |= 1 << (4 + GRADES.index(grade))
         return mask
 

@@ -55,12 +55,11 @@ class PlannedInspection:
     published: int
     grade: str
     systemic: bool = False
-    framework_2026: bool = True  # off: a what-if in which reports keep an overall grade after April 2026
 
     @property
     def ungraded(self) -> bool:
         """Reports from April 2026 carry no overall grade (ILACS-01)."""
-        return self.framework_2026 and self.fieldwork_start >= ILACS_2026
+        return self.fieldwork_start >= ILACS_2026
 
 
 class OutcomeModel(Protocol):
@@ -74,13 +73,11 @@ class OutcomeModel(Protocol):
 class CalibratedOutcomes:
     """Ofsted outcomes drawn from the real record (`Calibration`): five draws per inspection, always in order."""
 
-    def __init__(
-        self, calibration: Calibration, *, pause: OfstedPause | None = None, ungraded_2026: bool = True
-    ) -> None:
+    def __init__(self, calibration: Calibration, *, pause: OfstedPause | None = None) -> None:
         samples = calibration.samples
         if not samples:
             raise ValueError("the calibration holds no samples: calibrate again with this version of the engine")
-        self.pause, self.ungraded_2026 = pause, ungraded_2026
+        self.pause = pause
         prefix = "active_interval:" if pause is not None else "interval:"
         if not any(key.startswith(prefix) for key in samples):  # a calibration file written before the pause
             prefix = "interval:"
@@ -111,7 +108,7 @@ class CalibratedOutcomes:
         published = end + _pick(self._samples(self._lags, era), u_lag, 45)
         grade = self._grade(u_grade, era, last.grade if last else None)
         systemic = grade == "inadequate" and u_systemic < self._systemic.get(era, self._systemic.get("ilacs", 0.4))
-        return PlannedInspection(start, end, published, grade, systemic, self.ungraded_2026)
+        return PlannedInspection(start, end, published, grade, systemic)
 
     def _fieldwork_start(self, u: float, last: LastInspection | None, not_before: int) -> int:
         """ILACS-04/09: the interval since the last report for its era and grade, given that it is still to come.

@@ -84,9 +84,10 @@ class WorldSwitches:
     - `ofsted_pause` (ILACS-04, ILACS-08): no graded inspection in the 2020-21 pause; intervals drawn in active days
       (`calendar.OfstedPause`), so an interval across the pause is stretched by it as the record's were. Off: the
       record's raw intervals, with no pause.
-    - `framework_2026` (ILACS-01, ILACS-12): reports from April 2026 carry no overall grade; the outcome model still
-      draws the worst key judgement, which the projection reports in place of the overall grade. Off: reports keep
-      an overall grade after April 2026 (a what-if of the old framework).
+    - `framework_2026` (ILACS-01, ILACS-12): reports from April 2026 carry no overall grade (the facts refuse one,
+      so this cannot be switched off in the world itself); the outcome model draws the worst key judgement, and with
+      this on the projection reports ungraded councils by it (`kernel.READOUTS` ungraded_worst_*) in place of the
+      overall grade. Off: they are counted as "ungraded" only, as before.
     """
 
     progress_reviews: bool = True
@@ -252,9 +253,7 @@ class WorldModel:
         switches: WorldSwitches | None = None,
     ) -> WorldModel:
         switches = switches or WorldSwitches()
-        outcomes: OutcomeModel = CalibratedOutcomes(
-            calibration, pause=OFSTED_PAUSE if switches.ofsted_pause else None, ungraded_2026=switches.framework_2026
-        )
+        outcomes: OutcomeModel = CalibratedOutcomes(calibration, pause=OFSTED_PAUSE if switches.ofsted_pause else None)
         if script is not None:
             outcomes = ScriptedOutcomes(script, then=outcomes)
         return cls(outcomes, DfEResponses(calibration, fixed_lags, p_alternative_delivery), fill_gaps, switches)
