@@ -162,3 +162,24 @@ def test_backtest_and_counterfactual_commands(tmp_path: Path) -> None:
     assert found.exit_code == 0, found.output
     [slough] = json.loads(found.stdout)["councils"]
     assert "direction_with_commissioner" in {e["kind"] for e in slough["expected"]}
+
+
+@pytest.mark.parametrize(
+    ("command", "words"),
+    [
+        (["simulate", "--from", "2025-01-01", "--runs", "-5"], "--runs must be at least 1, not -5"),
+        (["simulate", "--from", "2025-01-01", "--years", "0"], "--years must be at least 1, not 0"),
+        (["simulate", "--from", "2025-01-01", "--policy", "dfe-1066"], "unknown DfE policy 'dfe-1066'"),
+        (["backtest", "--runs", "0"], "--runs must be at least 1, not 0"),
+        (["backtest", "--from", "2025-06-01", "--to", "2024-12-31"], "every origin must come before 2024-12-31"),
+    ],
+)
+def test_bad_input_is_one_line_and_writes_nothing(tmp_path: Path, command: list[str], words: str) -> None:
+    chart = tmp_path / "chart.svg"
+    result = CliRunner().invoke(app, [*command, "--ofsted-csv", str(OFSTED_CSV), "--workers", "0",
+                                      "--chart", str(chart)])  # fmt: skip
+    assert result.exit_code == 2, result.output
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert words in lines[0]
+    assert not chart.exists()
