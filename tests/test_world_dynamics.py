@@ -12,15 +12,23 @@ from collections.abc import Sequence
 
 from intervention_engine.calendar import OFSTED_PAUSE
 from intervention_engine.simulation.calibration import Calibration
-from intervention_engine.simulation.kernel import READOUTS
+from intervention_engine.simulation.kernel import READOUTS, Lane, LaneStart, RunTally
+from intervention_engine.simulation.montecarlo import sample_dates
 from intervention_engine.simulation.outcomes import (
     CalibratedOutcomes,
     LastInspection,
     ScriptedInspection,
     ScriptedOutcomes,
 )
-from intervention_engine.simulation.world import DfEResponses, WorldModel, WorldSwitches, monitoring_visits
-from test_kernel_agreement import EMPTY, decided, played_with_tally
+from intervention_engine.simulation.start import start_of
+from intervention_engine.simulation.world import (
+    DfEResponses,
+    WorldModel,
+    WorldSwitches,
+    council_rng,
+    monitoring_visits,
+)
+from test_kernel_agreement import EMPTY, UNTIL, decided, engine_with, played_with_tally, tables_for
 
 from factories import inspection
 
@@ -192,3 +200,20 @@ def test_after_april_2026_the_projection_reads_the_worst_key_judgement_unless_sw
     _, stages, tally, _ = played_with_tally(GOOD_IN_2013, D(2026, 1, 1), world(script))
     assert stages[-1] == "ungraded"  # the facts are the same: ILACS-01 refuses an overall grade
     assert tally.readout_counts()[-1] == [0] * len(READOUTS)  # but nothing says how it was judged
+
+
+def test_the_monte_carlo_counts_the_visits_a_logged_run_plays_one_by_one() -> None:
+    # Without a log the kernel counts quiet visits at once; with one it plays each: the same five monitoring visits
+    # and one focused visit (the case above), the same stages.
+    chosen = world(INADEQUATE_THEN_RI, monitoring_visits=True, focused_visits=True)
+    start = D(2018, 1, 1)
+    begin = start_of(engine_with(GOOD_IN_2013, start, None).council_as_of("382", start), start)
+    tables = tables_for(None)
+    samples = [day.toordinal() for day in sample_dates(start, 10)]
+    counted = []
+    for log in (None, []):
+        tally = RunTally(samples, start.year, 10)
+        Lane(LaneStart.of(begin, tables), tables, chosen, council_rng(5, 0), tally, log).run(UNTIL.toordinal())
+        counted.append((tally.events[:2], tally.stage_counts(), tally.readout_counts()))
+    assert counted[0][0] == [5, 1]
+    assert counted[0] == counted[1]

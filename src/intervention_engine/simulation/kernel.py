@@ -22,7 +22,7 @@ from ..calendar import add_months
 from ..policies.rulebook import STAGES
 from .outcomes import GRADES, LastInspection, era_of
 from .start import CouncilStart
-from .tables import ADM_LIVE_PARTNER, KernelTables, variant_of
+from .tables import ADM_LIVE_PARTNER, KernelTables, Reaction, variant_of
 from .world import (
     ADM_LIVE,
     MONITORING_VISIT,
@@ -128,7 +128,7 @@ class Lane:
     __slots__ = (
         "acted", "combo", "day", "due", "ever", "exps", "gaps", "grade", "inadequate_years", "intervention_since",
         "last_inadequate", "led", "log", "partner", "planned", "readout", "ret", "rng", "sample", "seq", "stage",
-        "start", "tables", "tally", "visits", "world",
+        "start", "tables", "tally", "until", "visits", "world",
     )  # fmt: skip
 
     def __init__(
@@ -167,8 +167,11 @@ class Lane:
         out = tables.region(self.combo, "delivery") in ("trust", "partner_council")
         self.ret = start.on + world.dfe.return_after(rng) if switches.services_return and out else None
         self.visits = visits_between(world.switches, start.last, self.planned, start.on)
+        self.until = _NEVER
 
     def run(self, until: int) -> None:
+        self.until = until
+        self._plan_visits(self.visits, start=True)
         while True:
             day, who, key = self._next()
             if day > until:
@@ -240,13 +243,47 @@ class Lane:
         last = LastInspection(day, era_of(planned.fieldwork_start), planned.grade)
         self.planned = self.world.outcomes.next_inspection(self.rng, self.start.code, last, day)
         self._answer_all(opened, day)
-        self.visits = visits_between(self.world.switches, last, self.planned, day)
+        self._plan_visits(visits_between(self.world.switches, last, self.planned, day))
+
+    def _plan_visits(self, visits: list[tuple[int, int]], *, start: bool = False) -> None:
+        """Ofsted's visits until the next graded fieldwork. Without a log (Monte Carlo) they are counted at once
+        when quiet (legal, moving nothing, reacted to with nothing kept, matching no open expectation), as they
+        always are; otherwise each is played on its day."""
+        if start and not visits:
+            return
+        self.visits = visits
+        if self.log is not None or not visits:
+            return
+        counted = [action for day, action in visits if day <= self.until]
+        if counted:
+            tables, combo = self.tables, self.combo
+            meets, contradicts = tables.meets, tables.contradicts
+            policy_sets = {tables.policy_set(visits[0][0]), tables.policy_set(visits[len(counted) - 1][0])}
+            for action in set(counted):
+                if tables.moves[action][combo] < 0 or any(meets[e[3]][action] or contradicts[e[3]][action]
+                                                          for e in self.exps):  # fmt: skip
+                    return
+                if not all(tables.quiet(policy_set, action, combo) for policy_set in policy_sets):
+                    return
+        self.tally.events[MONITORING_VISITS] += counted.count(MONITORING_VISIT)
+        self.tally.events[FOCUSED_VISITS] += len(counted) - counted.count(MONITORING_VISIT)
+        self.visits = []
 
     def _visit(self, day: int) -> None:
         """ILACS-08 monitoring or ILACS-05 focused visit: recorded where the rulebook allows it; moves nothing."""
         _, action = self.visits.pop(0)
-        if self._act((action,), day, "ofsted_visit"):
-            self.tally.events[MONITORING_VISITS if action == MONITORING_VISIT else FOCUSED_VISITS] += 1
+        tables = self.tables
+        if tables.moves[action][self.combo] < 0:
+            return
+        meets, contradicts = tables.meets, tables.contradicts
+        if tables.quiet(tables.policy_set(day), action, self.combo) and not any(
+            meets[e[3]][action] or contradicts[e[3]][action] for e in self.exps
+        ):
+            if self.log is not None:
+                self.log.append((day, action, "ofsted_visit"))
+        else:
+            self._act((action,), day, "ofsted_visit")
+        self.tally.events[MONITORING_VISITS if action == MONITORING_VISIT else FOCUSED_VISITS] += 1
 
     def _report(self, day: int) -> None:
         self.due[REPORT_SLOT] = None
@@ -331,6 +368,20 @@ class Lane:
         self._move(tables.moves[variant][self.combo], day)
         self.led = tables.led_after(variant, self.led)
         reaction = tables.reaction(tables.policy_set(day), variant, self.combo, persistent, revocation_open, self.led)
+        if reaction.timed:
+            self._timers(reaction, day)
+        if reaction.withdraws:
+            self.exps = [e for e in self.exps if e[1] not in reaction.withdraws]
+        opened = []
+        for kind, months_due, pattern in reaction.opens:
+            self.seq += 1
+            due = months_on(day, months_due) if months_due is not None else None
+            expectation = [self.seq, kind, due, pattern, -1]
+            self.exps.append(expectation)
+            opened.append(expectation)
+        return opened
+
+    def _timers(self, reaction: Reaction, day: int) -> None:
         switches = self.world.switches
         for slot, (cancel, months) in enumerate(reaction.timers):
             if (slot == REVIEW_SLOT and not switches.progress_reviews) or (
@@ -343,16 +394,6 @@ class Lane:
                 self.due[slot] = months_on(day, months)
                 if slot == REVIEW_SLOT:
                     self.acted = False
-        if reaction.withdraws:
-            self.exps = [e for e in self.exps if e[1] not in reaction.withdraws]
-        opened = []
-        for kind, months_due, pattern in reaction.opens:
-            self.seq += 1
-            due = months_on(day, months_due) if months_due is not None else None
-            expectation = [self.seq, kind, due, pattern, -1]
-            self.exps.append(expectation)
-            opened.append(expectation)
-        return opened
 
     def _answer_all(self, opened: list[list[Any]], day: int) -> None:
         for e in opened:

@@ -15,7 +15,7 @@ import bisect
 import datetime as dt
 import itertools
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from ..aggregates.decisions import decide_details, inspection_record
@@ -57,6 +57,11 @@ class Reaction:
     timers: tuple[tuple[bool, int | None], ...]  # per TRACKED_TIMERS: (cancel the pending one, schedule one due
     # this many months on)
 
+    timed: bool = field(init=False)  # whether it touches any tracked timer
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "timed", any(cancel or months is not None for cancel, months in self.timers))
+
     @property
     def report(self) -> tuple[bool, int | None]:
         return self.timers[0]
@@ -91,6 +96,8 @@ class KernelTables:
         self.meets: list[list[bool]] = []
         self.contradicts: list[list[bool]] = []
         self._reactions: dict[tuple[int, int, int, bool, bool, bool], Reaction] = {}
+        self._lookback: dict[int, int] = {}
+        self._quiet: dict[tuple[int, int, int], bool] = {}
         self._policy_sets, self._era_starts, self._era_sets = self._eras(registry, first_day, last_day)
 
     def combo_of(self, states: Mapping[str, str]) -> int:
@@ -117,6 +124,25 @@ class KernelTables:
 
     def lookback_months(self, policy_set: int) -> int:
         """DFE-03: the look-back for persistent failure of the DfE regime in force (five years)."""
+        found = self._lookback.get(policy_set)
+        if found is None:
+            found = self._lookback[policy_set] = self._regime_lookback(policy_set)
+        return found
+
+    def quiet(self, policy_set: int, variant: int, combo: int) -> bool:
+        """Whether `variant` moves nothing from `combo` and the policies react to it with nothing the kernel keeps
+        (Ofsted's visits, ILACS-05/08): then only its pattern matches can matter."""
+        key = (policy_set, variant, combo)
+        found = self._quiet.get(key)
+        if found is None:
+            reaction = self.reaction(policy_set, variant, combo, False, False)
+            found = self._quiet[key] = (
+                self.moves[variant][combo] == combo and not reaction.opens and not reaction.withdraws
+                and not any(cancel or months is not None for cancel, months in reaction.timers)
+            )  # fmt: skip
+        return found
+
+    def _regime_lookback(self, policy_set: int) -> int:
         for policy in self._policy_sets[policy_set]:
             regime = getattr(policy, "regime", None)
             if regime is not None:

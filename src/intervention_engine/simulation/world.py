@@ -12,6 +12,7 @@ Every fact built here has `simulated=True`. Days are proleptic ordinals (`date.t
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import math
 import random
@@ -281,12 +282,19 @@ def _calendar() -> WorkingDayCalendar:
 def monitoring_visits(published: int, after: int, before: int) -> list[int]:
     """ILACS-08: the quarterly monitoring visits of a council judged inadequate in a report published on
     `published`, those after `after` and before `before` (the next graded fieldwork); none in the pause."""
-    visits, day = [], _first_visit(published)
-    while day < before:
-        if day > after:
-            visits.append(day)
-        day = OFSTED_PAUSE.unpaused_visit(add_months(day_of(day), MONITORING_MONTHS)).toordinal()
-    return visits
+    schedule = _schedule(published)
+    while schedule[-1] < before:  # a horizon beyond the cached one: extend it
+        schedule = _schedule(published, len(schedule) * 2)
+    return list(schedule[bisect.bisect_right(schedule, after) : bisect.bisect_left(schedule, before)])
+
+
+@lru_cache(maxsize=1 << 14)
+def _schedule(published: int, visits: int = 40) -> tuple[int, ...]:
+    """The first `visits` monitoring visits after a report (ten years of quarters), each unpaused."""
+    found = [_first_visit(published)]
+    while len(found) < visits:
+        found.append(OFSTED_PAUSE.unpaused_visit(add_months(day_of(found[-1]), MONITORING_MONTHS)).toordinal())
+    return tuple(found)
 
 
 def visits_between(
