@@ -9,7 +9,9 @@ From each origin (1 January 2018, 2019 and 2020 by default) every council is pro
 
 The record's counts come straight from the national record replayed into the engine (every source merged). Where a
 council's DfE record is not covered by a source that keeps everything, its "no instrument" means "nothing on record",
-not "nothing happened": (b)-(d) are then floors, marked `complete: false` with the councils covered.
+not "nothing happened", and an instrument with no lifting or revocation on record may have ended: (b)-(d) are then
+uncertain both ways, marked `complete: false` with the councils covered. (a) comes from the CSV, which holds every
+graded report since SIF.
 
 Each forecast is scored (`skill.py`): coverage of the 50% and 90% bands, their widths, the CRPS and the 90% interval
 score, beside two naive forecasts computed in the same run: **persistence** (the count as on the origin) and
@@ -115,7 +117,8 @@ class Backtest:
     def text(self) -> str:
         lines = [f"Backtest from {', '.join(o.isoformat() for o in self.origins)} to {self.to_date}: {self.runs} "
                  f"runs (seed {self.seed}); counts on 31 March, the record against the simulated bands",
-                 "(* the DfE record does not cover every council: the record's count is a floor)"]  # fmt: skip
+                 "(* the DfE record does not cover every council: a missing notice lowers the count, a missing lifting "
+                 "or revocation raises it)"]  # fmt: skip
         for quantity in QUANTITIES:
             lines += ["", quantity.replace("_", " "),
                       f"{'origin':12}{'year':>6}{'record':>8}{'p5':>7}{'p25':>7}{'p50':>7}{'p75':>7}{'p95':>7}"

@@ -82,8 +82,8 @@ def fan_chart(projection: Projection, panels: Sequence[tuple[str, tuple[str, ...
 
 
 def backtest_chart(result: Backtest) -> Figure:
-    """One panel per readout: the record's count on 31 March (points; hollow where a floor) and, per origin, the
-    simulated median with its 90% band."""
+    """One panel per readout: the record's count on 31 March (points; hollow where the DfE record does not cover every
+    council) and, per origin, the simulated median with its 90% band."""
     figure = new_figure(12, 7)
     axes_grid = figure.subplots(2, 2, sharex=True, squeeze=False)
     colours = ("#1f5fa8", "#c0392b", "#27803b", "#8e44ad")
@@ -104,5 +104,5 @@ def backtest_chart(result: Backtest) -> Figure:
         axes.grid(alpha=0.3)
     axes_grid.flat[0].legend(loc="upper right", fontsize=8)
     figure.suptitle(f"Backtest: median and 90% band of {result.runs} runs per origin against the record "
-                    "(hollow: a floor, the DfE record not covering every council)")  # fmt: skip
+                    "(hollow: the DfE record not covering every council)")  # fmt: skip
     return figure
