@@ -16,7 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import statistics
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -237,40 +237,41 @@ def _record_end(histories: Mapping[str, Sequence[Fact]]) -> dt.date:
     return max((fact.occurred_on for facts in histories.values() for fact in facts), default=dt.date(2000, 1, 1))
 
 
+def _spans(
+    histories: Mapping[str, Sequence[Fact]], opens: type[Fact], closes: tuple[type[Fact], ...]
+) -> Iterator[tuple[dt.date, Fact | None]]:
+    """Each span on record from a fact of type `opens` to the next of `closes` (None: still open at the end)."""
+    for council in sorted(histories):
+        begun: dt.date | None = None
+        for fact in histories[council]:
+            if isinstance(fact, opens) and begun is None:
+                begun = fact.occurred_on
+            elif begun is not None and isinstance(fact, closes):
+                yield begun, fact
+                begun = None
+        if begun is not None:
+            yield begun, None
+
+
 def _notice_reviews(histories: Mapping[str, Sequence[Fact]]) -> list[int]:
     """DFE-05/DFE-04: per improvement notice on record, its six-monthly reviews x 2 + 1 if it ended in a direction
     or a commissioner (escalation), + 0 if it was lifted or is still open at the end of the record."""
     end, found = _record_end(histories), []
-    for council in sorted(histories):
-        issued: dt.date | None = None
-        for fact in histories[council]:
-            if isinstance(fact, ImprovementNoticeIssued) and issued is None:
-                issued = fact.occurred_on
-            elif issued is not None and isinstance(fact, ImprovementNoticeLifted | StatutoryDirectionIssued |
-                                                                   CommissionerAppointed):  # fmt: skip
-                escalated = not isinstance(fact, ImprovementNoticeLifted)
-                found.append(months_between(issued, fact.occurred_on) // 6 * 2 + escalated)
-                issued = None
-        if issued is not None:
-            found.append(months_between(issued, end) // 6 * 2)
+    closes = (ImprovementNoticeLifted, StatutoryDirectionIssued, CommissionerAppointed)
+    for issued, ended in _spans(histories, ImprovementNoticeIssued, closes):
+        escalated = ended is not None and not isinstance(ended, ImprovementNoticeLifted)
+        found.append(months_between(issued, ended.occurred_on if ended else end) // 6 * 2 + escalated)
     return found
 
 
 def _spells(histories: Mapping[str, Sequence[Fact]]) -> list[int]:
     """DFE-07: per spell of services out of the council on record, its days: negative when services came back,
     positive when still out at the end of the record."""
-    end, found = _record_end(histories), []
-    for council in sorted(histories):
-        live: dt.date | None = None
-        for fact in histories[council]:
-            if isinstance(fact, AlternativeDeliveryLive) and live is None:
-                live = fact.occurred_on
-            elif isinstance(fact, AlternativeDeliveryEnded) and live is not None:
-                found.append(-max(1, (fact.occurred_on - live).days))
-                live = None
-        if live is not None:
-            found.append(max(1, (end - live).days))
-    return found
+    end = _record_end(histories)
+    return [
+        -max(1, (ended.occurred_on - live).days) if ended else max(1, (end - live).days)
+        for live, ended in _spans(histories, AlternativeDeliveryLive, (AlternativeDeliveryEnded,))
+    ]
 
 
 def _lags(facts: Sequence[Fact], start: dict[str, Any], stop: dict[str, Any]) -> list[int]:
