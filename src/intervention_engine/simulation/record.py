@@ -21,7 +21,6 @@ from ..history.register import RegisterImport, read_register
 from ..history.scenario import Scenario, load_scenario
 from ..history.sources import merge_sources
 from ..history.timelines import TimelineImport, read_timeline
-from ..policies.framework import framework_of_fact
 from .calibration import Calibration, calibrate
 
 
@@ -71,14 +70,3 @@ class RealRecord:
             until=until + dt.timedelta(days=1), progress=progress,
         )  # fmt: skip
         return engine
-
-    def inadequate_by_year(self, first: int, last: int) -> dict[int, int]:
-        """Councils judged inadequate in a report published in each year (ILACS-11: as each report's framework
-        defines it), from the CSV."""
-        found: dict[int, set[str]] = {year: set() for year in range(first, last + 1)}
-        for code, inspections in self.ofsted.inspections.items():
-            for inspection in inspections:
-                year = inspection.occurred_on.year
-                if year in found and framework_of_fact(inspection).is_inadequate(inspection.judgements):
-                    found[year].add(code)
-        return {year: len(codes) for year, codes in found.items()}
