@@ -50,11 +50,12 @@ from intervention_engine.facts import Fact
 from intervention_engine.policies.rulebook import GUARDS, REGIONS, derive_stage
 from intervention_engine.simulation import RealRecord, WorldModel, simulate
 from intervention_engine.simulation.forward import play_forward
-from intervention_engine.simulation.kernel import Lane, LaneStart, RunTally
+from intervention_engine.simulation.kernel import Lane, LaneStart
 from intervention_engine.simulation.montecarlo import executor_for, registry_for, sample_dates
 from intervention_engine.simulation.outcomes import inspection_fact
 from intervention_engine.simulation.start import CouncilStart, events_until, national_start
 from intervention_engine.simulation.tables import KernelTables
+from intervention_engine.simulation.tally import RunTally
 from intervention_engine.simulation.world import WorldSwitches, action_fact, council_rng, run_seeds
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -30,11 +30,11 @@ from typing import Any
 import numpy as np
 
 from ..engine import InterventionEngine
-from .kernel import READOUTS
 from .montecarlo import Progress, Projection, simulate
 from .record import RealRecord
 from .skill import Scored, summary
 from .start import national_start
+from .tally import READOUTS
 from .world import WorldModel
 
 QUANTITIES: tuple[str, ...] = READOUTS[:4]

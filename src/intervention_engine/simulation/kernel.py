@@ -14,7 +14,7 @@ from __future__ import annotations
 import bisect
 import datetime as dt
 import random
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
@@ -23,6 +23,15 @@ from ..policies.rulebook import STAGES
 from .outcomes import GRADES, LastInspection, era_of
 from .start import CouncilStart
 from .tables import ADM_LIVE_PARTNER, KernelTables, Reaction, variant_of
+from .tally import (
+    FOCUSED_VISITS,
+    INSUFFICIENT_PROGRESS,
+    MONITORING_VISITS,
+    PROGRESS_REVIEWS,
+    READOUTS,
+    SERVICES_BACK,
+    RunTally,
+)
 from .world import (
     ADM_LIVE,
     MONITORING_VISIT,
@@ -45,11 +54,6 @@ from .world import (
 OFSTED, VISIT, COMMISSIONER, REVIEW, DFE, RETURN, TIMER = range(7)
 # The tracked timers' slots (tables.TRACKED_TIMERS order).
 REPORT_SLOT, SUPERVISION_SLOT, REVIEW_SLOT, CHECK_SLOT = range(4)
-# What the backtest and the projection read on each sample date besides the stage (a council may be in several).
-READOUTS: tuple[str, ...] = (
-    "judged_inadequate", "improvement_notice", "statutory_direction", "alternative_delivery",
-    *(f"ungraded_worst_{grade}" for grade in GRADES),
-)  # fmt: skip
 _NEVER = 1 << 40
 UNGRADED = STAGES.index("ungraded")
 
@@ -75,51 +79,6 @@ class LaneStart:
             (e.seq, e.kind, e.opened, e.due, tables.pattern_id(e.meets, e.contradicts)) for e in start.expectations
         )
         return cls(start, tables.combo_of(start.states), start.delivery_form == "partner_council", expectations)
-
-
-@dataclass
-class RunTally:
-    """What one run adds up over every council."""
-
-    samples: list[int]  # ordinals of the sample dates
-    first_year: int
-    years: int
-    stage_diff: list[int] = field(default_factory=list)  # (sample, stage) differences, flattened
-    inadequate_by_year: list[int] = field(default_factory=list)
-    readout_diff: list[int] = field(default_factory=list)  # (sample, readout) differences, flattened
-    intervention_days: int = 0
-    councils_in_intervention: int = 0
-    alternative_delivery_live: int = 0
-    events: list[int] = field(default_factory=lambda: [0] * len(EVENTS))  # EVENTS order
-
-    def __post_init__(self) -> None:
-        self.stage_diff = [0] * ((len(self.samples) + 1) * len(STAGES))
-        self.readout_diff = [0] * ((len(self.samples) + 1) * len(READOUTS))
-        self.inadequate_by_year = [0] * self.years
-
-    def stage_counts(self) -> list[list[int]]:
-        """Councils in each stage on each sample date."""
-        return _running(self.stage_diff, len(STAGES), len(self.samples))
-
-    def readout_counts(self) -> list[list[int]]:
-        """Councils in each readout (`READOUTS`) on each sample date."""
-        return _running(self.readout_diff, len(READOUTS), len(self.samples))
-
-
-# Simulated facts counted per run: the new dynamics' own (world.WorldSwitches).
-EVENTS: tuple[str, ...] = (
-    "monitoring_visits", "focused_visits", "progress_reviews", "insufficient_progress", "services_returned",
-)  # fmt: skip
-MONITORING_VISITS, FOCUSED_VISITS, PROGRESS_REVIEWS, INSUFFICIENT_PROGRESS, SERVICES_BACK = range(len(EVENTS))
-
-
-def _running(diff: list[int], width: int, samples: int) -> list[list[int]]:
-    counts, running = [], [0] * width
-    for sample in range(samples):
-        row = diff[sample * width : (sample + 1) * width]
-        running = [a + b for a, b in zip(running, row, strict=True)]
-        counts.append(running)
-    return counts
 
 
 class Lane:

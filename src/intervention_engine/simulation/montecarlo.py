@@ -24,9 +24,10 @@ from ..calendar import add_months
 from ..engine import InterventionEngine
 from ..policies.registry import PolicyRegistry, default_registry, registry_with
 from ..policies.rulebook import OUT_OF_COUNCIL_STAGES, STAGES
-from .kernel import EVENTS, READOUTS, Lane, LaneStart, RunTally
+from .kernel import Lane, LaneStart
 from .start import CouncilStart, national_start
 from .tables import KernelTables
+from .tally import EVENTS, READOUTS, RunTally
 from .world import WorldModel, council_rng, run_seeds
 
 Progress = Callable[[int], None]
