@@ -61,3 +61,19 @@ def test_calibrate_command_is_reproducible(tmp_path: Path) -> None:
         outputs.append((tmp_path / name).read_bytes())
     assert outputs[0] == outputs[1]
     assert json.loads(outputs[0])["publication_lag"]["ilacs"]["median"] == 42
+
+
+def test_calibrate_names_the_fallback_of_every_dfe_parameter_the_csv_alone_cannot_give() -> None:
+    # The CSV holds no DfE fact: every DfE parameter has no case and uses its fallback (RULES.md's figures).
+    result = CliRunner().invoke(app, ["calibrate", "--ofsted-csv", str(OFSTED_CSV), "--json"])
+    assert result.exit_code == 0, result.output
+    found = {p["name"]: p for p in json.loads(result.stdout)["world_parameters"]}
+    assert {p["cases"] for p in found.values()} == {0}
+    assert not any(p["enough_cases"] for p in found.values())
+    assert found["lag inadequate to instrument"]["used"] == 30  # DFE-03a
+    assert found["insufficient_progress_per_review"]["used"] == pytest.approx(1 / 6)  # Bradford
+    assert found["services_return_per_year"]["used"] == 1 / 8  # Doncaster
+    assert found["commissioner_recommends_alternative_delivery"]["used"] == pytest.approx(9 / 13)
+    text = CliRunner().invoke(app, ["calibrate", "--ofsted-csv", str(OFSTED_CSV)])
+    assert "World model parameters" in text.stdout
+    assert "uses the fallback named" in text.stdout

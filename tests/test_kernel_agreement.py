@@ -19,7 +19,7 @@ from intervention_engine.policies.rulebook import STAGES
 from intervention_engine.simulation.calibration import Calibration
 from intervention_engine.simulation.compare import timeline
 from intervention_engine.simulation.forward import play_forward
-from intervention_engine.simulation.kernel import Lane, LaneStart, RunTally
+from intervention_engine.simulation.kernel import Lane, LaneStart
 from intervention_engine.simulation.montecarlo import registry_for, sample_dates
 from intervention_engine.simulation.outcomes import (
     CalibratedOutcomes,
@@ -29,7 +29,8 @@ from intervention_engine.simulation.outcomes import (
 )
 from intervention_engine.simulation.start import start_of
 from intervention_engine.simulation.tables import KernelTables
-from intervention_engine.simulation.world import DfEResponses, WorldModel, action_fact, council_rng
+from intervention_engine.simulation.tally import RunTally
+from intervention_engine.simulation.world import DfEResponses, WorldModel, WorldSwitches, action_fact, council_rng
 
 from factories import inspection, registration
 
@@ -38,6 +39,7 @@ UNTIL = D(2027, 12, 31)
 NEVER_EARLY = 100_000  # days: longer than every window, so the DfE acts on each deadline day
 EMPTY = Calibration({}, {}, {}, {}, {}, {}, {})
 _TABLES: dict[str | None, KernelTables] = {}
+NONE = WorldSwitches.none()
 
 
 def tables_for(policy: str | None) -> KernelTables:
@@ -46,8 +48,13 @@ def tables_for(policy: str | None) -> KernelTables:
     return _TABLES[policy]
 
 
-def world(script: Sequence[ScriptedInspection], lags: int, p_alternative_delivery: float) -> WorldModel:
-    return WorldModel(ScriptedOutcomes({"382": script}), DfEResponses(EMPTY, lags, p_alternative_delivery))
+def world(
+    script: Sequence[ScriptedInspection], lags: int, p_alternative_delivery: float, switches: WorldSwitches = NONE
+) -> WorldModel:
+    """The world of these cases: the dynamics of issue 12 off unless a case switches them on."""
+    return WorldModel(
+        ScriptedOutcomes({"382": script}), DfEResponses(EMPTY, lags, p_alternative_delivery), switches=switches
+    )
 
 
 def engine_with(history: Sequence[dict[str, Any]], start: dt.date, policy: str | None) -> InterventionEngine:
@@ -318,7 +325,7 @@ LAGS_BY_STEP = {"inadequate_to_instrument": 20, "recovery_to_notice_lifted": 30,
 
 
 def test_both_sides_draw_the_next_report_from_the_last_one_s_era_and_grade_and_each_lag_from_its_step() -> None:
-    calibrated = WorldModel(CalibratedOutcomes(ALTERNATING), DfEResponses(EMPTY, LAGS_BY_STEP, 0.0))
+    calibrated = WorldModel(CalibratedOutcomes(ALTERNATING), DfEResponses(EMPTY, LAGS_BY_STEP, 0.0), switches=NONE)
     facts, _, tally, _ = played_with_tally(FRESH, D(2018, 1, 1), calibrated)
     assert facts == [
         ("2018-07-25", "inspection_published"),  # fieldwork 365 days after the SIF report of 1 June 2017

@@ -14,6 +14,7 @@ from typer.testing import CliRunner
 from intervention_engine.cli import app
 from intervention_engine.policies.rulebook import STAGES
 from intervention_engine.simulation import Projection, RealRecord, WorldModel, backtest, simulate
+from intervention_engine.simulation.backtest import QUANTITIES
 from intervention_engine.simulation.charts import fan_chart, save_figure
 from intervention_engine.simulation.montecarlo import SerialExecutor
 from intervention_engine.simulation.start import CouncilStart, national_start
@@ -112,13 +113,23 @@ def test_another_policy_projects_from_the_same_state(record: RealRecord, starts:
 
 
 def test_the_backtest_sets_the_record_beside_the_simulated_range(record: RealRecord) -> None:
-    result, projection = backtest(record, runs=16, seed=1, executor=SerialExecutor())
-    assert [year.year for year in result.years] == list(range(2018, 2025))
-    assert [year.actual for year in result.years] == [7, 8, 4, 2, 4, 6, 5]  # from ofsted_inspections.csv
-    assert all(year.p5 <= year.p50 <= year.p95 for year in result.years)
-    assert projection.runs == 16
-    assert f"{result.inside} of 7 years inside the 90% band" in result.text()
-    assert json.loads(json.dumps(result.to_dict()))["of_years"] == 7
+    origin = dt.date(2019, 1, 1)
+    result, [projection] = backtest(
+        record, origins=[origin], to_date=dt.date(2020, 12, 31), runs=8, seed=1, executor=SerialExecutor()
+    )
+    assert (projection.runs, projection.from_date) == (8, origin)
+    # Four readouts on 31 March 2019 and 2020.
+    assert [(f.quantity, f.year) for f in result.forecasts] == [
+        (quantity, year) for year in (2019, 2020) for quantity in QUANTITIES
+    ]
+    inadequate = {f.year: f for f in result.forecasts if f.quantity == "judged_inadequate"}
+    # ofsted_inspections.csv read plainly (each URN's latest row published by 31 March, overall inadequate): 20, 20.
+    assert [inadequate[year].scored.actual for year in (2019, 2020)] == [20, 20]
+    assert all(f.record.complete for f in inadequate.values())
+    assert all(f.scored.p5 <= f.scored.p50 <= f.scored.p95 for f in result.forecasts)
+    data = json.loads(json.dumps(result.to_dict()))
+    assert data["overall"]["forecasts"] == 8
+    assert set(data["scores"]) == set(QUANTITIES)
 
 
 def test_simulate_command_is_reproducible_and_draws_the_fan(tmp_path: Path) -> None:
@@ -138,10 +149,12 @@ def test_simulate_command_is_reproducible_and_draws_the_fan(tmp_path: Path) -> N
 def test_backtest_and_counterfactual_commands(tmp_path: Path) -> None:
     runner = CliRunner()
     result = runner.invoke(
-        app, ["backtest", "--ofsted-csv", str(OFSTED_CSV), "--runs", "4", "--workers", "0", "--to", "2019-12-31"]
-    )
+        app, ["backtest", "--ofsted-csv", str(OFSTED_CSV), "--runs", "4", "--workers", "0", "--from", "2018-01-01",
+              "--to", "2019-12-31", "--chart", str(tmp_path / "backtest.svg")],
+    )  # fmt: skip
     assert result.exit_code == 0, result.output
-    assert "of 2 years inside the 90% band" in result.stdout
+    assert "all four, every origin:   inside the 50% band" in result.stdout
+    assert (tmp_path / "backtest.svg").exists()
     db = tmp_path / "record.sqlite"
     replayed = runner.invoke(app, ["replay", str(ROOT / "scenarios" / "slough.yaml"), "--db", str(db)])
     assert replayed.exit_code == 0, replayed.output
@@ -149,3 +162,24 @@ def test_backtest_and_counterfactual_commands(tmp_path: Path) -> None:
     assert found.exit_code == 0, found.output
     [slough] = json.loads(found.stdout)["councils"]
     assert "direction_with_commissioner" in {e["kind"] for e in slough["expected"]}
+
+
+@pytest.mark.parametrize(
+    ("command", "words"),
+    [
+        (["simulate", "--from", "2025-01-01", "--runs", "-5"], "--runs must be at least 1, not -5"),
+        (["simulate", "--from", "2025-01-01", "--years", "0"], "--years must be at least 1, not 0"),
+        (["simulate", "--from", "2025-01-01", "--policy", "dfe-1066"], "unknown DfE policy 'dfe-1066'"),
+        (["backtest", "--runs", "0"], "--runs must be at least 1, not 0"),
+        (["backtest", "--from", "2025-06-01", "--to", "2024-12-31"], "every origin must come before 2024-12-31"),
+    ],
+)
+def test_bad_input_is_one_line_and_writes_nothing(tmp_path: Path, command: list[str], words: str) -> None:
+    chart = tmp_path / "chart.svg"
+    result = CliRunner().invoke(app, [*command, "--ofsted-csv", str(OFSTED_CSV), "--workers", "0",
+                                      "--chart", str(chart)])  # fmt: skip
+    assert result.exit_code == 2, result.output
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert words in lines[0]
+    assert not chart.exists()

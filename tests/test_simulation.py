@@ -16,12 +16,13 @@ from intervention_engine.policies.registry import default_registry
 from intervention_engine.simulation import RealRecord, ScriptedInspection, WorldModel, counterfactual
 from intervention_engine.simulation.compare import timeline
 from intervention_engine.simulation.forward import play_forward
-from intervention_engine.simulation.kernel import Lane, LaneStart, RunTally
+from intervention_engine.simulation.kernel import Lane, LaneStart
 from intervention_engine.simulation.montecarlo import registry_for, sample_dates
 from intervention_engine.simulation.outcomes import inspection_fact
 from intervention_engine.simulation.start import CouncilStart, council_as_of, events_until, national_start, start_of
-from intervention_engine.simulation.tables import KernelTables
-from intervention_engine.simulation.world import action_fact, council_rng, run_seeds
+from intervention_engine.simulation.tables import FIRST_INSPECTION, KernelTables
+from intervention_engine.simulation.tally import RunTally
+from intervention_engine.simulation.world import WorldSwitches, action_fact, council_rng, run_seeds
 
 from factories import inspection, registration
 from shared_data import OFSTED_CSV
@@ -50,6 +51,8 @@ def _engine_with(*facts: dict[str, Any], policy: str | None = None) -> Intervent
 
 
 def _fixed_world(record: RealRecord, script: list[ScriptedInspection], **options: Any) -> WorldModel:
+    """A world with the DfE's fixed lag; the dynamics of issue 12 off (tests/test_world_dynamics.py has them)."""
+    options.setdefault("switches", WorldSwitches.none())
     return WorldModel.calibrated(record.calibration(), fixed_lags=10, script={"382": script}, **options)
 
 
@@ -202,7 +205,7 @@ def test_the_kernel_knows_whose_direction_is_open_as_the_aggregate_does() -> Non
     assert (tables.led_after(REPORT_RETAIN, True), tables.led_after(REVOKE, True)) == (True, False)
     directed = tables.combo_of({"judgement": "inadequate", "instrument": "statutory_direction", "delivery": "council",
                                 "supervision": "none"})  # fmt: skip
-    inadequate = 11 + 2 * 2 * 3  # an inadequate report, not systemic (the order of `_exemplars`)
+    inadequate = FIRST_INSPECTION + 2 * 2 * 3  # an inadequate report, not systemic (the order of `_exemplars`)
     day = tables.policy_set(dt.date(2019, 1, 1).toordinal())
     led = tables.reaction(day, inadequate, directed, True, False, led=True)
     advisers = tables.reaction(day, inadequate, directed, True, False, led=False)
@@ -217,7 +220,7 @@ def test_the_kernel_tables_come_from_the_rulebook_and_the_policies() -> None:
     notice = tables.moves[0][none]  # improvement_notice_issued
     assert tables.combos[notice]["instrument"] == "improvement_notice"
     assert tables.moves[0][notice] == -1  # a second notice is refused (DESIGN decision 3)
-    reaction = tables.reaction(tables.policy_set(START.toordinal()), 11 + 2 * 2 * 3, none, False, False)
+    reaction = tables.reaction(tables.policy_set(START.toordinal()), FIRST_INSPECTION + 2 * 2 * 3, none, False, False)
     assert [kind for kind, _, _ in reaction.opens] == ["improvement_notice"]  # DFE-03, first inadequate
 
 

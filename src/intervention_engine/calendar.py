@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import calendar as _stdlib_calendar
 import datetime as dt
+from dataclasses import dataclass
 from functools import lru_cache
 
 import holidays
@@ -66,3 +67,41 @@ def months_between(start: dt.date, end: dt.date) -> int:
     elif months < 0 and end.day > start.day:
         months += 1
     return months
+
+
+@dataclass(frozen=True)
+class OfstedPause:
+    """Ofsted's pause of 2020-21, a calendar of the regime that replays and simulations read alike.
+
+    Graded inspections (ILACS-04, ILACS-09): none began from the suspension of routine inspection on 17 March 2020
+    until 28 June 2021, the first graded fieldwork the national record holds after it (the last before it began on
+    9 March 2020). Monitoring visits (ILACS-08): paused from 17 March 2020 to 1 May 2021. Intervals are measured and
+    drawn in *active* days, the days outside the pause, so an interval straddling the pause is stretched by it as
+    the record's are. Both windows are half-open: [start, end).
+    """
+
+    graded: tuple[dt.date, dt.date] = (dt.date(2020, 3, 17), dt.date(2021, 6, 28))
+    monitoring: tuple[dt.date, dt.date] = (dt.date(2020, 3, 17), dt.date(2021, 5, 1))
+
+    def graded_paused(self, day: dt.date) -> bool:
+        return self.graded[0] <= day < self.graded[1]
+
+    def active_days(self, start: int, end: int) -> int:
+        """Days in [start, end) (ordinals) outside the graded pause."""
+        first, last = self.graded[0].toordinal(), self.graded[1].toordinal()
+        return end - start - max(0, min(end, last) - max(start, first))
+
+    def add_active_days(self, start: int, days: int) -> int:
+        """The day `days` active days after `start` (ordinals): the pause's days are skipped, not counted."""
+        first, last = self.graded[0].toordinal(), self.graded[1].toordinal()
+        if start >= last or start + days < first:
+            return start + days
+        return last + days - max(0, first - start)
+
+    def unpaused_visit(self, day: dt.date) -> dt.date:
+        """ILACS-08: a monitoring visit falling due in the monitoring pause falls due when it ends."""
+        start, end = self.monitoring
+        return end if start <= day < end else day
+
+
+OFSTED_PAUSE = OfstedPause()

@@ -32,10 +32,11 @@ from ..reports.register_counts import (
     table,
 )
 from ..settings import Settings
-from ..simulation.calibration import calibrate as calibrate_record
 from ..simulation.failure_tracks import failure_tracks
+from ..simulation.parameters import world_parameters
+from ..simulation.record import RealRecord
 from .app import BadArgument, DbOption, ExitCode, JsonOption, app, emit, open_engine, parse_day, progress_bar, reporting
-from .tables import calibration_tables, checkpoint_data, national_table, replay_tables
+from .tables import calibration_tables, checkpoint_data, national_table, parameters_table, replay_tables
 
 CouncilsCsvOption = Annotated[
     Path | None,
@@ -136,8 +137,12 @@ def calibrate(
     ofsted_csv: Annotated[
         Path, typer.Option("--ofsted-csv", dir_okay=False, help="the national Ofsted inspections CSV")
     ],
-    scenarios: Annotated[
-        list[Path] | None, typer.Argument(help="scenario files giving the lags between DfE steps", dir_okay=False)
+    files: Annotated[
+        list[Path] | None,
+        typer.Argument(help="scenario files or research timelines: DfE cases besides the register", dir_okay=False),
+    ] = None,
+    dfe_register: Annotated[
+        Path | None, typer.Option("--dfe-register", dir_okay=False, help="the DfE register (dfe_interventions.csv)")
     ] = None,
     councils_csv: CouncilsCsvOption = None,
     out: Annotated[
@@ -145,14 +150,21 @@ def calibrate(
     ] = None,
     as_json: JsonOption = False,
 ) -> None:
-    """What simulations need from the real record: grade transitions, inspection intervals, lags."""
+    """What simulations need from the real record: grade transitions, inspection intervals, DfE lags and rates, each
+    with its number of cases and a bootstrap interval (a parameter with too few cases names its fallback)."""
     with reporting(as_json):
-        found = read_ofsted_csv(ofsted_csv, councils_csv)
-        result = calibrate_record(found, [load_scenario(path) for path in scenarios or ()])
+        notes = [path for path in files or () if is_research_timeline(path)]
+        record = RealRecord.load(
+            ofsted_csv, [path for path in files or () if path not in notes], councils_csv,
+            register=dfe_register, timelines=notes,
+        )  # fmt: skip
+        result = record.calibration()
         data = result.to_dict()
         if out is not None:
             out.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n", encoding="utf-8")
-        emit(as_json, data, lambda: calibration_tables(result, out))
+        parameters = world_parameters(result)
+        data["world_parameters"] = [parameter.to_dict() for parameter in parameters]
+        emit(as_json, data, lambda: [*calibration_tables(result, out), *parameters_table(parameters)])
 
 
 @app.command()

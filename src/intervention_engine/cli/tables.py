@@ -15,6 +15,7 @@ from ..history.scenario import (
 )
 from ..persistence.council_index import DueTimer
 from ..simulation.calibration import Calibration
+from ..simulation.parameters import MIN_CASES
 
 # ----------------------------------------------------------------------------------------------------------------
 # Human output (the demo uses these too).
@@ -165,6 +166,18 @@ def calibration_tables(result: Calibration, out: Path | None) -> list[Any]:
     if out is not None:
         tables.append(f"Written to {out}")
     return tables
+
+
+def parameters_table(parameters: Sequence[Any]) -> list[Any]:
+    """The world model's parameters: the record's value, its cases and bootstrap interval, and what is used."""
+    table = new_table("parameter", "rule", "cases", "record", "90% bootstrap", "used", title="World model parameters")
+    for p in parameters:
+        found = "nothing on record" if p.value is None else f"{p.value:.3g}"
+        interval = "" if p.low is None else f"{p.low:.3g} to {p.high:.3g}"
+        used = f"{p.used:.3g}" if p.enough else f"{p.used:.3g}: too few cases, fallback ({p.fallback_source})"
+        table.add_row(p.name, p.rule, str(p.cases), found, interval, used)
+    return [table, f"Units: lags in days (median), shares of reports, rates per review or per year; fewer than "
+                   f"{MIN_CASES} cases uses the fallback named."]  # fmt: skip
 
 
 def national_table(counts: Sequence[Any]) -> Table:

@@ -11,13 +11,16 @@ from rich.markup import escape
 
 from ..bootstrap import build_engine
 from ..clock import SystemClock
+from ..history.timelines import is_research_timeline
+from ..policies.registry import registry_with
 from ..settings import Settings
 from ..simulation import Branch, RealRecord, WorldModel
 from ..simulation import backtest as backtest_record
 from ..simulation import branch as branch_of
 from ..simulation import counterfactual as counterfactual_replay
 from ..simulation import simulate as simulate_national
-from ..simulation.charts import fan_chart, save_figure, timelines_chart
+from ..simulation.backtest import ORIGINS
+from ..simulation.charts import backtest_chart, fan_chart, save_figure, timelines_chart
 from ..simulation.montecarlo import executor_for
 from .app import (
     BadArgument,
@@ -39,6 +42,9 @@ OfstedCsvOption = Annotated[
 ]
 PolicyOption = Annotated[
     str | None, typer.Option("--policy", help="one DfE regime for every date, e.g. dfe-2016-07 (default: in force)")
+]
+RegisterOption = Annotated[
+    Path | None, typer.Option("--dfe-register", dir_okay=False, help="the DfE register (dfe_interventions.csv)")
 ]
 WorkersOption = Annotated[
     int | None, typer.Option("--workers", min=0, help="worker processes (default one per CPU; 0: this process)")
@@ -109,10 +115,13 @@ def whatif(
 @app.command()
 def simulate(
     ofsted_csv: Annotated[Path, typer.Option("--ofsted-csv", dir_okay=False, help="the national Ofsted CSV")],
-    scenarios: Annotated[list[Path] | None, typer.Argument(help="scenario files", dir_okay=False)] = None,
+    scenarios: Annotated[
+        list[Path] | None, typer.Argument(help="scenario files or research timelines", dir_okay=False)
+    ] = None,
+    dfe_register: RegisterOption = None,
     from_date: Annotated[str, typer.Option("--from", help="start from the real state on this day")] = "",
-    years: Annotated[int, typer.Option("--years", min=1, help="years to project")] = 10,
-    runs: Annotated[int, typer.Option("--runs", min=1, help="Monte Carlo runs")] = 1000,
+    years: Annotated[int, typer.Option("--years", help="years to project")] = 10,
+    runs: Annotated[int, typer.Option("--runs", help="Monte Carlo runs")] = 1000,
     seed: Annotated[int, typer.Option("--seed", help="master seed")] = 0,
     policy: PolicyOption = None,
     workers: WorkersOption = None,
@@ -125,7 +134,10 @@ def simulate(
     """Project all councils from the real state on a day: councils by stage by month, trusts, intervention."""
     with reporting(as_json):
         start = required_day(from_date, "--from")
-        record = RealRecord.load(ofsted_csv, scenarios or ())
+        _counts(runs=runs, years=years)
+        if policy is not None:
+            _known_policy(policy)
+        record = _record(ofsted_csv, scenarios, dfe_register)
         world = WorldModel.calibrated(record.calibration())
         with progress_bar(as_json, runs, "Simulating") as tick, executor_for(workers) as pool:
             engine = record.replay(start) if db is None else build_engine(Settings(db=db), clock=SystemClock())
@@ -145,23 +157,58 @@ def simulate(
 @app.command()
 def backtest(
     ofsted_csv: Annotated[Path, typer.Option("--ofsted-csv", dir_okay=False, help="the national Ofsted CSV")],
-    scenarios: Annotated[list[Path] | None, typer.Argument(help="scenario files", dir_okay=False)] = None,
-    from_date: Annotated[str, typer.Option("--from", help="simulate from the real state on this day")] = "2018-01-01",
+    scenarios: Annotated[
+        list[Path] | None, typer.Argument(help="scenario files or research timelines", dir_okay=False)
+    ] = None,
+    dfe_register: RegisterOption = None,
+    origins: Annotated[
+        list[str] | None, typer.Option("--from", help="an origin: the real state on this day (repeatable)")
+    ] = None,
     to_date: Annotated[str, typer.Option("--to", help="to the end of this day")] = "2024-12-31",
-    runs: Annotated[int, typer.Option("--runs", min=1, help="Monte Carlo runs")] = 1000,
+    runs: Annotated[int, typer.Option("--runs", help="Monte Carlo runs per origin")] = 1000,
     seed: Annotated[int, typer.Option("--seed", help="master seed")] = 2018,
     workers: WorkersOption = None,
+    chart: Annotated[Path | None, typer.Option("--chart", dir_okay=False, help="backtest chart (.png/.svg)")] = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Councils judged inadequate each year: the real number beside the simulated 5%, 50% and 95% values."""
+    """Councils judged inadequate, under a notice, under a direction and in alternative delivery on 31 March: the
+    record beside the simulated bands from each origin, with CRPS and skill against persistence and climatology."""
     with reporting(as_json):
-        first, last = required_day(from_date, "--from"), required_day(to_date, "--to")
-        record = RealRecord.load(ofsted_csv, scenarios or ())
-        with progress_bar(as_json, runs, "Backtesting") as tick, executor_for(workers) as pool:
-            result, _ = backtest_record(
-                record, from_date=first, to_date=last, runs=runs, seed=seed, executor=pool, progress=runs_done(tick)
-            )
+        last = required_day(to_date, "--to")
+        days = [required_day(day, "--from") for day in origins] if origins else list(ORIGINS)
+        _counts(runs=runs)
+        record = _record(ofsted_csv, scenarios, dfe_register)
+        with progress_bar(as_json, runs * len(days), "Backtesting") as tick, executor_for(workers) as pool:
+            try:
+                result, _ = backtest_record(
+                    record, origins=days, to_date=last, runs=runs, seed=seed, executor=pool, progress=runs_done(tick)
+                )
+            except ValueError as error:
+                raise BadArgument(str(error)) from None
+        if chart is not None:
+            save_figure(backtest_chart(result), chart)
         emit(as_json, result.to_dict(), lambda: [escape(result.text())])
+
+
+def _counts(**counts: int) -> None:
+    """A run or year count below one is refused before anything is read or written."""
+    for name, value in counts.items():
+        if value < 1:
+            raise BadArgument(f"--{name} must be at least 1, not {value}")
+
+
+def _known_policy(policy: str) -> None:
+    try:
+        registry_with(policy)
+    except ValueError as error:
+        raise BadArgument(str(error)) from None
+
+
+def _record(ofsted_csv: Path, files: list[Path] | None, register: Path | None) -> RealRecord:
+    """The national record: the CSV, the DfE register, scenario files and research timelines."""
+    notes = [path for path in files or () if is_research_timeline(path)]
+    scenarios = [path for path in files or () if path not in notes]
+    return RealRecord.load(ofsted_csv, scenarios, register=register, timelines=notes)
 
 
 @app.command()

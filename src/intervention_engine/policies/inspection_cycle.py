@@ -16,7 +16,7 @@ import dataclasses
 import datetime as dt
 from dataclasses import dataclass
 
-from ..calendar import WorkingDayCalendar, add_months
+from ..calendar import OFSTED_PAUSE, WorkingDayCalendar, add_months
 from ..facts import ActionPlanSubmitted, Fact, Framework, InspectionPublished, MonitoringVisitPublished
 from .framework import framework_of, framework_of_fact
 from .reactions import CouncilView, DeviationRequest, FiredTimer, Reactions, TimerChange, TimerRequest
@@ -46,7 +46,7 @@ class InspectionCycleParameters:
     reinspection_window_months: int = 18  # ILACS-09 (high), from the action plan
     reinspection_target_months: int = 24  # ILACS-09 (high), from the action plan
     routine_cycle_months: int = 36  # ILACS-04 (medium), from the previous fieldwork start
-    monitoring_paused: tuple[dt.date, dt.date] = (dt.date(2020, 3, 17), dt.date(2021, 5, 1))  # ILACS-08 COVID
+    monitoring_paused: tuple[dt.date, dt.date] = OFSTED_PAUSE.monitoring  # ILACS-08 COVID (calendar.OfstedPause)
 
 
 class InspectionCyclePolicy:

@@ -8,7 +8,7 @@ from .counterfactual import Counterfactual, counterfactual
 from .montecarlo import Projection, simulate
 from .outcomes import ScriptedInspection
 from .record import RealRecord
-from .world import WorldModel
+from .world import WorldModel, WorldSwitches
 
 __all__ = [
     "Backtest",
@@ -21,6 +21,7 @@ __all__ = [
     "RealRecord",
     "ScriptedInspection",
     "WorldModel",
+    "WorldSwitches",
     "backtest",
     "branch",
     "calibrate",

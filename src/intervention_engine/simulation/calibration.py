@@ -13,13 +13,27 @@ judgements were systemic failures (DFE-03) and what commissioners recommended (D
 
 from __future__ import annotations
 
+import datetime as dt
 import statistics
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..facts import CommissionerReported, Fact, Framework, Grade, InspectionPublished
+from ..calendar import OFSTED_PAUSE, months_between
+from ..facts import (
+    AlternativeDeliveryEnded,
+    AlternativeDeliveryLive,
+    CommissionerAppointed,
+    CommissionerReported,
+    Fact,
+    Framework,
+    Grade,
+    ImprovementNoticeIssued,
+    ImprovementNoticeLifted,
+    InspectionPublished,
+    StatutoryDirectionIssued,
+)
 from ..history.ofsted_csv import OfstedImport
 from ..history.scenario import Scenario
 
@@ -105,10 +119,16 @@ class Calibration:
         return {grade: count / total for grade, count in counts.items()} if total else {}
 
 
-def calibrate(ofsted: OfstedImport, scenarios: Iterable[Scenario] = ()) -> Calibration:
+def calibrate(
+    ofsted: OfstedImport, scenarios: Iterable[Scenario] = (), histories: Mapping[str, Sequence[Fact]] | None = None
+) -> Calibration:
+    """The calibration of the record. DfE lags, escalations, commissioners' recommendations and spells of
+    alternative delivery come from `histories` (every council's merged facts, `RealRecord.histories`) when given,
+    otherwise from the scenario files alone."""
     transitions: dict[str, dict[str, Counter[str]]] = {}
     first: dict[str, Counter[str]] = {}
     intervals: dict[str, list[int]] = {}
+    active: dict[str, list[int]] = {}  # ILACS-04/09: the same intervals in days outside the 2020-21 pause
     by_era: dict[str, dict[str, list[int]]] = {}
     lags: dict[str, list[int]] = {}
     fieldwork: dict[str, list[int]] = {}
@@ -130,14 +150,24 @@ def calibrate(ofsted: OfstedImport, scenarios: Iterable[Scenario] = ()) -> Calib
             days = (current.fieldwork_start - previous.occurred_on).days
             intervals.setdefault(_grade(previous), []).append(days)
             by_era.setdefault(_era(previous), {}).setdefault(_grade(previous), []).append(days)
+            active_days = OFSTED_PAUSE.active_days(
+                previous.occurred_on.toordinal(), current.fieldwork_start.toordinal()
+            )
+            active.setdefault(f"{_era(previous)}:{_grade(previous)}", []).append(active_days)
+            active.setdefault(f"any:{_grade(previous)}", []).append(active_days)
     scenarios = list(scenarios)
-    steps, examples = _dfe_steps(scenarios)
+    if histories is None:
+        histories = {s.council.name: [event.to_fact() for event in s.events] for s in scenarios}
+    steps, examples = _dfe_steps(histories)
     samples = {
         **{f"interval:{era}:{grade}": days for era, rows in by_era.items() for grade, days in rows.items()},
         **{f"interval:any:{grade}": days for grade, days in intervals.items()},
         **{f"publication_lag:{era}": days for era, days in lags.items()},
         **{f"fieldwork:{era}": days for era, days in fieldwork.items()},
         **{f"dfe:{step}": days for step, days in steps.items()},
+        **{f"active_interval:{key}": days for key, days in active.items()},
+        "notice_reviews": _notice_reviews(histories),
+        "alternative_delivery_spells": _spells(histories),
     }
     return Calibration(
         transitions={era: _sorted_counts(rows) for era, rows in sorted(transitions.items())},
@@ -149,7 +179,7 @@ def calibrate(ofsted: OfstedImport, scenarios: Iterable[Scenario] = ()) -> Calib
         dfe_examples={step: examples[step] for step in sorted(examples)},
         samples={key: sorted(samples[key]) for key in sorted(samples)},
         systemic={era: dict(sorted(counts.items())) for era, counts in sorted(systemic.items())},
-        recommendations=_recommendations(scenarios),
+        recommendations=_recommendations(histories),
     )  # fmt: skip
 
 
@@ -191,16 +221,57 @@ _STEPS: tuple[tuple[str, dict[str, Any], dict[str, Any]], ...] = (
 )  # fmt: skip
 
 
-def _dfe_steps(scenarios: Iterable[Scenario]) -> tuple[dict[str, list[int]], dict[str, list[str]]]:
+def _dfe_steps(histories: Mapping[str, Sequence[Fact]]) -> tuple[dict[str, list[int]], dict[str, list[str]]]:
     steps: dict[str, list[int]] = {}
     examples: dict[str, list[str]] = {}
-    for scenario in sorted(scenarios, key=lambda s: s.council.code):
-        facts = [event.to_fact() for event in scenario.events]
+    for council in sorted(histories):
+        facts = histories[council]
         for name, start, stop in _STEPS:
             for days in _lags(facts, start, stop):
                 steps.setdefault(name, []).append(days)
-                examples.setdefault(name, []).append(f"{scenario.council.name}: {days}")
+                examples.setdefault(name, []).append(f"{council}: {days}")
     return steps, examples
+
+
+def _record_end(histories: Mapping[str, Sequence[Fact]]) -> dt.date:
+    return max((fact.occurred_on for facts in histories.values() for fact in facts), default=dt.date(2000, 1, 1))
+
+
+def _spans(
+    histories: Mapping[str, Sequence[Fact]], opens: type[Fact], closes: tuple[type[Fact], ...]
+) -> Iterator[tuple[dt.date, Fact | None]]:
+    """Each span on record from a fact of type `opens` to the next of `closes` (None: still open at the end)."""
+    for council in sorted(histories):
+        begun: dt.date | None = None
+        for fact in histories[council]:
+            if isinstance(fact, opens) and begun is None:
+                begun = fact.occurred_on
+            elif begun is not None and isinstance(fact, closes):
+                yield begun, fact
+                begun = None
+        if begun is not None:
+            yield begun, None
+
+
+def _notice_reviews(histories: Mapping[str, Sequence[Fact]]) -> list[int]:
+    """DFE-05/DFE-04: per improvement notice on record, its six-monthly reviews x 2 + 1 if it ended in a direction
+    or a commissioner (escalation), + 0 if it was lifted or is still open at the end of the record."""
+    end, found = _record_end(histories), []
+    closes = (ImprovementNoticeLifted, StatutoryDirectionIssued, CommissionerAppointed)
+    for issued, ended in _spans(histories, ImprovementNoticeIssued, closes):
+        escalated = ended is not None and not isinstance(ended, ImprovementNoticeLifted)
+        found.append(months_between(issued, ended.occurred_on if ended else end) // 6 * 2 + escalated)
+    return found
+
+
+def _spells(histories: Mapping[str, Sequence[Fact]]) -> list[int]:
+    """DFE-07: per spell of services out of the council on record, its days: negative when services came back,
+    positive when still out at the end of the record."""
+    end = _record_end(histories)
+    return [
+        -max(1, (ended.occurred_on - live).days) if ended else max(1, (end - live).days)
+        for live, ended in _spans(histories, AlternativeDeliveryLive, (AlternativeDeliveryEnded,))
+    ]
 
 
 def _lags(facts: Sequence[Fact], start: dict[str, Any], stop: dict[str, Any]) -> list[int]:
@@ -227,12 +298,11 @@ def _matches(fact: Fact, pattern: dict[str, Any]) -> bool:
     return True
 
 
-def _recommendations(scenarios: Iterable[Scenario]) -> dict[str, int]:
+def _recommendations(histories: Mapping[str, Sequence[Fact]]) -> dict[str, int]:
     """What commissioners recommended in the real cases (DFE-06), by recommendation."""
     found: Counter[str] = Counter()
-    for scenario in scenarios:
-        for event in scenario.events:
-            fact = event.to_fact()
+    for facts in histories.values():
+        for fact in facts:
             if isinstance(fact, CommissionerReported):
                 found[fact.recommendation.value] += 1
     return dict(sorted(found.items()))

@@ -14,6 +14,7 @@ from matplotlib.figure import Figure
 
 from ..policies.rulebook import INTERVENTION_STAGES, STAGES
 from ..reports.charts import new_figure
+from .backtest import QUANTITIES, Backtest
 from .compare import Comparison
 from .montecarlo import OUT_OF_COUNCIL, Projection
 
@@ -77,4 +78,31 @@ def fan_chart(projection: Projection, panels: Sequence[tuple[str, tuple[str, ...
     policy = projection.policy or "policies in force"
     figure.suptitle(f"Councils by stage, {projection.runs} runs from {projection.from_date} ({policy}), "
                     f"seed {projection.seed}")  # fmt: skip
+    return figure
+
+
+def backtest_chart(result: Backtest) -> Figure:
+    """One panel per readout: the record's count on 31 March (points; hollow where the DfE record does not cover every
+    council) and, per origin, the simulated median with its 90% band."""
+    figure = new_figure(12, 7)
+    axes_grid = figure.subplots(2, 2, sharex=True, squeeze=False)
+    colours = ("#1f5fa8", "#c0392b", "#27803b", "#8e44ad")
+    for axes, quantity in zip(axes_grid.flat, QUANTITIES, strict=True):
+        rows = [f for f in result.forecasts if f.quantity == quantity]
+        for origin, colour in zip(result.origins, colours, strict=False):
+            mine = [f for f in rows if f.origin == origin]
+            years = [f.year for f in mine]
+            axes.fill_between(years, [f.scored.p5 for f in mine], [f.scored.p95 for f in mine], alpha=0.15,
+                              color=colour)  # fmt: skip
+            axes.plot(years, [f.scored.p50 for f in mine], color=colour, linewidth=1.5, label=f"from {origin}")
+        record = {f.year: f for f in rows}
+        years = sorted(record)
+        axes.scatter(years, [record[y].scored.actual for y in years], color="black", zorder=3, label="record",
+                     facecolors=["black" if record[y].record.complete else "none" for y in years])  # fmt: skip
+        axes.set_title(quantity.replace("_", " ") + " on 31 March", fontsize=10)
+        axes.set_ylim(bottom=0)
+        axes.grid(alpha=0.3)
+    axes_grid.flat[0].legend(loc="upper right", fontsize=8)
+    figure.suptitle(f"Backtest: median and 90% band of {result.runs} runs per origin against the record "
+                    "(hollow: the DfE record not covering every council)")  # fmt: skip
     return figure

@@ -6,7 +6,8 @@ acts: Ofsted publishes the planned inspection, the DfE answers each open expecta
 when `commissioner_report_due` falls due. Draws are made in the same order as in the compact kernel
 (`kernel.py`), so one seed gives the same facts on both.
 
-Order within a day: scripted facts, then Ofsted, then the commissioner, then the DfE's answers by expectation.
+Order within a day: scripted facts, then Ofsted's reports, its visits (ILACS-05, ILACS-08), the commissioner, the
+DfE's progress reviews (DFE-05, DFE-04), the DfE's answers by expectation, services returning (DFE-07).
 """
 
 from __future__ import annotations
@@ -19,14 +20,29 @@ from dataclasses import dataclass, field
 from ..aggregates.council import PENDING, Council
 from ..aggregates.expectations import OPEN
 from ..aggregates.identity import council_id
+from ..calendar import add_months
 from ..engine import InterventionEngine
 from ..errors import MoveNotAllowed
-from ..facts import Fact, InspectionPublished
+from ..facts import AlternativeDeliveryLive, Fact, InspectionPublished
 from .outcomes import LastInspection, PlannedInspection, day_of, effective_grade, era_of, inspection_fact
 from .start import CouncilStart
-from .world import REPORT_ADM, REPORT_RETAIN, RESPONSES, WorldModel, action_fact, response_day
+from .world import (
+    PROGRESS_REVIEW,
+    REPORT_ADM,
+    REPORT_RETAIN,
+    RESPONSES,
+    RETURN_RETRY_MONTHS,
+    REVIEW_INSUFFICIENT,
+    REVIEW_SUFFICIENT,
+    REVIEW_TIMERS,
+    SERVICES_RETURNED,
+    WorldModel,
+    action_fact,
+    response_day,
+    visits_between,
+)
 
-SCRIPTED, OFSTED, COMMISSIONER, DFE = -1, 0, 1, 2
+FIRE, SCRIPTED, OFSTED, VISIT, COMMISSIONER, REVIEW, DFE, RETURN = -2, -1, 0, 1, 2, 3, 4, 5
 
 
 @dataclass
@@ -38,6 +54,10 @@ class _Agenda:
     gaps: dict[int, tuple[int, str]] = field(default_factory=dict)
     seen: int = 0
     handled_reports: set[str] = field(default_factory=set)
+    handled_reviews: set[str] = field(default_factory=set)
+    visits: list[tuple[int, int]] = field(default_factory=list)  # (day, action): Ofsted's visits to come
+    returns: int | None = None  # the day services come back to the council (DFE-07)
+    grade: str | None = None  # the effective grade of the latest report
 
 
 def play_forward(
@@ -55,15 +75,18 @@ def play_forward(
     `until` have fired.
     """
     planned = world.outcomes.next_inspection(rng, start.code, start.last, start.on)
-    agenda = _Agenda(planned, seen=start.expectation_count)
+    agenda = _Agenda(planned, seen=start.expectation_count, grade=start.last.grade if start.last else None)
     for expectation in start.expectations:
         _answer(agenda, world, rng, expectation.seq, expectation.kind, expectation.opened, expectation.due, start.on)
     agenda.gaps = {seq: (start.on, kind) for seq, kind in start.gap_fills}
+    if world.switches.services_return and start.states["delivery"] in ("trust", "partner_council"):
+        agenda.returns = start.on + world.dfe.return_after(rng)
+    agenda.visits = visits_between(world.switches, start.last, planned, start.on)
     pending = sorted(scripted, key=lambda fact: fact.occurred_on)
     recorded: list[Fact] = []
     council = _load(engine, start.code)
     while True:
-        step = _next(agenda, council, pending)
+        step = _next(agenda, council, pending, world)
         if step is None or step[0] > until.toordinal():
             break
         engine.advance_to(day_of(step[0]))
@@ -72,16 +95,35 @@ def play_forward(
             recorded.append(fact)
         council = _load(engine, start.code)  # as the step left it; `_sync` and the next `_next` only read it
         _sync(agenda, council, world, rng, step[0])
+        if isinstance(fact, AlternativeDeliveryLive) and step[1] == DFE and world.switches.services_return:
+            agenda.returns = step[0] + world.dfe.return_after(rng)
     engine.advance_to(until + dt.timedelta(days=1))
     return recorded
 
 
-def _next(agenda: _Agenda, council: Council, pending: list[Fact]) -> tuple[int, int, int] | None:
+def _next(agenda: _Agenda, council: Council, pending: list[Fact], world: WorldModel) -> tuple[int, int, int] | None:
     steps: list[tuple[int, int, int]] = []
     if pending:
         steps.append((pending[0].occurred_on.toordinal(), SCRIPTED, 0))
     if agenda.planned is not None:
         steps.append((agenda.planned.published, OFSTED, 0))
+    if agenda.visits:
+        steps.append((agenda.visits[0][0], VISIT, 0))
+    if agenda.returns is not None:
+        steps.append((agenda.returns, RETURN, 0))
+    steps += [
+        (dt.date.fromisoformat(t["due_on"]).toordinal(), REVIEW, REVIEW_TIMERS.index(t["kind"]))
+        for tid, t in council.timers.items()
+        if t["kind"] in REVIEW_TIMERS and world.reviews(t["kind"]) and t["status"] == PENDING
+        and tid not in agenda.handled_reviews
+    ]  # fmt: skip
+    # DFE-05: a review held, its timer fires when the day is over and the policy schedules the next one: the clock
+    # must stop there, or the next review would fire unseen on the way to the next step.
+    steps += [
+        (dt.date.fromisoformat(t["due_on"]).toordinal() + 1, FIRE, 0)
+        for tid, t in council.timers.items()
+        if t["kind"] == PROGRESS_REVIEW and t["status"] == PENDING and tid in agenda.handled_reviews
+    ]
     reports = [
         (dt.date.fromisoformat(t["due_on"]).toordinal(), COMMISSIONER, 0)
         for tid, t in council.timers.items()
@@ -103,6 +145,8 @@ def _act(
 ) -> Fact | None:
     day, who, key = step
     code = start.code
+    if who == FIRE:
+        return None
     if who == SCRIPTED:
         fact = pending.pop(0)
         engine.record(code, fact, strict=False)
@@ -115,13 +159,38 @@ def _act(
         engine.record(code, fact)
         _replan(agenda, world, rng, code, fact)
         return fact
+    if who == VISIT:
+        _, action = agenda.visits.pop(0)
+        return _try(engine, code, (action,), day, "ofsted_visit")
     council = _load(engine, code)
+    if who == REVIEW:
+        return _review(engine, code, council, agenda, world, rng, day, REVIEW_TIMERS[key])
+    if who == RETURN:
+        agenda.returns = None
+        if agenda.grade == "inadequate":
+            agenda.returns = add_months(day_of(day), RETURN_RETRY_MONTHS).toordinal()
+            return None
+        return _try(engine, code, (SERVICES_RETURNED,), day, "services_return")
     if who == COMMISSIONER:
         agenda.handled_reports |= {tid for tid, t in council.timers.items() if t["kind"] == "commissioner_report_due"}
         adm = world.dfe.recommends_alternative_delivery(rng, _is_open(council, "removal_from_council", day))
         return _try(engine, code, (REPORT_ADM if adm else REPORT_RETAIN,), day, "commissioner_report_due")
     _, kind = agenda.responses.pop(key) if key in agenda.responses else agenda.gaps.pop(key)
     return _try(engine, code, RESPONSES[kind].actions, day, kind)
+
+
+def _review(
+    engine: InterventionEngine, code: str, council: Council, agenda: _Agenda, world: WorldModel, rng: random.Random,
+    day: int, kind: str,
+) -> Fact | None:  # fmt: skip
+    """DFE-05/DFE-04: the DfE reviews progress under a notice when its review timer (or the six-month check) falls
+    due; insufficient progress at the record's rate (one draw, only when a notice is open)."""
+    limit = day_of(day).isoformat()
+    agenda.handled_reviews |= {tid for tid, t in council.timers.items() if t["kind"] == kind and t["due_on"] == limit}
+    if council.states["instrument"] != "improvement_notice":
+        return None
+    insufficient = world.dfe.review_insufficient(rng)
+    return _try(engine, code, (REVIEW_INSUFFICIENT if insufficient else REVIEW_SUFFICIENT,), day, kind)
 
 
 def _try(engine: InterventionEngine, code: str, actions: Sequence[int], day: int, because: str) -> Fact | None:
@@ -143,6 +212,8 @@ def _replan(agenda: _Agenda, world: WorldModel, rng: random.Random, code: str, f
     last = LastInspection(fact.occurred_on.toordinal(), era_of(start), grade) if grade else None
     published = fact.occurred_on.toordinal()
     agenda.planned = world.outcomes.next_inspection(rng, code, last, published)
+    agenda.grade = grade
+    agenda.visits = visits_between(world.switches, last, agenda.planned, published)
 
 
 def _sync(agenda: _Agenda, council: Council, world: WorldModel, rng: random.Random, today: int) -> None:

@@ -24,9 +24,10 @@ from ..calendar import add_months
 from ..engine import InterventionEngine
 from ..policies.registry import PolicyRegistry, default_registry, registry_with
 from ..policies.rulebook import OUT_OF_COUNCIL_STAGES, STAGES
-from .kernel import Lane, LaneStart, RunTally
+from .kernel import Lane, LaneStart
 from .start import CouncilStart, national_start
 from .tables import KernelTables
+from .tally import EVENTS, READOUTS, RunTally
 from .world import WorldModel, council_rng, run_seeds
 
 Progress = Callable[[int], None]
@@ -55,6 +56,8 @@ class BatchResult:
     intervention_months: npt.NDArray[np.float64]  # run: council-months in intervention
     councils_in_intervention: npt.NDArray[np.int16]
     alternative_delivery_live: npt.NDArray[np.int16]
+    readouts: npt.NDArray[np.int16]  # run, sample, readout (kernel.READOUTS)
+    events: npt.NDArray[np.int32]  # run, event (kernel.EVENTS)
 
 
 def registry_for(policy: str | None) -> PolicyRegistry:
@@ -98,6 +101,8 @@ def run_batch(batch: Batch) -> BatchResult:
         np.array([tally.intervention_days / (365.25 / 12) for tally in tallies]),
         np.array([tally.councils_in_intervention for tally in tallies], dtype=np.int16),
         np.array([tally.alternative_delivery_live for tally in tallies], dtype=np.int16),
+        np.array([tally.readout_counts() for tally in tallies], dtype=np.int16),
+        np.array([tally.events for tally in tallies], dtype=np.int32),
     )
 
 
@@ -116,6 +121,8 @@ class Projection:
     intervention_months: npt.NDArray[np.float64]
     councils_in_intervention: npt.NDArray[np.int16]
     alternative_delivery_live: npt.NDArray[np.int16]
+    readouts: npt.NDArray[np.int16] | None = None  # run, sample date, readout (kernel.READOUTS)
+    events: npt.NDArray[np.int32] | None = None  # run, simulated fact of the new dynamics (kernel.EVENTS)
 
     @property
     def runs(self) -> int:
@@ -136,9 +143,25 @@ class Projection:
         counts = self.councils_in(*stages)
         return {q: np.percentile(counts, q, axis=0) for q in QUANTILES}
 
+    def readout(self, name: str) -> npt.NDArray[np.int16]:
+        """Councils in one readout (`kernel.READOUTS`), per run and sample date."""
+        assert self.readouts is not None
+        found: npt.NDArray[np.int16] = self.readouts[:, :, READOUTS.index(name)]
+        return found
+
     def summary(self) -> dict[str, Any]:
-        """Medians and 90% bands: stages at the end, councils in intervention, trusts, inadequate by year."""
+        """Medians and 90% bands: stages at the end, councils in intervention, trusts, inadequate by year; after
+        April 2026 the ungraded councils by their worst key judgement (ILACS-12), and the new dynamics' facts."""
         end = self.stage_counts[:, -1, :]
+        extra: dict[str, Any] = {}
+        if self.readouts is not None:
+            extra["ungraded_at_end_by_worst_key_judgement"] = {
+                name.removeprefix("ungraded_worst_"): _band(self.readout(name)[:, -1])
+                for name in READOUTS
+                if name.startswith("ungraded_worst_") and self.readout(name)[:, -1].any()
+            }
+        if self.events is not None:
+            extra["simulated_facts"] = {name: _band(self.events[:, i]) for i, name in enumerate(EVENTS)}
         return {
             "from": self.from_date.isoformat(),
             "until": self.dates[-1].isoformat(),
@@ -157,6 +180,7 @@ class Projection:
                 str(self.first_year + year): _band(self.inadequate_by_year[:, year])
                 for year in range(self.inadequate_by_year.shape[1])
             },
+            **extra,
         }
 
     def text(self) -> str:
@@ -181,6 +205,16 @@ class Projection:
             "Councils judged inadequate per year:",
             *(f"  {year}  {band(values)}" for year, values in summary["inadequate_by_year"].items()),
         ]
+        ungraded = summary.get("ungraded_at_end_by_worst_key_judgement")
+        if ungraded:
+            lines += [
+                "",
+                "Ungraded at the end (reports from April 2026 have no overall grade), by worst key judgement:",
+            ]
+            lines += [f"  {grade.replace('_', ' '):30}{band(values)}" for grade, values in ungraded.items()]
+        if "simulated_facts" in summary:
+            lines += ["", "Simulated facts of the world model's dynamics (per run):"]
+            lines += [f"  {name.replace('_', ' '):30}{band(v)}" for name, v in summary["simulated_facts"].items()]
         return "\n".join(lines)
 
     def to_dict(self, *, monthly: bool = True) -> dict[str, Any]:
@@ -295,5 +329,5 @@ def _assemble(
     return Projection(
         from_date, years, seed, policy, councils, sample_dates(from_date, years), stack("stage_counts"),
         stack("inadequate_by_year"), stack("intervention_months"), stack("councils_in_intervention"),
-        stack("alternative_delivery_live"),
+        stack("alternative_delivery_live"), stack("readouts"), stack("events"),
     )  # fmt: skip

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Protocol
 
+from ..calendar import OfstedPause
 from ..facts import FRAMEWORK_STARTS, Framework, InspectionPublished, framework_on
 from .calibration import ERAS, Calibration
 
@@ -72,11 +73,15 @@ class OutcomeModel(Protocol):
 class CalibratedOutcomes:
     """Ofsted outcomes drawn from the real record (`Calibration`): five draws per inspection, always in order."""
 
-    def __init__(self, calibration: Calibration) -> None:
+    def __init__(self, calibration: Calibration, *, pause: OfstedPause | None = None) -> None:
         samples = calibration.samples
         if not samples:
             raise ValueError("the calibration holds no samples: calibrate again with this version of the engine")
-        self._intervals = {key.split(":", 1)[1]: days for key, days in samples.items() if key.startswith("interval:")}
+        self.pause = pause
+        prefix = "active_interval:" if pause is not None else "interval:"
+        if not any(key.startswith(prefix) for key in samples):  # a calibration file written before the pause
+            prefix = "interval:"
+        self._intervals = {key.split(":", 1)[1]: days for key, days in samples.items() if key.startswith(prefix)}
         self._lags = {key.split(":")[1]: days for key, days in samples.items() if key.startswith("publication_lag:")}
         self._fieldwork = {key.split(":")[1]: days for key, days in samples.items() if key.startswith("fieldwork:")}
         self._transitions = {
@@ -106,14 +111,21 @@ class CalibratedOutcomes:
         return PlannedInspection(start, end, published, grade, systemic)
 
     def _fieldwork_start(self, u: float, last: LastInspection | None, not_before: int) -> int:
-        """ILACS-04/09: the interval since the last report for its era and grade, given that it is still to come."""
+        """ILACS-04/09: the interval since the last report for its era and grade, given that it is still to come.
+        With the pause (ILACS-04, `calendar.OfstedPause`) the intervals are in active days: the pause is skipped."""
         if last is None:
-            return not_before + int(u * self._pooled_median)
+            return self._after(not_before, int(u * self._pooled_median))
         days = self._intervals.get(f"{last.era}:{last.grade}") or self._intervals.get(f"any:{last.grade}") or []
-        first = bisect.bisect_left(days, not_before - last.published)
+        first = bisect.bisect_left(days, self._between(last.published, not_before))
         if first >= len(days):  # overdue beyond anything on record: within the next six months
-            return not_before + int(u * 182)
-        return last.published + days[first + int(u * (len(days) - first))]
+            return self._after(not_before, int(u * 182))
+        return self._after(last.published, days[first + int(u * (len(days) - first))])
+
+    def _after(self, day: int, days: int) -> int:
+        return day + days if self.pause is None else self.pause.add_active_days(day, days)
+
+    def _between(self, start: int, end: int) -> int:
+        return end - start if self.pause is None else self.pause.active_days(start, end)
 
     def _grade(self, u: float, era: str, previous: str | None) -> str:
         if previous:

@@ -1,7 +1,8 @@
-"""The real record a simulation starts from: the national Ofsted CSV and the scenario files, read once.
+"""The real record a simulation starts from: the national Ofsted CSV, the DfE register, research timelines and the
+scenario files, read once (the sources `history.national` gathers and merges).
 
-It replays into an in-memory engine (the national replay of `history.national`), calibrates the world model, and
-counts what really happened (councils judged inadequate per year) for backtests.
+It replays into an in-memory engine (the national replay of `history.national`), calibrates the world model on
+every council's merged facts, and counts what really happened for backtests.
 """
 
 from __future__ import annotations
@@ -13,10 +14,13 @@ from pathlib import Path
 
 from ..clock import VirtualClock
 from ..engine import InterventionEngine
-from ..history.national import replay_record
+from ..facts import Fact
+from ..history.national import gather, replay_record
 from ..history.ofsted_csv import OfstedImport, read_ofsted_csv
+from ..history.register import RegisterImport, read_register
 from ..history.scenario import Scenario, load_scenario
-from ..policies.framework import framework_of_fact
+from ..history.sources import merge_sources
+from ..history.timelines import TimelineImport, read_timeline
 from .calibration import Calibration, calibrate
 
 
@@ -27,32 +31,42 @@ class RealRecord:
     ofsted: OfstedImport
     scenarios: list[Scenario] = field(default_factory=list)
     _calibration: Calibration | None = field(default=None, repr=False)
+    register: RegisterImport | None = None
+    timelines: list[TimelineImport] = field(default_factory=list)
 
     @classmethod
-    def load(cls, ofsted_csv: Path, scenarios: Sequence[Path] = (), councils_csv: Path | None = None) -> RealRecord:
+    def load(
+        cls,
+        ofsted_csv: Path,
+        scenarios: Sequence[Path] = (),
+        councils_csv: Path | None = None,
+        *,
+        register: Path | None = None,
+        timelines: Sequence[Path] = (),
+    ) -> RealRecord:
         """Read and check every input (nothing is recorded anywhere)."""
-        return cls(read_ofsted_csv(ofsted_csv, councils_csv), [load_scenario(path) for path in scenarios])
+        return cls(
+            read_ofsted_csv(ofsted_csv, councils_csv),
+            [load_scenario(path) for path in scenarios],
+            register=read_register(register, councils_csv) if register is not None else None,
+            timelines=[read_timeline(path, councils_csv) for path in timelines],
+        )
+
+    def histories(self) -> dict[str, list[Fact]]:
+        """Every council's facts from every source, merged as the national replay merges them, by council code."""
+        found = gather(self.scenarios, self.timelines, self.register, self.ofsted)
+        return {code: merge_sources(sources.facts).facts for code, sources in found.items()}
 
     def calibration(self) -> Calibration:
         if self._calibration is None:
-            self._calibration = calibrate(self.ofsted, self.scenarios)
+            self._calibration = calibrate(self.ofsted, self.scenarios, self.histories())
         return self._calibration
 
     def replay(self, until: dt.date, progress: Callable[[str], None] | None = None) -> InterventionEngine:
         """An in-memory engine holding the record up to the end of `until`."""
         engine = InterventionEngine.in_memory(clock=VirtualClock(dt.date(2000, 1, 1)))
         replay_record(
-            engine, scenarios=self.scenarios, ofsted=self.ofsted, until=until + dt.timedelta(days=1), progress=progress
-        )
+            engine, scenarios=self.scenarios, timelines=self.timelines, register=self.register, ofsted=self.ofsted,
+            until=until + dt.timedelta(days=1), progress=progress,
+        )  # fmt: skip
         return engine
-
-    def inadequate_by_year(self, first: int, last: int) -> dict[int, int]:
-        """Councils judged inadequate in a report published in each year (ILACS-11: as each report's framework
-        defines it), from the CSV."""
-        found: dict[int, set[str]] = {year: set() for year in range(first, last + 1)}
-        for code, inspections in self.ofsted.inspections.items():
-            for inspection in inspections:
-                year = inspection.occurred_on.year
-                if year in found and framework_of_fact(inspection).is_inadequate(inspection.judgements):
-                    found[year].add(code)
-        return {year: len(codes) for year, codes in found.items()}

@@ -53,6 +53,8 @@ class CouncilStart:
     supervision_ends: int | None
     gap_fills: tuple[tuple[int, str], ...]  # (seq, kind) of missed instrument expectations the DfE acts on at once
     led_by_commissioner: bool = False  # the open direction is a commissioner's (DFE-08 continuation, not escalation)
+    review_due: int | None = None  # the DfE's next progress review under a notice (DFE-05)
+    check_due: int | None = None  # the six-month check after an inadequate judgement (DFE-04)
 
 
 def council_as_of(engine: InterventionEngine, council: str, on: dt.date) -> Council:
@@ -95,6 +97,8 @@ def start_of(council: Council, on: dt.date, *, number: int = 0, fill_gaps: bool 
         report_due=_pending_due(council, "commissioner_report_due"),
         supervision_ends=_pending_due(council, "support_and_supervision_ends"),
         gap_fills=_gaps(council) if fill_gaps else (),
+        review_due=_pending_due(council, "dfe_progress_review"),
+        check_due=_pending_due(council, "six_month_progress_check"),
     )
 
 

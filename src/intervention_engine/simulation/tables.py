@@ -15,7 +15,7 @@ import bisect
 import datetime as dt
 import itertools
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from ..aggregates.decisions import decide_details, inspection_record
@@ -24,17 +24,17 @@ from ..calendar import WorkingDayCalendar, add_months, months_between
 from ..facts import Fact, InspectionPublished, fact_to_data
 from ..policies.reactions import CouncilView, Policy
 from ..policies.registry import PolicyRegistry
-from ..policies.rulebook import INTERVENTION_STAGES, REGIONS, STAGES, Rulebook, derive_stage
+from ..policies.rulebook import INTERVENTION_STAGES, OUT_OF_COUNCIL_STAGES, REGIONS, STAGES, Rulebook, derive_stage
 from .outcomes import GRADES, INADEQUATE, PlannedInspection, inspection_fact
-from .world import ADM_LIVE, action_fact
+from .world import ACTIONS, ADM_LIVE, REVIEW_TIMERS, action_fact
 
 REGION_NAMES: tuple[str, ...] = ("judgement", "instrument", "delivery", "supervision")
-ACTIONS = 10
 ADM_LIVE_PARTNER = ACTIONS  # alternative delivery going live with a partner council (the guard reads details)
 FIRST_INSPECTION = ACTIONS + 1
 INSPECTION_VARIANTS = 16  # grade (4) x systemic (2) x without an overall grade (2)
 VARIANTS = FIRST_INSPECTION + INSPECTION_VARIANTS
-TRACKED_TIMERS = ("commissioner_report_due", "support_and_supervision_ends")
+# Timers that move a stage or prompt the world, in the kernel's slot order (kernel.REPORT, SUPERVISION, REVIEW, CHECK).
+TRACKED_TIMERS = ("commissioner_report_due", "support_and_supervision_ends", *REVIEW_TIMERS)
 
 _BASE = dt.date(2019, 6, 15)  # a day that add_months never clamps
 _BASE_UNGRADED = dt.date(2026, 6, 15)
@@ -54,8 +54,21 @@ class Reaction:
 
     opens: tuple[tuple[str, int | None, int], ...]  # (kind, deadline in months or None, pattern id)
     withdraws: frozenset[str]
-    report: tuple[bool, int | None]  # (cancel the pending one, schedule one due this many months on)
-    supervision: tuple[bool, int | None]
+    timers: tuple[tuple[bool, int | None], ...]  # per TRACKED_TIMERS: (cancel the pending one, schedule one due
+    # this many months on)
+
+    timed: bool = field(init=False)  # whether it touches any tracked timer
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "timed", any(cancel or months is not None for cancel, months in self.timers))
+
+    @property
+    def report(self) -> tuple[bool, int | None]:
+        return self.timers[0]
+
+    @property
+    def supervision(self) -> tuple[bool, int | None]:
+        return self.timers[1]
 
 
 class KernelTables:
@@ -68,6 +81,13 @@ class KernelTables:
         self.combos = [dict(zip(REGION_NAMES, combo, strict=True)) for combo in itertools.product(*self.states)]
         self.stage_of = [STAGES.index(derive_stage(states)) for states in self.combos]
         self.intervention = [STAGES[stage] in INTERVENTION_STAGES for stage in self.stage_of]
+        # kernel.READOUTS bits 1-3: under a notice, under a direction, services out of the council (DFE-07)
+        self.readout_mask = [
+            (combo["instrument"] == "improvement_notice") << 1
+            | (combo["instrument"] in ("statutory_direction", "commissioner_review")) << 2
+            | (combo["delivery"] in OUT_OF_COUNCIL_STAGES) << 3
+            for combo in self.combos
+        ]
         self.facts = self._exemplars()
         self.data = [fact_to_data(fact) for fact in self.facts]
         self.moves = [self._moves(variant) for variant in range(VARIANTS)]
@@ -76,6 +96,8 @@ class KernelTables:
         self.meets: list[list[bool]] = []
         self.contradicts: list[list[bool]] = []
         self._reactions: dict[tuple[int, int, int, bool, bool, bool], Reaction] = {}
+        self._lookback: dict[int, int] = {}
+        self._quiet: dict[tuple[int, int, int], bool] = {}
         self._policy_sets, self._era_starts, self._era_sets = self._eras(registry, first_day, last_day)
 
     def combo_of(self, states: Mapping[str, str]) -> int:
@@ -102,11 +124,38 @@ class KernelTables:
 
     def lookback_months(self, policy_set: int) -> int:
         """DFE-03: the look-back for persistent failure of the DfE regime in force (five years)."""
+        found = self._lookback.get(policy_set)
+        if found is None:
+            found = self._lookback[policy_set] = self._regime_lookback(policy_set)
+        return found
+
+    def quiet(self, policy_set: int, variant: int, combo: int) -> bool:
+        """Whether `variant` moves nothing from `combo` and the policies react to it with nothing the kernel keeps
+        (Ofsted's visits, ILACS-05/08): then only its pattern matches can matter."""
+        key = (policy_set, variant, combo)
+        found = self._quiet.get(key)
+        if found is None:
+            reaction = self.reaction(policy_set, variant, combo, False, False)
+            found = self._quiet[key] = (
+                self.moves[variant][combo] == combo and not reaction.opens and not reaction.withdraws
+                and not any(cancel or months is not None for cancel, months in reaction.timers)
+            )  # fmt: skip
+        return found
+
+    def _regime_lookback(self, policy_set: int) -> int:
         for policy in self._policy_sets[policy_set]:
             regime = getattr(policy, "regime", None)
             if regime is not None:
                 return 12 * int(regime.lookback_years)
         return 60
+
+    def review_months(self, policy_set: int) -> int:
+        """DFE-05: months between the DfE's progress reviews under a notice, in the regime in force (six)."""
+        for policy in self._policy_sets[policy_set]:
+            regime = getattr(policy, "regime", None)
+            if regime is not None:
+                return int(regime.progress_review_months)
+        return 6
 
     def reaction(
         self, policy_set: int, variant: int, combo: int, persistent: bool, revocation_open: bool, led: bool = False
@@ -178,8 +227,7 @@ class KernelTables:
             for wanted in reactions.expect:
                 due = _months(fact.occurred_on, wanted.due_on) if wanted.due_on else None
                 opens.append((wanted.kind, due, self.pattern_id(wanted.meets, wanted.contradicts)))
-        report, supervision = (timers[kind] for kind in TRACKED_TIMERS)
-        return Reaction(tuple(opens), frozenset(withdraws), report, supervision)
+        return Reaction(tuple(opens), frozenset(withdraws), tuple(timers[kind] for kind in TRACKED_TIMERS))
 
     def led_after(self, variant: int, led: bool) -> bool:
         """Whether a commissioner leads the direction once `variant` is recorded (as the aggregate decides it)."""
