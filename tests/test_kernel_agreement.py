@@ -19,7 +19,7 @@ from intervention_engine.policies.rulebook import STAGES
 from intervention_engine.simulation.calibration import Calibration
 from intervention_engine.simulation.compare import timeline
 from intervention_engine.simulation.forward import play_forward
-from intervention_engine.simulation.kernel import Lane, LaneStart
+from intervention_engine.simulation.kernel import Lane
 from intervention_engine.simulation.montecarlo import registry_for, sample_dates
 from intervention_engine.simulation.outcomes import (
     CalibratedOutcomes,
@@ -28,7 +28,7 @@ from intervention_engine.simulation.outcomes import (
     inspection_fact,
 )
 from intervention_engine.simulation.start import start_of
-from intervention_engine.simulation.tables import KernelTables
+from intervention_engine.simulation.tables import KernelTables, LaneStart
 from intervention_engine.simulation.tally import RunTally
 from intervention_engine.simulation.world import DfEResponses, WorldModel, WorldSwitches, action_fact, council_rng
 

@@ -16,11 +16,11 @@ from intervention_engine.policies.registry import default_registry
 from intervention_engine.simulation import RealRecord, ScriptedInspection, WorldModel, counterfactual
 from intervention_engine.simulation.compare import timeline
 from intervention_engine.simulation.forward import play_forward
-from intervention_engine.simulation.kernel import Lane, LaneStart
+from intervention_engine.simulation.kernel import Lane
 from intervention_engine.simulation.montecarlo import registry_for, sample_dates
 from intervention_engine.simulation.outcomes import inspection_fact
 from intervention_engine.simulation.start import CouncilStart, council_as_of, events_until, national_start, start_of
-from intervention_engine.simulation.tables import FIRST_INSPECTION, KernelTables
+from intervention_engine.simulation.tables import FIRST_INSPECTION, KernelTables, LaneStart
 from intervention_engine.simulation.tally import RunTally
 from intervention_engine.simulation.world import WorldSwitches, action_fact, council_rng, run_seeds
 

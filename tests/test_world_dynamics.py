@@ -12,7 +12,7 @@ from collections.abc import Sequence
 
 from intervention_engine.calendar import OFSTED_PAUSE
 from intervention_engine.simulation.calibration import Calibration
-from intervention_engine.simulation.kernel import Lane, LaneStart
+from intervention_engine.simulation.kernel import Lane
 from intervention_engine.simulation.montecarlo import sample_dates
 from intervention_engine.simulation.outcomes import (
     CalibratedOutcomes,
@@ -21,6 +21,7 @@ from intervention_engine.simulation.outcomes import (
     ScriptedOutcomes,
 )
 from intervention_engine.simulation.start import start_of
+from intervention_engine.simulation.tables import LaneStart
 from intervention_engine.simulation.tally import READOUTS, RunTally
 from intervention_engine.simulation.world import (
     DfEResponses,

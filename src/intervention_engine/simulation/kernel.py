@@ -14,15 +14,13 @@ from __future__ import annotations
 import bisect
 import datetime as dt
 import random
-from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
 from ..calendar import add_months
 from ..policies.rulebook import STAGES
 from .outcomes import GRADES, LastInspection, era_of
-from .start import CouncilStart
-from .tables import ADM_LIVE_PARTNER, KernelTables, Reaction, variant_of
+from .tables import ADM_LIVE_PARTNER, KernelTables, LaneStart, Reaction, variant_of
 from .tally import (
     FOCUSED_VISITS,
     INSUFFICIENT_PROGRESS,
@@ -62,23 +60,6 @@ UNGRADED = STAGES.index("ungraded")
 def months_on(day: int, months: int) -> int:
     """`calendar.add_months` on ordinals (cached: simulated days repeat across runs)."""
     return add_months(dt.date.fromordinal(day), months).toordinal()
-
-
-@dataclass(frozen=True)
-class LaneStart:
-    """A `CouncilStart` in the kernel's terms: the combination of states and expectations with pattern ids."""
-
-    start: CouncilStart
-    combo: int
-    partner: bool
-    expectations: tuple[tuple[int, str, int, int | None, int], ...]  # seq, kind, opened, due, pattern id
-
-    @classmethod
-    def of(cls, start: CouncilStart, tables: KernelTables) -> LaneStart:
-        expectations = tuple(
-            (e.seq, e.kind, e.opened, e.due, tables.pattern_id(e.meets, e.contradicts)) for e in start.expectations
-        )
-        return cls(start, tables.combo_of(start.states), start.delivery_form == "partner_council", expectations)
 
 
 class Lane:

@@ -24,9 +24,9 @@ from ..calendar import add_months
 from ..engine import InterventionEngine
 from ..policies.registry import PolicyRegistry, default_registry, registry_with
 from ..policies.rulebook import OUT_OF_COUNCIL_STAGES, STAGES
-from .kernel import Lane, LaneStart
+from .kernel import Lane
 from .start import CouncilStart, national_start
-from .tables import KernelTables
+from .tables import KernelTables, LaneStart
 from .tally import EVENTS, READOUTS, RunTally
 from .world import WorldModel, council_rng, run_seeds
 

@@ -26,6 +26,7 @@ from ..policies.reactions import CouncilView, Policy
 from ..policies.registry import PolicyRegistry
 from ..policies.rulebook import INTERVENTION_STAGES, OUT_OF_COUNCIL_STAGES, REGIONS, STAGES, Rulebook, derive_stage
 from .outcomes import GRADES, INADEQUATE, PlannedInspection, inspection_fact
+from .start import CouncilStart
 from .world import ACTIONS, ADM_LIVE, REVIEW_TIMERS, action_fact
 
 REGION_NAMES: tuple[str, ...] = ("judgement", "instrument", "delivery", "supervision")
@@ -268,3 +269,20 @@ def _months(on: dt.date, due: dt.date) -> int:
 
 def _frozen(patterns: Sequence[Mapping[str, Any]]) -> tuple[tuple[tuple[str, Any], ...], ...]:
     return tuple(tuple(sorted((key, str(value)) for key, value in pattern.items())) for pattern in patterns)
+
+
+@dataclass(frozen=True)
+class LaneStart:
+    """A `CouncilStart` in the kernel's terms: the combination of states and expectations with pattern ids."""
+
+    start: CouncilStart
+    combo: int
+    partner: bool
+    expectations: tuple[tuple[int, str, int, int | None, int], ...]  # seq, kind, opened, due, pattern id
+
+    @classmethod
+    def of(cls, start: CouncilStart, tables: KernelTables) -> LaneStart:
+        expectations = tuple(
+            (e.seq, e.kind, e.opened, e.due, tables.pattern_id(e.meets, e.contradicts)) for e in start.expectations
+        )
+        return cls(start, tables.combo_of(start.states), start.delivery_form == "partner_council", expectations)
