@@ -24,6 +24,7 @@ from intervention_engine import Settings, VirtualClock, build_engine
 from intervention_engine.cli import app
 from intervention_engine.history import load_scenario
 from intervention_engine.history.national import replay_record
+from intervention_engine.history.neighbours import read_council_table
 from intervention_engine.policies.rulebook import REGIONS
 from intervention_engine.reports import collect, report_page
 from intervention_engine.reports.collect import national_days
@@ -31,6 +32,9 @@ from intervention_engine.reports.diagram import lifecycle_svg
 from intervention_engine.reports.html import inline_svg
 
 from factories import inspection, registration
+from shared_data import DATA
+
+COUNCILS_CSV = DATA / "councils.csv"
 
 KIRKLEES = Path(__file__).resolve().parents[1] / "scenarios" / "kirklees.yaml"
 UNTIL = dt.date(2025, 1, 1)
@@ -94,7 +98,7 @@ def store(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="module")
 def report(store: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("report") / "report"
-    result = run("report", "--db", str(store), "--out", str(out))
+    result = run("report", "--db", str(store), "--out", str(out), "--councils", str(COUNCILS_CSV))
     assert result.exit_code == 0, result.output
     assert f"Report written to {out / 'index.html'}" in " ".join(result.output.split())
     return out
@@ -109,14 +113,15 @@ def svg_text(path: Path) -> str:
 # Files.
 
 
-def test_report_writes_the_page_and_each_chart_as_svg_and_png(report: Path) -> None:
-    expected = ["index.html", "lifecycle.svg", "national.svg", "national.png"]
-    expected += [f"councils/{code}.{kind}" for code in ("382", "901", "902") for kind in ("svg", "png")]
-    assert [name for name in expected if not (report / name).is_file()] == []
-    for png in report.rglob("*.png"):
-        with Image.open(png) as image:
-            assert image.width > 600
-            assert image.height > 300
+def test_report_writes_the_page_and_each_chart_once_as_svg(report: Path) -> None:
+    written = sorted(str(path.relative_to(report)) for path in report.rglob("*") if path.is_file())
+    assert written == [
+        "councils/382.svg", "councils/901.svg", "councils/902.svg",
+        "index.html", "lifecycle.svg", "national.svg", "regions.svg",
+    ]  # fmt: skip
+    page = (report / "index.html").read_text(encoding="utf-8")
+    for code in ("382", "901", "902"):  # the file is the chart the page inlines
+        assert inline_svg((report / "councils" / f"{code}.svg").read_text(encoding="utf-8"), f"council-{code}") in page
 
 
 def test_councils_with_only_inspections_and_no_deviation_get_no_chart(report: Path) -> None:
@@ -124,20 +129,35 @@ def test_councils_with_only_inspections_and_no_deviation_get_no_chart(report: Pa
     assert 'id="council-903"' not in (report / "index.html").read_text(encoding="utf-8")
 
 
-def test_council_chart_shows_bands_timers_and_deviations(report: Path) -> None:
+def test_council_chart_shows_bands_timers_and_deviations_and_no_legend_of_its_own(report: Path) -> None:
     kirklees = svg_text(report / "councils" / "382.svg")
     for text in ("Kirklees (382)", "Grade", "DfE instrument", "Delivery", "Supervision", "Timers fell due"):
         assert text in kirklees
     for text in ("inadequate", "requires improvement", "statutory direction", "partner council", "good"):
         assert text in kirklees
-    assert "timer: monitoring visit due" in kirklees
-    assert "inspection published" in kirklees
     notice = svg_text(report / "councils" / "901.svg")
     assert "improvement notice" in notice
-    assert "support and supervision" in notice
     waiting = svg_text(report / "councils" / "902.svg")
-    assert "deviation (rule id)" in waiting
     assert "DFE-03" in waiting  # systemic in 2016: the record's commissioner, missed
+    for chart in (kirklees, notice, waiting):
+        assert "timer:" not in chart
+        assert "inspection published" not in chart
+        assert "deviation (rule id)" not in chart
+
+
+def test_the_council_timelines_have_one_legend_for_every_chart(report: Path) -> None:
+    page = (report / "index.html").read_text(encoding="utf-8")
+    section = page[page.index('<section id="councils">') : page.index('<section id="deviations">')]
+    legend = section[section.index('<figure class="legend">') :]
+    legend = legend[legend.index("<svg") : legend.index("</svg>") + 6]
+    legend_text = " ".join(" ".join(node.itertext()) for node in ET.fromstring(legend).iter(f"{SVG}text"))
+    for state in ("statutory direction", "partner council", "improvement notice", "support and supervision"):
+        assert state in legend_text  # (band labels name them too, where they fit)
+    for item in ("timer: monitoring visit due", "timer: action plan due", "inspection published",
+                 "deviation (rule id)"):  # fmt: skip
+        assert item in legend_text
+        assert section.count(f">{item}<") == 1, item  # in the legend only, not under each chart
+    assert page.count('<figure class="legend">') == 1
 
 
 def test_national_chart_stacks_councils_by_stage_over_time(report: Path) -> None:
@@ -183,11 +203,24 @@ def test_lifecycle_file_is_the_diagram_and_the_page_keeps_the_mermaid_source(rep
 # The page.
 
 
-def test_page_needs_no_network_and_no_script(report: Path) -> None:
+def test_page_needs_no_network_and_its_one_script_is_inline(report: Path) -> None:
     page = (report / "index.html").read_text(encoding="utf-8")
-    assert "<script" not in page
+    assert page.count("<script") == 1
+    assert "<script>" in page  # no src: nothing to fetch
     assert re.findall(r"""(?:src|href)=["']?(?:https?:)?//|@import|url\(\s*['"]?https?:""", page) == []
-    assert page.count("<svg") == 2 + 3  # lifecycle, national, three councils
+    assert page.count("<svg") == 4 + 3  # lifecycle, national, by region, the council charts' legend; three councils
+
+
+def test_every_council_chart_is_on_the_page_under_its_council(report: Path) -> None:
+    page = (report / "index.html").read_text(encoding="utf-8")
+    titles = {"382": "Kirklees (382): stage now good", "901": "Noticeshire (901): stage now requires improvement",
+              "902": "Waitborough (902): stage now inadequate"}  # fmt: skip
+    for code, title in titles.items():
+        article = page[page.index(f'<article id="council-{code}">') :]
+        article = article[: article.index("</article>")]
+        assert article.count("<svg") == 1
+        chart = article[article.index("<svg") : article.index("</svg>") + 6]
+        assert title in " ".join(" ".join(node.itertext()) for node in ET.fromstring(chart).iter(f"{SVG}text"))
 
 
 def test_page_lists_every_deviation_with_its_rule(report: Path) -> None:
@@ -207,7 +240,7 @@ def test_inlined_charts_keep_their_ids_apart(report: Path) -> None:
 def test_report_for_named_councils_draws_only_those(store: Path, tmp_path: Path) -> None:
     result = run("report", "--db", str(store), "--out", str(tmp_path), "--council", "Noticeshire", "--json")
     assert result.exit_code == 0, result.output
-    assert sorted(path.name for path in (tmp_path / "councils").iterdir()) == ["901.png", "901.svg"]
+    assert sorted(path.name for path in (tmp_path / "councils").iterdir()) == ["901.svg"]
     assert "Waitborough" not in (tmp_path / "index.html").read_text(encoding="utf-8")
 
 
@@ -221,7 +254,7 @@ def test_the_page_drawn_in_memory_is_the_page_written_to_files(store: Path, repo
     """`GET /report` draws the page without files (SVG only, in memory): the same page the command writes."""
     engine = build_engine(Settings(db=store), clock=VirtualClock(dt.date(2026, 1, 1)))
     try:
-        page = report_page(collect(engine, ()))
+        page = report_page(collect(engine, (), read_council_table(COUNCILS_CSV)))
     finally:
         engine.close()
     assert page == (report / "index.html").read_text(encoding="utf-8")
