@@ -15,7 +15,8 @@ from .app import BadArgument, DbOption, JsonOption, app, emit, open_engine, pars
 
 DEFAULT_COUNCILS_CSV = Path("../shared/data/councils.csv")
 CHART_FORMATS = (".svg", ".png", ".pdf")
-_RECORD_WORDS = {"covered": "", "on_record": "", "nothing_on_record": " (nothing on record)"}
+SILENT = "*"
+SILENT_NOTE = "* nothing on record: no source covers this part of the council's record (not the same as none)"
 
 
 def council_table(path: Path | None, *, required: bool = False) -> CouncilTable | None:
@@ -81,17 +82,19 @@ def _tables(view: NeighbourView, chart: Path | None) -> list[object]:
         path.add_row(step.since.isoformat(), *(_words(value) for value in (step.stage, step.grade, step.instrument,
                      step.delivery, step.dfe_record)))  # fmt: skip
     notes = [] if view.neighbours else [f"councils.csv lists no statistical neighbours for {own.name}"]
-    return [states, path, *notes, *([f"Chart written to {chart}"] if chart else [])]
+    silent = any(SILENT in cell for row in (own, *view.neighbours) for cell in _state_cells(row))
+    return [states, *([SILENT_NOTE] if silent else []), path, *notes, *([f"Chart written to {chart}"] if chart else [])]
 
 
 def _state_cells(row: Neighbour) -> list[str]:
     state = row.state
     if not state.registered:
-        return ["not in the store on that day", "", "", ""]
+        return ["not in store", "-", "-", "-"]
     cells = [_words(state.stage or "")]
     for region in ("judgement", "instrument", "delivery"):
         value = state.states.get(region, REGIONS[region]["initial"])
-        cells.append(_words(value) + _RECORD_WORDS.get(state.record.get(region, "nothing_on_record"), ""))
+        silent = state.record.get(region, "nothing_on_record") == "nothing_on_record"
+        cells.append(_words(value) + (SILENT if silent else ""))
     return cells
 
 
