@@ -8,13 +8,16 @@ Chromium: it must raise no error and draw something.
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
 import os
 import re
 import shutil
 import subprocess
 import xml.etree.ElementTree as ET
 from pathlib import Path
+from urllib.parse import unquote
 
 import pytest
 from PIL import Image
@@ -28,6 +31,7 @@ from intervention_engine.history.neighbours import read_council_table
 from intervention_engine.policies.rulebook import REGIONS
 from intervention_engine.reports import collect, report_page
 from intervention_engine.reports.collect import national_days
+from intervention_engine.reports.deviations_table import deviations_section
 from intervention_engine.reports.diagram import lifecycle_svg
 from intervention_engine.reports.html import inline_svg
 
@@ -321,3 +325,112 @@ def test_page_screenshot_shows_the_charts(chromium: list[str], report: Path) -> 
     white = max((count for count, colour in colours if colour == (255, 255, 255)), default=0)
     assert len(colours) > 200  # text, boxes and filled charts, not a blank or single-colour page
     assert white < 0.95 * 1400 * 2000
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# The deviations table: CSV, sort and filter.
+
+
+def test_the_csv_link_holds_every_deviation(report: Path) -> None:
+    page = (report / "index.html").read_text(encoding="utf-8")
+    [href] = re.findall(r'<a download="deviations.csv" href="data:text/csv;charset=utf-8,([^"]+)">', page)
+    rows = list(csv.reader(io.StringIO(unquote(href))))
+    assert rows == [
+        ["occurred_on", "council", "name", "rule_id", "policy_version", "how", "expected", "happened"],
+        ["2016-08-01", "902", "Waitborough", "DFE-03", "dfe-2015-12", "missed",
+         "a statutory direction with a commissioner (systemic failure: every key judgement inadequate) by 2016-08-01",
+         "nothing of the kind by 2016-08-01"],
+    ]  # fmt: skip
+
+
+DEVIATIONS = [
+    {"council": "902", "name": "Waitborough", "occurred_on": "2016-08-01", "rule_id": "DFE-03", "how": "missed",
+     "policy_version": "dfe-2015-12", "expected": "a direction", "happened": "nothing"},
+    {"council": "382", "name": "Kirklees", "occurred_on": "2019-01-02", "rule_id": "DFE-08", "how": "contradicted",
+     "policy_version": "dfe-2016", "expected": "notice lifted", "happened": "kept"},
+    {"council": "901", "name": "Noticeshire", "occurred_on": "2015-06-01", "rule_id": "ILACS-07", "how": "unverified",
+     "policy_version": "ilacs", "expected": "an action plan", "happened": "nothing on record"},
+]  # fmt: skip
+# Run after the table's own script: sort by council twice, then filter; what the reader then sees goes into
+# attributes of <html>, which --dump-dom prints.
+ACTIONS = """<script>
+const shown = () => Array.from(document.querySelectorAll("#deviations-table tbody tr"))
+  .filter((row) => !row.hidden).map((row) => row.cells[0].textContent).join(" ");
+const button = (name) => Array.from(document.querySelectorAll("th button")).find((b) => b.textContent === name);
+const root = document.documentElement;
+button("council").click();
+root.setAttribute("data-up", shown());
+button("council").click();
+root.setAttribute("data-down", shown());
+const filter = document.getElementById("deviations-filter");
+filter.value = "dfe- MISSED";
+filter.dispatchEvent(new Event("input"));
+root.setAttribute("data-filtered", shown() + " / " + document.getElementById("deviations-shown").textContent);
+</script>"""
+
+
+def test_the_deviations_table_sorts_and_filters_in_a_browser(chromium: list[str], tmp_path: Path) -> None:
+    section = deviations_section(DEVIATIONS)
+    page = tmp_path / "deviations.html"
+    page.write_text(f"<!DOCTYPE html><html><head></head><body>{section}{ACTIONS}</body></html>", encoding="utf-8")
+    assert page_errors(chromium, page) == []
+    browser = open_page(chromium, page, "--dump-dom")
+    root = re.search(r"<html[^>]*>", browser.stdout)
+    assert root is not None, browser.stderr
+    seen = dict(re.findall(r'data-(up|down|filtered)="([^"]*)"', root.group(0)))
+    assert seen == {
+        "up": "2019-01-02 2015-06-01 2016-08-01",  # Kirklees, Noticeshire, Waitborough
+        "down": "2016-08-01 2015-06-01 2019-01-02",
+        "filtered": "2016-08-01 / 1 match",  # every word, any case: Waitborough's DFE-03, missed
+    }
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Statistical neighbours and regions.
+
+
+def test_each_council_has_its_ten_statistical_neighbours_beside_it(report: Path) -> None:
+    page = (report / "index.html").read_text(encoding="utf-8")
+    article = page[page.index('<article id="council-382">') :]
+    article = article[: article.index("</article>")]
+    grid = article[article.index('<details class="neighbours">') :]
+    assert "<summary>Statistical neighbours (10)</summary>" in grid
+    rows = re.findall(r'<tr[^>]*><td class="who">([^<]*)</td><td class="who">([^<]*)</td>(.*?)</tr>', grid)
+    assert [(who.strip(), region) for who, region, _ in rows] == [
+        ("Kirklees (382)", "Yorkshire and the Humber"),
+        ("1 Sheffield (373)", "Yorkshire and the Humber"), ("2 Tameside (357)", "North West"),
+        ("3 Portsmouth (851)", "South East"), ("4 Derby (831)", "East Midlands"), ("5 Plymouth (879)", "South West"),
+        ("6 Rochdale (354)", "North West"), ("7 Bury (351)", "North West"),
+        ("8 Wakefield (384)", "Yorkshire and the Humber"), ("9 Cornwall (908)", "South West"),
+        ("10 Gateshead (390)", "North East"),
+    ]  # fmt: skip
+    heads = re.findall(r"<th>([^<]*)</th>", grid)
+    assert heads[:5] == ["council", "region", "2014", "2015", "2016"]
+    cells = re.findall(r"<td class=\"([^\"]*)\">([^<]*)</td>", rows[0][2])
+    # Kirklees, registered by its scenario on 1 January 2016: not yet in the store on 31 March 2014 and 2015; then
+    # not inspected, a statutory direction (2017), services with Leeds (2018), requires improvement (2020).
+    assert cells[:7] == [("absent", "·"), ("absent", "·"), ("st-not_inspected", "NI"), ("st-statutory_direction", "SD"),
+                         ("st-partner_council", "PC"), ("st-partner_council", "PC"),
+                         ("st-requires_improvement", "RI")]  # fmt: skip
+    assert set(re.findall(r"<td[^>]*>([^<]*)</td>", rows[1][2])) == {"·"}  # Sheffield is not in this store
+    noticeshire = page[page.index('<article id="council-901">') :]
+    assert '<details class="neighbours">' not in noticeshire[: noticeshire.index("</article>")]  # not in the table
+    assert page.count('<p class="key note">Statistical neighbours') == 1  # one key for every grid
+
+
+def test_the_national_chart_by_region_counts_each_region_apart(report: Path, store: Path) -> None:
+    engine = build_engine(Settings(db=store), clock=VirtualClock(dt.date(2026, 1, 1)))
+    try:
+        regions = collect(engine).regions
+    finally:
+        engine.close()
+    april_2017 = regions[0].days.index(dt.date(2017, 4, 1))
+    found = [(r.region, r.councils, {s: n[april_2017] for s, n in r.stages.items() if n[april_2017]}) for r in regions]
+    assert found == [
+        ("Yorkshire and the Humber", 1, {"statutory_direction": 1}),  # Kirklees, its direction revised in March 2017
+        ("region not recorded", 3, {"improvement_notice": 1}),  # Noticeshire's notice, lifted in June 2017
+    ]
+    text = svg_text(report / "regions.svg")
+    assert "Yorkshire and the Humber (1 council): 0" in text  # good since August 2024: no instrument; covered
+    assert "region not recorded (3 councils): 0" in text
+    assert '<section id="regions">' in (report / "index.html").read_text(encoding="utf-8")
