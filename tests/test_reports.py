@@ -12,9 +12,11 @@ import csv
 import datetime as dt
 import io
 import os
+import pty
 import re
 import shutil
 import subprocess
+import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
 from urllib.parse import unquote
@@ -434,3 +436,40 @@ def test_the_national_chart_by_region_counts_each_region_apart(report: Path, sto
     assert "Yorkshire and the Humber (1 council): 0" in text  # good since August 2024: no instrument; covered
     assert "region not recorded (3 councils): 0" in text
     assert '<section id="regions">' in (report / "index.html").read_text(encoding="utf-8")
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# The progress bar: on a terminal only, and not with --quiet.
+
+
+def report_on_a_terminal(store: Path, out: Path, *args: str) -> str:
+    """Run `intervention-engine report` with stderr on a pseudo-terminal (stdout piped); what the terminal got."""
+    leader, follower = pty.openpty()
+    command = [sys.executable, "-m", "intervention_engine.cli", "report", "--db", str(store), "--out", str(out), *args]
+    env = {**os.environ, "COLUMNS": "100", "TERM": "xterm"}
+    with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=follower, env=env) as process:
+        os.close(follower)
+        seen = b""
+        while True:
+            try:
+                chunk = os.read(leader, 4096)
+            except OSError:  # the child closed the terminal
+                break
+            if not chunk:
+                break
+            seen += chunk
+        stdout, _ = process.communicate(timeout=300)
+    os.close(leader)
+    assert process.returncode == 0, seen.decode(errors="replace")
+    assert b"Report written to" in stdout
+    return seen.decode(errors="replace")
+
+
+def test_a_progress_bar_on_a_terminal_and_none_with_quiet(store: Path, tmp_path: Path) -> None:
+    shown = report_on_a_terminal(store, tmp_path / "shown")
+    assert "Drawing" in shown
+    assert "/6" in shown  # of six charts: three councils, the national chart, the regions, the legend
+    assert report_on_a_terminal(store, tmp_path / "quiet", "--quiet") == ""
+    piped = run("report", "--db", str(store), "--out", str(tmp_path / "piped"))  # stderr not a terminal
+    assert piped.exit_code == 0
+    assert piped.stderr == ""

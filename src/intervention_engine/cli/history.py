@@ -215,6 +215,9 @@ def report(
         ),
     ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="no progress bar")] = False,
+    workers: Annotated[
+        int | None, typer.Option("--workers", min=1, help="processes drawing the charts (default: one per core)")
+    ] = None,
     db: DbOption = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -227,6 +230,6 @@ def report(
             data = collect_report(engine, council or (), table)
         silent = quiet or as_json or not sys.stderr.isatty()
         with progress_bar(silent, chart_count(data), "Drawing") as tick:
-            written = write_report(data, out, progress=tick)
+            written = write_report(data, out, progress=tick, workers=workers)
         message = f"Report written to {written.index} ({len(written.councils)} council timelines)"
         emit(as_json, written.to_dict(), lambda: [escape(message)])

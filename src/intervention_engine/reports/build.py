@@ -30,7 +30,7 @@ from .style import RC_PARAMS
 
 Progress = Callable[[str], None]
 Job = tuple[str, Any]  # (what to draw, its data)
-_DRAWERS: dict[str, Callable[[Any], Any]] = {
+DRAWERS: dict[str, Callable[[Any], Any]] = {
     "national": national_chart,
     "regions": regions_chart,
     "legend": legend_figure,
@@ -74,13 +74,13 @@ def report_page(data: ReportData, workers: int = 1) -> str:
 
 def chart_count(data: ReportData) -> int:
     """How many charts `draw_charts` draws (for a progress bar)."""
-    return len(list(_jobs(data)))
+    return len(list(chart_jobs(data)))
 
 
 def draw_charts(data: ReportData, progress: Progress | None = None, workers: int | None = None) -> dict[str, str]:
     """Every chart of the page as SVG text, keyed `lifecycle`, `national`, `regions`, `legend` (the council charts'
     one legend) and `council:<code>`. `progress` is told the key of each chart as it is done."""
-    jobs = dict(_jobs(data))
+    jobs = dict(chart_jobs(data))
     workers = min(workers or _cores(), len(jobs))
     charts: dict[str, str] = {"lifecycle": lifecycle_svg()}
     tell = progress or (lambda _key: None)
@@ -101,10 +101,10 @@ def draw(job: Job) -> str:
     """One chart as SVG text (a worker's task: module level, so that it pickles)."""
     kind, payload = job
     with matplotlib.rc_context(RC_PARAMS):
-        return svg_text(_DRAWERS[kind](payload))
+        return svg_text(DRAWERS[kind](payload))
 
 
-def _jobs(data: ReportData) -> Iterator[tuple[str, Job]]:
+def chart_jobs(data: ReportData) -> Iterator[tuple[str, Job]]:
     # The council charts first, largest first, so that no worker is left with a long chart at the end.
     for council in sorted(data.councils, key=lambda c: -(len(c.bands) + len(c.timers) + len(c.deviations))):
         yield f"council:{council.code}", ("council", council)

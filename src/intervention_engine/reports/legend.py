@@ -16,19 +16,10 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
 from ..policies.rulebook import STAGES
+from . import style
 from .charts import new_figure
 from .collect import CouncilHistory
-from .style import (
-    DEVIATION_COLOUR,
-    INFERRED_COLOUR,
-    NOTHING_ON_RECORD_COLOUR,
-    NOTHING_ON_RECORD_HATCH,
-    RESTING_COLOUR,
-    RESTING_STATES,
-    label,
-    state_colour,
-    timer_style,
-)
+from .style import label, state_colour
 
 NOTHING_ON_RECORD = "nothing on record: no source covers this"
 RESTING = "no instrument / council delivers"
@@ -53,7 +44,7 @@ def legend_items(histories: Iterable[CouncilHistory]) -> list[Item]:
                 continue  # drawn as nothing
             if band.nothing_on_record:
                 marks.add(NOTHING_ON_RECORD)
-            elif RESTING_STATES.get(band.region) == band.state:
+            elif style.RESTING_STATES.get(band.region) == band.state:
                 marks.add(RESTING)
             else:
                 states.add(band.state)
@@ -80,15 +71,15 @@ def item_handle(item: Item) -> Artist:
     if kind == "state":
         return Patch(facecolor=state_colour(name))
     if kind == "timer":
-        colour, marker = timer_style(name)
+        colour, marker = style.timer_style(name)
         return Line2D([], [], linestyle="none", marker=marker, color=colour)
     marks: dict[str, Artist] = {
-        RESTING: Patch(facecolor=RESTING_COLOUR),
-        NOTHING_ON_RECORD: Patch(facecolor=NOTHING_ON_RECORD_COLOUR, hatch=NOTHING_ON_RECORD_HATCH,
+        RESTING: Patch(facecolor=style.RESTING_COLOUR),
+        NOTHING_ON_RECORD: Patch(facecolor=style.NOTHING_ON_RECORD_COLOUR, hatch=style.NOTHING_ON_RECORD_HATCH,
                                  edgecolor="#9a9a9a", linewidth=0),
         INSPECTION: Line2D([], [], linestyle="none", marker="v", color="#222222"),
-        INFERRED: Line2D([], [], linestyle="none", marker="D", color=INFERRED_COLOUR, fillstyle="none"),
-        DEVIATION: Line2D([], [], linestyle="none", marker="X", color=DEVIATION_COLOUR),
+        INFERRED: Line2D([], [], linestyle="none", marker="D", color=style.INFERRED_COLOUR, fillstyle="none"),
+        DEVIATION: Line2D([], [], linestyle="none", marker="X", color=style.DEVIATION_COLOUR),
     }  # fmt: skip
     return marks[name]
 
