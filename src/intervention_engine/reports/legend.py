@@ -88,7 +88,7 @@ def legend_figure(items: Sequence[Item], columns: int = 4) -> Figure:
     """A figure holding only the legend of `items` (matplotlib draws the swatches, hatches and markers exactly as
     the charts do)."""
     rows = max(1, -(-len(items) // columns))
-    figure = new_figure(12, 0.28 * rows + 0.2, layout=None)
+    figure = new_figure(12, 0.2 * rows + 0.15, layout=None)
     if items:
         figure.legend([item_handle(item) for item in items], [item_label(item) for item in items], loc="center",
                       ncols=columns, fontsize=9, frameon=False)  # fmt: skip
