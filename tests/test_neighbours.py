@@ -20,7 +20,8 @@ from typer.testing import CliRunner, Result
 from intervention_engine import Settings, VirtualClock, build_engine
 from intervention_engine.cli import app
 from intervention_engine.errors import InvalidImport
-from intervention_engine.history.neighbours import Position, read_council_table, trajectory
+from intervention_engine.history.neighbours import Position, positions_on, read_council_table, trajectory
+from intervention_engine.reports.collect import neighbour_days
 
 from factories import inspection
 from shared_data import DATA
@@ -212,3 +213,43 @@ def test_a_missing_council_table_is_named(store: Path, tmp_path: Path) -> None:
     result = run("neighbours", "382", "--db", str(store), "--councils", str(tmp_path / "councils.csv"))
     assert result.exit_code == 2
     assert f"{tmp_path / 'councils.csv'}: cannot be read: No such file or directory" in result.stderr
+
+
+def test_the_trajectory_changes_where_a_source_stops_covering_the_dfe_record() -> None:
+    """A partial record with one research timeline covering 2015: the DfE record is covered from its first day to
+    its last, nothing on record on the day after, with no fact on either day."""
+    engine = build_engine(Settings(backend="memory"), clock=VirtualClock(D(2014, 1, 1)))
+    try:
+        engine.record(None, {"type": "council_registered", "occurred_on": "2014-01-01", "code": "801",
+                             "name": "Partialshire", **PARTIAL})  # fmt: skip
+        engine.record("801", {"type": "coverage_declared", "occurred_on": "2014-01-01", "covers_from": "2015-01-01",
+                              "covers_until": "2015-12-31", "regions": ["instrument", "delivery"],
+                              "source": "partialshire.yaml"})  # fmt: skip
+        engine.record("801", inspection(D(2016, 3, 1), "good"))
+        entries = engine.timeline("801")
+    finally:
+        engine.close()
+    assert trajectory(entries, D(2017, 1, 1)) == [
+        Position(D(2014, 1, 1), "not_inspected", "not_inspected", "none", "council", "nothing_on_record"),
+        Position(D(2015, 1, 1), "not_inspected", "not_inspected", "none", "council", "covered"),
+        Position(D(2016, 1, 1), "not_inspected", "not_inspected", "none", "council", "nothing_on_record"),
+        Position(D(2016, 3, 1), "good", "good", "none", "council", "nothing_on_record"),
+    ]
+    assert trajectory(entries, D(2015, 12, 31))[-1].dfe_record == "covered"  # its last day is covered
+    assert positions_on(entries, [D(2013, 12, 31), D(2015, 12, 31), D(2016, 1, 1)]) == [
+        None,  # not yet registered
+        Position(D(2015, 12, 31), "not_inspected", "not_inspected", "none", "council", "covered"),
+        Position(D(2016, 1, 1), "not_inspected", "not_inspected", "none", "council", "nothing_on_record"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("until", "days"),
+    [
+        (D(2016, 3, 31), [D(2014, 3, 31), D(2015, 3, 31), D(2016, 3, 31)]),  # the last day is a 31 March: once
+        (D(2016, 3, 30), [D(2014, 3, 31), D(2015, 3, 31), D(2016, 3, 30)]),
+        (D(2016, 4, 1), [D(2014, 3, 31), D(2015, 3, 31), D(2016, 3, 31), D(2016, 4, 1)]),
+    ],
+)
+def test_the_report_grid_shows_every_31_march_and_the_last_day(until: D, days: list[D]) -> None:
+    assert neighbour_days(until) == days

@@ -311,3 +311,22 @@ def test_get_deviations_over_http_says_unverified_where_no_source_covers_the_cou
     assert (
         found[0]["happened"] == "nothing on record by 2016-09-01; no source covers instrument, delivery over that span"
     )
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# 5. By region: a floor as well.
+
+
+def test_a_region_with_a_council_whose_dfe_record_is_not_covered_says_at_least(data: ReportData) -> None:
+    [region] = data.regions  # neither council's registration names a region
+    last = len(region.days) - 1
+    assert (region.region, region.councils, region.days[last]) == ("region not recorded", 2, D(2019, 1, 2))
+    assert {stage: counts[last] for stage, counts in region.stages.items()} == {
+        "improvement_notice": 1,  # Completeham
+        "commissioner_review": 1,  # Partialshire, its direction inferred
+    }
+    assert region.covered[last] == 1  # Completeham's record only
+    assert region.title() == "region not recorded (2 councils): at least 2"
+    assert region.words() == "region not recorded, 2 councils: at least 2 in DfE intervention on 2 January 2019"
+    december_2015 = region.days.index(D(2015, 12, 1))  # Partialshire's timeline covers 2015: both covered
+    assert (region.covered[december_2015], region.in_intervention(december_2015)) == (2, 0)
