@@ -4,7 +4,8 @@ The neighbours are read from the real council identity table (`councils.csv` in 
 Kirklees (382, a complete record: inadequate in November 2016, an improvement notice on 1 December 2016), and two of
 its neighbours: Sheffield (373, first, a partial record: good in June 2015, nothing on record of the DfE) and
 Wakefield (384, eighth, a partial record: inadequate in September 2018 and a statutory direction on 1 October
-2018). Its other eight neighbours are not in the store. Goodham (903) is in the store but not in the table.
+2018). Its other eight neighbours are not in the store. Goodham (903) is in the store but not in the table;
+Northamptonshire (928), split in 2021, is in the table with no neighbours listed.
 """
 
 from __future__ import annotations
@@ -55,7 +56,7 @@ def store(tmp_path_factory: pytest.TempPathFactory) -> Path:
     engine = build_engine(Settings(db=db), clock=VirtualClock(D(2014, 1, 1)))
     try:
         for code, name, extra in (("382", "Kirklees", {}), ("373", "Sheffield", PARTIAL), ("384", "Wakefield", PARTIAL),
-                                  ("903", "Goodham", {})):  # fmt: skip
+                                  ("903", "Goodham", {}), ("928", "Northamptonshire", {})):  # fmt: skip
             engine.record(None, {"type": "council_registered", "occurred_on": "2014-01-01", "code": code,
                                  "name": name, **extra})  # fmt: skip
         engine.record("382", inspection(D(2016, 11, 25), "inadequate"))
@@ -182,6 +183,15 @@ def test_neighbours_draws_the_chart_to_a_file(store: Path, tmp_path: Path) -> No
     assert "Kirklees and its statistical neighbours: stage over time, to 1 January 2020" in svg
     assert "8. Wakefield" in svg
     assert "nothing on record for the DfE instrument and delivery" in svg  # Sheffield's and Wakefield's silence
+
+
+def test_a_council_the_table_lists_no_neighbours_for_says_so(store: Path) -> None:
+    assert neighbours_json(store, "928", "--on", "2020-01-01")["neighbours"] == []
+    result = run("neighbours", "928", "--db", str(store), "--councils", str(COUNCILS_CSV))
+    assert result.exit_code == 0, result.output
+    assert "the council identity table lists no statistical neighbours for Northamptonshire" in " ".join(
+        result.output.split()
+    )
 
 
 # ----------------------------------------------------------------------------------------------------------------

@@ -81,7 +81,7 @@ def _tables(view: NeighbourView, chart: Path | None) -> list[object]:
     for step in own.trajectory:
         path.add_row(step.since.isoformat(), *(_words(value) for value in (step.stage, step.grade, step.instrument,
                      step.delivery, step.dfe_record)))  # fmt: skip
-    notes = [] if view.neighbours else [f"councils.csv lists no statistical neighbours for {own.name}"]
+    notes = [] if view.neighbours else [f"the council identity table lists no statistical neighbours for {own.name}"]
     silent = any(SILENT in cell for row in (own, *view.neighbours) for cell in _state_cells(row))
     return [states, *([SILENT_NOTE] if silent else []), path, *notes, *([f"Chart written to {chart}"] if chart else [])]
 
