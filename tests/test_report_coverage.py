@@ -24,6 +24,7 @@ from intervention_engine.projections.national import NationalCount
 from intervention_engine.reports import collect, report_page
 from intervention_engine.reports.charts import council_chart, national_chart, svg_text
 from intervention_engine.reports.collect import Band, ReportData, history, intervention_words, split_unrecorded
+from intervention_engine.reports.legend import legend_figure, legend_items
 from intervention_engine.reports.style import RC_PARAMS
 from intervention_engine.service import TokenRegistry, create_app
 
@@ -154,14 +155,33 @@ def test_a_band_starting_before_any_span_is_silent_until_the_first_span() -> Non
     assert list(split_unrecorded(trust, [])) == [trust]
 
 
-def test_the_council_chart_hatches_nothing_on_record_and_says_so(engine: InterventionEngine) -> None:
-    partial = drawn(council_chart, history(engine, "801", engine.timeline("801"), UNTIL))
-    assert "nothing on record: no source covers this" in texts(partial)
-    assert re.search(r'<pattern id="[^"]+"', partial), "the hatch is an SVG pattern"
-    assert "no instrument / council delivers" in texts(partial)  # the covered year of 2015 is "none", drawn pale
-    complete = drawn(council_chart, history(engine, "802", engine.timeline("802"), UNTIL))
-    assert "nothing on record" not in texts(complete)
-    assert "<pattern" not in complete
+def test_the_council_chart_hatches_nothing_on_record_and_its_legend_says_so(engine: InterventionEngine) -> None:
+    partial = history(engine, "801", engine.timeline("801"), UNTIL)
+    assert re.search(r'<pattern id="[^"]+"', drawn(council_chart, partial)), "the hatch is an SVG pattern"
+    # The covered year of 2015 is "none", drawn pale; the rest of the default states, nothing on record.
+    items = legend_items([partial])
+    assert [item for item in items if item[0] != "timer"] == [
+        ("state", "not_inspected"),
+        ("state", "inadequate"),
+        ("state", "improvement_notice"),
+        ("state", "commissioner_review"),
+        ("mark", "no instrument / council delivers"),
+        ("mark", "nothing on record: no source covers this"),
+        ("mark", "inspection published"),
+        ("mark", "inferred fact (no source states it; its rule on hover)"),
+        ("mark", "deviation (rule id)"),
+    ]  # fmt: skip  (states as the lifecycle orders them, then the marks, then the timers by name)
+    timers = [name for kind, name in items if kind == "timer"]
+    assert "action_plan_due" in timers  # 70 working days after the inadequate report (ILACS-07)
+    assert timers == sorted(timers)
+    assert items[-len(timers) :] == [("timer", name) for name in timers]
+    legend = texts(drawn(legend_figure, legend_items([partial])))
+    assert "nothing on record: no source covers this" in legend
+    assert "timer: action plan due" in legend
+    assert "<pattern" in drawn(legend_figure, legend_items([partial]))  # the legend's swatch is hatched too
+    complete = history(engine, "802", engine.timeline("802"), UNTIL)
+    assert "<pattern" not in drawn(council_chart, complete)
+    assert ("mark", "nothing on record: no source covers this") not in legend_items([complete])
 
 
 # ----------------------------------------------------------------------------------------------------------------
@@ -187,10 +207,9 @@ def test_the_chart_draws_the_inferred_fact_with_its_rule_as_hover_text(engine: I
     assert titles == [
         f"2018-02-01 inferred statutory_direction_issued: {INF_01}; implied by commissioner_appointed on 2018-02-01"
     ]
-    assert "inferred fact (no source states it; its rule on hover)" in texts(svg)
-    plain = drawn(council_chart, history(engine, "802", engine.timeline("802"), UNTIL))
-    assert "<title>" not in plain
-    assert "inferred fact" not in texts(plain)
+    plain = history(engine, "802", engine.timeline("802"), UNTIL)
+    assert "<title>" not in drawn(council_chart, plain)
+    assert ("mark", "inferred fact (no source states it; its rule on hover)") not in legend_items([plain])
 
 
 def test_the_page_lists_the_inferred_fact_as_inferred(page: str) -> None:
@@ -292,3 +311,22 @@ def test_get_deviations_over_http_says_unverified_where_no_source_covers_the_cou
     assert (
         found[0]["happened"] == "nothing on record by 2016-09-01; no source covers instrument, delivery over that span"
     )
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# 5. By region: a floor as well.
+
+
+def test_a_region_with_a_council_whose_dfe_record_is_not_covered_says_at_least(data: ReportData) -> None:
+    [region] = data.regions  # neither council's registration names a region
+    last = len(region.days) - 1
+    assert (region.region, region.councils, region.days[last]) == ("region not recorded", 2, D(2019, 1, 2))
+    assert {stage: counts[last] for stage, counts in region.stages.items()} == {
+        "improvement_notice": 1,  # Completeham
+        "commissioner_review": 1,  # Partialshire, its direction inferred
+    }
+    assert region.covered[last] == 1  # Completeham's record only
+    assert region.title() == "region not recorded (2 councils): at least 2"
+    assert region.words() == "region not recorded, 2 councils: at least 2 in DfE intervention on 2 January 2019"
+    december_2015 = region.days.index(D(2015, 12, 1))  # Partialshire's timeline covers 2015: both covered
+    assert (region.covered[december_2015], region.in_intervention(december_2015)) == (2, 0)

@@ -8,13 +8,18 @@ Chromium: it must raise no error and draw something.
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
 import os
+import pty
 import re
 import shutil
 import subprocess
+import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
+from urllib.parse import unquote
 
 import pytest
 from PIL import Image
@@ -24,13 +29,18 @@ from intervention_engine import Settings, VirtualClock, build_engine
 from intervention_engine.cli import app
 from intervention_engine.history import load_scenario
 from intervention_engine.history.national import replay_record
+from intervention_engine.history.neighbours import read_council_table
 from intervention_engine.policies.rulebook import REGIONS
 from intervention_engine.reports import collect, report_page
 from intervention_engine.reports.collect import national_days
+from intervention_engine.reports.deviations_table import deviations_section
 from intervention_engine.reports.diagram import lifecycle_svg
 from intervention_engine.reports.html import inline_svg
 
 from factories import inspection, registration
+from shared_data import DATA
+
+COUNCILS_CSV = DATA / "councils.csv"
 
 KIRKLEES = Path(__file__).resolve().parents[1] / "scenarios" / "kirklees.yaml"
 UNTIL = dt.date(2025, 1, 1)
@@ -94,7 +104,7 @@ def store(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="module")
 def report(store: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("report") / "report"
-    result = run("report", "--db", str(store), "--out", str(out))
+    result = run("report", "--db", str(store), "--out", str(out), "--councils", str(COUNCILS_CSV))
     assert result.exit_code == 0, result.output
     assert f"Report written to {out / 'index.html'}" in " ".join(result.output.split())
     return out
@@ -109,14 +119,15 @@ def svg_text(path: Path) -> str:
 # Files.
 
 
-def test_report_writes_the_page_and_each_chart_as_svg_and_png(report: Path) -> None:
-    expected = ["index.html", "lifecycle.svg", "national.svg", "national.png"]
-    expected += [f"councils/{code}.{kind}" for code in ("382", "901", "902") for kind in ("svg", "png")]
-    assert [name for name in expected if not (report / name).is_file()] == []
-    for png in report.rglob("*.png"):
-        with Image.open(png) as image:
-            assert image.width > 600
-            assert image.height > 300
+def test_report_writes_the_page_and_each_chart_once_as_svg(report: Path) -> None:
+    written = sorted(str(path.relative_to(report)) for path in report.rglob("*") if path.is_file())
+    assert written == [
+        "councils/382.svg", "councils/901.svg", "councils/902.svg",
+        "index.html", "lifecycle.svg", "national.svg", "regions.svg",
+    ]  # fmt: skip
+    page = (report / "index.html").read_text(encoding="utf-8")
+    for code in ("382", "901", "902"):  # the file is the chart the page inlines
+        assert inline_svg((report / "councils" / f"{code}.svg").read_text(encoding="utf-8"), f"council-{code}") in page
 
 
 def test_councils_with_only_inspections_and_no_deviation_get_no_chart(report: Path) -> None:
@@ -124,20 +135,35 @@ def test_councils_with_only_inspections_and_no_deviation_get_no_chart(report: Pa
     assert 'id="council-903"' not in (report / "index.html").read_text(encoding="utf-8")
 
 
-def test_council_chart_shows_bands_timers_and_deviations(report: Path) -> None:
+def test_council_chart_shows_bands_timers_and_deviations_and_no_legend_of_its_own(report: Path) -> None:
     kirklees = svg_text(report / "councils" / "382.svg")
     for text in ("Kirklees (382)", "Grade", "DfE instrument", "Delivery", "Supervision", "Timers fell due"):
         assert text in kirklees
     for text in ("inadequate", "requires improvement", "statutory direction", "partner council", "good"):
         assert text in kirklees
-    assert "timer: monitoring visit due" in kirklees
-    assert "inspection published" in kirklees
     notice = svg_text(report / "councils" / "901.svg")
     assert "improvement notice" in notice
-    assert "support and supervision" in notice
     waiting = svg_text(report / "councils" / "902.svg")
-    assert "deviation (rule id)" in waiting
     assert "DFE-03" in waiting  # systemic in 2016: the record's commissioner, missed
+    for chart in (kirklees, notice, waiting):
+        assert "timer:" not in chart
+        assert "inspection published" not in chart
+        assert "deviation (rule id)" not in chart
+
+
+def test_the_council_timelines_have_one_legend_for_every_chart(report: Path) -> None:
+    page = (report / "index.html").read_text(encoding="utf-8")
+    section = page[page.index('<section id="councils">') : page.index('<section id="deviations">')]
+    legend = section[section.index('<figure class="legend">') :]
+    legend = legend[legend.index("<svg") : legend.index("</svg>") + 6]
+    legend_text = " ".join(" ".join(node.itertext()) for node in ET.fromstring(legend).iter(f"{SVG}text"))
+    for state in ("statutory direction", "partner council", "improvement notice", "support and supervision"):
+        assert state in legend_text  # (band labels name them too, where they fit)
+    for item in ("timer: monitoring visit due", "timer: action plan due", "inspection published",
+                 "deviation (rule id)"):  # fmt: skip
+        assert item in legend_text
+        assert section.count(f">{item}<") == 1, item  # in the legend only, not under each chart
+    assert page.count('<figure class="legend">') == 1
 
 
 def test_national_chart_stacks_councils_by_stage_over_time(report: Path) -> None:
@@ -183,11 +209,24 @@ def test_lifecycle_file_is_the_diagram_and_the_page_keeps_the_mermaid_source(rep
 # The page.
 
 
-def test_page_needs_no_network_and_no_script(report: Path) -> None:
+def test_page_needs_no_network_and_its_one_script_is_inline(report: Path) -> None:
     page = (report / "index.html").read_text(encoding="utf-8")
-    assert "<script" not in page
+    assert page.count("<script") == 1
+    assert "<script>" in page  # no src: nothing to fetch
     assert re.findall(r"""(?:src|href)=["']?(?:https?:)?//|@import|url\(\s*['"]?https?:""", page) == []
-    assert page.count("<svg") == 2 + 3  # lifecycle, national, three councils
+    assert page.count("<svg") == 4 + 3  # lifecycle, national, by region, the council charts' legend; three councils
+
+
+def test_every_council_chart_is_on_the_page_under_its_council(report: Path) -> None:
+    page = (report / "index.html").read_text(encoding="utf-8")
+    titles = {"382": "Kirklees (382): stage now good", "901": "Noticeshire (901): stage now requires improvement",
+              "902": "Waitborough (902): stage now inadequate"}  # fmt: skip
+    for code, title in titles.items():
+        article = page[page.index(f'<article id="council-{code}">') :]
+        article = article[: article.index("</article>")]
+        assert article.count("<svg") == 1
+        chart = article[article.index("<svg") : article.index("</svg>") + 6]
+        assert title in " ".join(" ".join(node.itertext()) for node in ET.fromstring(chart).iter(f"{SVG}text"))
 
 
 def test_page_lists_every_deviation_with_its_rule(report: Path) -> None:
@@ -207,7 +246,7 @@ def test_inlined_charts_keep_their_ids_apart(report: Path) -> None:
 def test_report_for_named_councils_draws_only_those(store: Path, tmp_path: Path) -> None:
     result = run("report", "--db", str(store), "--out", str(tmp_path), "--council", "Noticeshire", "--json")
     assert result.exit_code == 0, result.output
-    assert sorted(path.name for path in (tmp_path / "councils").iterdir()) == ["901.png", "901.svg"]
+    assert sorted(path.name for path in (tmp_path / "councils").iterdir()) == ["901.svg"]
     assert "Waitborough" not in (tmp_path / "index.html").read_text(encoding="utf-8")
 
 
@@ -221,7 +260,7 @@ def test_the_page_drawn_in_memory_is_the_page_written_to_files(store: Path, repo
     """`GET /report` draws the page without files (SVG only, in memory): the same page the command writes."""
     engine = build_engine(Settings(db=store), clock=VirtualClock(dt.date(2026, 1, 1)))
     try:
-        page = report_page(collect(engine, ()))
+        page = report_page(collect(engine, (), read_council_table(COUNCILS_CSV)))
     finally:
         engine.close()
     assert page == (report / "index.html").read_text(encoding="utf-8")
@@ -288,3 +327,149 @@ def test_page_screenshot_shows_the_charts(chromium: list[str], report: Path) -> 
     white = max((count for count, colour in colours if colour == (255, 255, 255)), default=0)
     assert len(colours) > 200  # text, boxes and filled charts, not a blank or single-colour page
     assert white < 0.95 * 1400 * 2000
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# The deviations table: CSV, sort and filter.
+
+
+def test_the_csv_link_holds_every_deviation(report: Path) -> None:
+    page = (report / "index.html").read_text(encoding="utf-8")
+    [href] = re.findall(r'<a download="deviations.csv" href="data:text/csv;charset=utf-8,([^"]+)">', page)
+    rows = list(csv.reader(io.StringIO(unquote(href))))
+    assert rows == [
+        ["occurred_on", "council", "name", "rule_id", "policy_version", "how", "expected", "happened"],
+        ["2016-08-01", "902", "Waitborough", "DFE-03", "dfe-2015-12", "missed",
+         "a statutory direction with a commissioner (systemic failure: every key judgement inadequate) by 2016-08-01",
+         "nothing of the kind by 2016-08-01"],
+    ]  # fmt: skip
+
+
+DEVIATIONS = [
+    {"council": "902", "name": "Waitborough", "occurred_on": "2016-08-01", "rule_id": "DFE-03", "how": "missed",
+     "policy_version": "dfe-2015-12", "expected": "a direction", "happened": "nothing"},
+    {"council": "382", "name": "Kirklees", "occurred_on": "2019-01-02", "rule_id": "DFE-08", "how": "contradicted",
+     "policy_version": "dfe-2016", "expected": "notice lifted", "happened": "kept"},
+    {"council": "901", "name": "Noticeshire", "occurred_on": "2015-06-01", "rule_id": "ILACS-07", "how": "unverified",
+     "policy_version": "ilacs", "expected": "an action plan", "happened": "nothing on record"},
+]  # fmt: skip
+# Run after the table's own script: sort by council twice, then filter; what the reader then sees goes into
+# attributes of <html>, which --dump-dom prints.
+ACTIONS = """<script>
+const shown = () => Array.from(document.querySelectorAll("#deviations-table tbody tr"))
+  .filter((row) => !row.hidden).map((row) => row.cells[0].textContent).join(" ");
+const button = (name) => Array.from(document.querySelectorAll("th button")).find((b) => b.textContent === name);
+const root = document.documentElement;
+button("council").click();
+root.setAttribute("data-up", shown());
+button("council").click();
+root.setAttribute("data-down", shown());
+const filter = document.getElementById("deviations-filter");
+filter.value = "dfe- MISSED";
+filter.dispatchEvent(new Event("input"));
+root.setAttribute("data-filtered", shown() + " / " + document.getElementById("deviations-shown").textContent);
+</script>"""
+
+
+def test_the_deviations_table_sorts_and_filters_in_a_browser(chromium: list[str], tmp_path: Path) -> None:
+    section = deviations_section(DEVIATIONS)
+    page = tmp_path / "deviations.html"
+    page.write_text(f"<!DOCTYPE html><html><head></head><body>{section}{ACTIONS}</body></html>", encoding="utf-8")
+    assert page_errors(chromium, page) == []
+    browser = open_page(chromium, page, "--dump-dom")
+    root = re.search(r"<html[^>]*>", browser.stdout)
+    assert root is not None, browser.stderr
+    seen = dict(re.findall(r'data-(up|down|filtered)="([^"]*)"', root.group(0)))
+    assert seen == {
+        "up": "2019-01-02 2015-06-01 2016-08-01",  # Kirklees, Noticeshire, Waitborough
+        "down": "2016-08-01 2015-06-01 2019-01-02",
+        "filtered": "2016-08-01 / 1 match",  # every word, any case: Waitborough's DFE-03, missed
+    }
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Statistical neighbours and regions.
+
+
+def test_each_council_has_its_ten_statistical_neighbours_beside_it(report: Path) -> None:
+    page = (report / "index.html").read_text(encoding="utf-8")
+    article = page[page.index('<article id="council-382">') :]
+    article = article[: article.index("</article>")]
+    grid = article[article.index('<details class="neighbours">') :]
+    assert "<summary>Statistical neighbours (10)</summary>" in grid
+    rows = re.findall(r'<tr[^>]*><td class="who">([^<]*)</td><td class="who">([^<]*)</td>(.*?)</tr>', grid)
+    assert [(who.strip(), region) for who, region, _ in rows] == [
+        ("Kirklees (382)", "Yorkshire and the Humber"),
+        ("1 Sheffield (373)", "Yorkshire and the Humber"), ("2 Tameside (357)", "North West"),
+        ("3 Portsmouth (851)", "South East"), ("4 Derby (831)", "East Midlands"), ("5 Plymouth (879)", "South West"),
+        ("6 Rochdale (354)", "North West"), ("7 Bury (351)", "North West"),
+        ("8 Wakefield (384)", "Yorkshire and the Humber"), ("9 Cornwall (908)", "South West"),
+        ("10 Gateshead (390)", "North East"),
+    ]  # fmt: skip
+    heads = re.findall(r"<th>([^<]*)</th>", grid)
+    assert heads[:5] == ["council", "region", "2014", "2015", "2016"]
+    cells = re.findall(r"<td class=\"([^\"]*)\">([^<]*)</td>", rows[0][2])
+    # Kirklees, registered by its scenario on 1 January 2016: not yet in the store on 31 March 2014 and 2015; then
+    # not inspected, a statutory direction (2017), services with Leeds (2018), requires improvement (2020).
+    assert cells[:7] == [("absent", "·"), ("absent", "·"), ("st-not_inspected", "NI"), ("st-statutory_direction", "SD"),
+                         ("st-partner_council", "PC"), ("st-partner_council", "PC"),
+                         ("st-requires_improvement", "RI")]  # fmt: skip
+    assert set(re.findall(r"<td[^>]*>([^<]*)</td>", rows[1][2])) == {"·"}  # Sheffield is not in this store
+    noticeshire = page[page.index('<article id="council-901">') :]
+    assert '<details class="neighbours">' not in noticeshire[: noticeshire.index("</article>")]  # not in the table
+    assert page.count('<p class="key note">Statistical neighbours') == 1  # one key for every grid
+
+
+def test_the_national_chart_by_region_counts_each_region_apart(report: Path, store: Path) -> None:
+    engine = build_engine(Settings(db=store), clock=VirtualClock(dt.date(2026, 1, 1)))
+    try:
+        regions = collect(engine).regions
+    finally:
+        engine.close()
+    april_2017 = regions[0].days.index(dt.date(2017, 4, 1))
+    found = [(r.region, r.councils, {s: n[april_2017] for s, n in r.stages.items() if n[april_2017]}) for r in regions]
+    assert found == [
+        ("Yorkshire and the Humber", 1, {"statutory_direction": 1}),  # Kirklees, its direction revised in March 2017
+        ("region not recorded", 3, {"improvement_notice": 1}),  # Noticeshire's notice, lifted in June 2017
+    ]
+    text = svg_text(report / "regions.svg")
+    assert "Yorkshire and the Humber (1 council): 0" in text  # good since August 2024: no instrument; covered
+    assert "region not recorded (3 councils): 0" in text
+    assert '<section id="regions">' in (report / "index.html").read_text(encoding="utf-8")
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# The progress bar: on a terminal only, and not with --quiet.
+
+
+def report_on_a_terminal(store: Path, out: Path, *args: str) -> str:
+    """Run `intervention-engine report` with stderr on a pseudo-terminal (stdout piped); what the terminal got."""
+    leader, follower = pty.openpty()
+    command = [sys.executable, "-m", "intervention_engine.cli", "report", "--db", str(store), "--out", str(out), *args]
+    env = {**os.environ, "COLUMNS": "100", "TERM": "xterm"}
+    with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=follower, env=env) as process:
+        os.close(follower)
+        seen = b""
+        while True:
+            try:
+                chunk = os.read(leader, 4096)
+            except OSError:  # the child closed the terminal
+                break
+            if not chunk:
+                break
+            seen += chunk
+        stdout, _ = process.communicate(timeout=300)
+    os.close(leader)
+    assert process.returncode == 0, seen.decode(errors="replace")
+    assert b"Report written to" in stdout
+    return seen.decode(errors="replace")
+
+
+def test_a_progress_bar_on_a_terminal_and_none_with_quiet(store: Path, tmp_path: Path) -> None:
+    shown = report_on_a_terminal(store, tmp_path / "shown")
+    assert "Drawing" in shown
+    assert "/6" in shown  # of six charts: three councils, the national chart, the regions, the legend
+    assert report_on_a_terminal(store, tmp_path / "quiet", "--quiet") == ""
+    piped = run("report", "--db", str(store), "--out", str(tmp_path / "piped"))  # stderr not a terminal
+    assert piped.exit_code == 0
+    assert piped.stderr == ""

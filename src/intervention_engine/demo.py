@@ -35,6 +35,7 @@ from .clock import SystemClock, VirtualClock
 from .errors import ConfigurationError
 from .facts import DatePrecision
 from .history.national import replay_record
+from .history.neighbours import read_council_table
 from .history.ofsted_csv import read_ofsted_csv
 from .history.register import read_register
 from .history.scenario import Scenario, checkpoint_results, load_scenario, replay_scenario
@@ -106,7 +107,8 @@ def national(db: Path, scenarios: list[Scenario], ofsted_csv: Path, out: Path, c
             "ones are departures from the policy in periods a source covers. "
             "`intervention-engine deviations COUNCIL --db ...` lists them one by one."
         )
-        data = collect_report(engine)
+        councils_csv = ofsted_csv.with_name("councils.csv")
+        data = collect_report(engine, (), read_council_table(councils_csv) if councils_csv.exists() else None)
     finally:
         engine.close()
     written = write_report(data, out)

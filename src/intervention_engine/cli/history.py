@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -23,6 +24,7 @@ from ..history.timelines import is_research_timeline, read_timeline, timeline_re
 from ..history.vocabulary import load_mapping
 from ..reports import collect as collect_report
 from ..reports import write_report
+from ..reports.build import chart_count
 from ..reports.register_counts import (
     FIRST_YEAR,
     LAST_YEAR,
@@ -36,6 +38,7 @@ from ..simulation.failure_tracks import failure_tracks
 from ..simulation.parameters import world_parameters
 from ..simulation.record import RealRecord
 from .app import BadArgument, DbOption, ExitCode, JsonOption, app, emit, open_engine, parse_day, progress_bar, reporting
+from .neighbours import DEFAULT_COUNCILS_CSV, council_table
 from .tables import calibration_tables, checkpoint_data, national_table, parameters_table, replay_tables
 
 CouncilsCsvOption = Annotated[
@@ -214,14 +217,31 @@ def report(
         list[str] | None,
         typer.Option("--council", help="council code or name (repeatable; default: every council with a DfE fact)"),
     ] = None,
+    councils_csv: Annotated[
+        Path | None,
+        typer.Option(
+            "--councils",
+            dir_okay=False,
+            help="council identity table, for each council's statistical neighbours (default: "
+            f"{DEFAULT_COUNCILS_CSV} if it is there)",
+        ),
+    ] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="no progress bar")] = False,
+    workers: Annotated[
+        int | None, typer.Option("--workers", min=1, help="processes drawing the charts (default: one per core)")
+    ] = None,
     db: DbOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Write an HTML report (no network needed): lifecycle diagram, council timelines, national chart, deviations."""
+    """Write an HTML report (no network needed): lifecycle diagram, national chart and by region, council timelines
+    with their statistical neighbours, deviations (sortable, filterable, as CSV). A progress bar on stderr while
+    the charts are drawn (in parallel processes), unless --quiet, --json or stderr is not a terminal."""
     with reporting(as_json):
+        table = council_table(councils_csv)
         with open_engine(db, SystemClock(), existing=True) as engine:
-            data = collect_report(engine, council or ())
-        with progress_bar(as_json, len(data.councils), "Drawing") as tick:
-            written = write_report(data, out, progress=tick)
+            data = collect_report(engine, council or (), table)
+        silent = quiet or as_json or not sys.stderr.isatty()
+        with progress_bar(silent, chart_count(data), "Drawing") as tick:
+            written = write_report(data, out, progress=tick, workers=workers)
         message = f"Report written to {written.index} ({len(written.councils)} council timelines)"
         emit(as_json, written.to_dict(), lambda: [escape(message)])

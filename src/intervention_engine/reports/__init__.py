@@ -1,5 +1,6 @@
-"""Reports people look at: the lifecycle diagram, council timelines, the national chart and deviations, as one
-self-contained HTML page with the same charts as SVG and PNG files beside it."""
+"""Reports people look at: the lifecycle diagram, the national chart and by region, council timelines with their
+statistical neighbours, and deviations, as one self-contained HTML page with the same charts as SVG files beside it
+(each drawn once, in parallel processes)."""
 
 from __future__ import annotations
 

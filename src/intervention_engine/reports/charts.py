@@ -1,7 +1,8 @@
 """Matplotlib charts (Agg backend, no pyplot state): a council's timeline and the national count by stage.
 
-Each function returns a `Figure`; `save` writes it as SVG and PNG. Dates go in as `datetime.date` and the
-"concise" date converter labels the axis, so nothing here converts dates by hand.
+Each function returns a `Figure`; `svg_text` draws it as SVG (the page's one format). Dates go in as
+`datetime.date` and the "concise" date converter labels the axis (the council bands go in as matplotlib's day
+numbers, `date2num`, grouped into one `broken_barh` per row and colour).
 
 Where the record is silent the charts say so (DESIGN decision 12): a band that is "nothing on record" is grey and
 hatched, and the national count of councils in intervention is drawn as a floor ("at least N") beside the number of
@@ -16,21 +17,21 @@ import io
 import weakref
 from collections.abc import Sequence
 from html import escape
-from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
 from matplotlib import patheffects
 from matplotlib.artist import Artist
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.dates import date2num
 from matplotlib.figure import Figure
-from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 from matplotlib.ticker import MaxNLocator
 
 from ..policies.rulebook import INTERVENTION_STAGES, STAGES
 from ..projections.national import NationalCount
 from .collect import Band, CouncilHistory, Marker, intervention_words, sentence
+from .regions import RegionSeries
 from .style import (
     COVERED_COLOUR,
     DEVIATION_COLOUR,
@@ -57,19 +58,18 @@ DEVIATION_ROW = "Deviations"
 ROWS: tuple[str, ...] = (*REGION_ROWS.values(), TIMER_ROW, DEVIATION_ROW)
 # Bottom to top of the national stack: services out of council control first, the grades last.
 NATIONAL_ORDER: tuple[str, ...] = tuple(reversed(STAGES))
-NOTHING_ON_RECORD = "nothing on record: no source covers this"
-INFERRED = "inferred fact (no source states it; its rule on hover)"
 FLOOR = "in DfE intervention: at least this many (no instrument on record is not no instrument)"
 COVERED = "councils whose DfE record a source covers (their count is exact)"
 
-Legend = dict[str, Artist]
 T = TypeVar("T")
 # Hover text of the artists that carry one, by figure: written into the SVG as <title> (matplotlib writes none).
 _TITLES: weakref.WeakKeyDictionary[Figure, dict[str, str]] = weakref.WeakKeyDictionary()
 
 
-def new_figure(width: float, height: float) -> Figure:
-    figure = Figure(figsize=(width, height), layout="constrained")
+def new_figure(width: float, height: float, layout: Literal["constrained"] | None = "constrained") -> Figure:
+    """A figure on the Agg canvas; `layout=None` for charts drawn by the hundred, whose margins are set by hand
+    (constrained layout measures every label, about half the drawing time of a council chart)."""
+    figure = Figure(figsize=(width, height), layout=layout)
     FigureCanvasAgg(figure)
     return figure
 
@@ -82,15 +82,6 @@ def svg_text(figure: Figure, _name: str = "") -> str:
     for gid, title in _TITLES.get(figure, {}).items():
         document = document.replace(f'<g id="{gid}">', f'<g id="{gid}"><title>{escape(title)}</title>', 1)
     return document
-
-
-def save(figure: Figure, stem: Path) -> tuple[Path, Path]:
-    """Write `stem`.svg and `stem`.png; the SVG carries no date, so the same store gives the same file."""
-    stem.parent.mkdir(parents=True, exist_ok=True)
-    svg, png = stem.with_suffix(".svg"), stem.with_suffix(".png")
-    svg.write_text(svg_text(figure), encoding="utf-8")
-    figure.savefig(png, format="png", dpi=110)
-    return svg, png
 
 
 def _hover(figure: Figure, artist: Artist, title: str) -> None:
@@ -106,91 +97,84 @@ def _hover(figure: Figure, artist: Artist, title: str) -> None:
 
 
 def council_chart(history: CouncilHistory) -> Figure:
-    """Bands for grade, instrument, delivery and supervision over one time axis; fired timers and deviations."""
-    figure = new_figure(12, 4.8)
+    """Bands for grade, instrument, delivery and supervision over one time axis; fired timers and deviations. The
+    chart carries no legend: the page draws one for every council chart (`legend.py`)."""
+    figure = new_figure(12, 3.6, layout=None)
+    figure.subplots_adjust(left=0.105, right=0.99, top=0.9, bottom=0.09)
     axes = figure.add_subplot()
-    legend: Legend = {}
     rows = {row: len(ROWS) - 1 - position for position, row in enumerate(ROWS)}
     span = max((history.until - history.start).days, 1)
-    for band in history.bands:
-        _draw_band(axes, band, rows[REGION_ROWS[band.region]], span, legend)
-    _draw_inspections(axes, history.facts, rows[REGION_ROWS["judgement"]], legend)
-    _draw_inferred(figure, axes, history.facts, rows, legend)
-    _draw_timers(axes, history.timers, rows[TIMER_ROW], legend)
-    _draw_deviations(axes, history.deviations, rows[DEVIATION_ROW], legend)
+    _draw_bands(axes, history.bands, rows, span)
+    _draw_inspections(axes, history.facts, rows[REGION_ROWS["judgement"]])
+    _draw_inferred(figure, axes, history.facts, rows)
+    _draw_timers(axes, history.timers, rows[TIMER_ROW])
+    _draw_deviations(axes, history.deviations, rows[DEVIATION_ROW])
     axes.set_yticks(list(rows.values()), list(rows))
     axes.set_ylim(-0.6, len(ROWS) - 0.4)
     axes.set_xlim(_any(history.start - dt.timedelta(days=60)), _any(history.until + dt.timedelta(days=60)))
     axes.grid(axis="y", visible=False)
     axes.set_title(f"{history.name} ({history.code}): stage now {label(history.stage)}", loc="left")
-    figure.legend(list(legend.values()), list(legend), loc="outside lower center", ncols=4, fontsize=8)
     return figure
 
 
-def _draw_band(axes: Axes, band: Band, row: int, span: int, legend: Legend) -> None:
-    resting = RESTING_STATES.get(band.region) == band.state
-    colour = RESTING_COLOUR if resting else state_colour(band.state)
-    width = band.end - band.start
-    if not width:
-        return  # a state held for no time at all (decided and started on the same day) leaves no band
-    if band.nothing_on_record:
-        style: dict[str, Any] = {
-            "color": NOTHING_ON_RECORD_COLOUR,
-            "hatch": NOTHING_ON_RECORD_HATCH,
-            "edgecolor": "#9a9a9a",
-        }
-        axes.barh([row], [_any(width)], left=[_any(band.start)], height=0.7, linewidth=0, **style)
-        legend.setdefault(NOTHING_ON_RECORD, Patch(facecolor=NOTHING_ON_RECORD_COLOUR, hatch=NOTHING_ON_RECORD_HATCH,
-                                                   edgecolor="#9a9a9a", linewidth=0))  # fmt: skip
-        return
-    axes.barh([row], [_any(width)], left=[_any(band.start)], height=0.7, color=colour, edgecolor="white")
-    if resting:
-        legend.setdefault("no instrument / council delivers", Patch(facecolor=colour))
-        return
-    legend.setdefault(label(band.state), Patch(facecolor=colour))
-    text = label(band.state)
-    if width.days > span * (0.0068 * len(text) + 0.01):  # the name fits inside the band
-        middle = band.start + width / 2
-        axes.text(_any(middle), row, text, ha="center", va="center", fontsize=8, color=text_colour(colour))
+def _draw_bands(axes: Axes, bands: Sequence[Band], rows: dict[str, int], span: int) -> None:
+    """Every band, one `broken_barh` per row and look (a bar per band costs a container each: the chart is drawn
+    by the hundred); a state's name inside its band where it fits."""
+    looks: dict[tuple[int, str, bool], list[tuple[float, float]]] = {}
+    for band in bands:
+        width = band.end - band.start
+        if not width:
+            continue  # a state held for no time at all (decided and started on the same day) leaves no band
+        row = rows[REGION_ROWS[band.region]]
+        resting = RESTING_STATES.get(band.region) == band.state
+        colour = NOTHING_ON_RECORD_COLOUR if band.nothing_on_record else RESTING_COLOUR if resting else state_colour(
+            band.state)  # fmt: skip
+        start = float(date2num(band.start))  # type: ignore[no-untyped-call]
+        looks.setdefault((row, colour, band.nothing_on_record), []).append((start, width.days))
+        text = label(band.state)
+        if not (band.nothing_on_record or resting) and width.days > span * (0.0068 * len(text) + 0.01):
+            middle = start + width.days / 2  # the name fits inside the band
+            axes.text(middle, row, text, ha="center", va="center", fontsize=8, color=text_colour(colour))
+    for (row, colour, silent), spans in looks.items():
+        style: dict[str, Any] = (
+            {"hatch": NOTHING_ON_RECORD_HATCH, "edgecolor": "#9a9a9a", "linewidth": 0}
+            if silent
+            else {"edgecolor": "white"}
+        )
+        axes.broken_barh(spans, (row - 0.35, 0.7), facecolors=colour, **style)
 
 
-def _draw_inspections(axes: Axes, facts: Sequence[Marker], row: int, legend: Legend) -> None:
+def _draw_inspections(axes: Axes, facts: Sequence[Marker], row: int) -> None:
     days = [fact.on for fact in facts if fact.kind == "inspection_published"]
     if days:
-        kwargs: dict[str, Any] = {"marker": "v", "color": "#222222", "s": 28, "zorder": 3}
-        axes.scatter(_any(days), [row + 0.42] * len(days), **kwargs)
-        legend["inspection published"] = Line2D([], [], linestyle="none", marker="v", color="#222222")
+        axes.plot(_any(days), [row + 0.42] * len(days), "v", color="#222222", markersize=5.3, zorder=3)
 
 
-def _draw_inferred(figure: Figure, axes: Axes, facts: Sequence[Marker], rows: dict[str, int], legend: Legend) -> None:
+def _draw_inferred(figure: Figure, axes: Axes, facts: Sequence[Marker], rows: dict[str, int]) -> None:
     """A hollow diamond above the row of the region an inferred fact moved, its rule in the hover text."""
-    style: dict[str, Any] = {"marker": "D", "facecolors": "white", "edgecolors": INFERRED_COLOUR, "s": 34,
-                             "linewidths": 1.4, "zorder": 4}  # fmt: skip
+    style: dict[str, Any] = {"marker": "D", "markerfacecolor": "white", "markeredgecolor": INFERRED_COLOUR,
+                             "markersize": 5.8, "markeredgewidth": 1.4, "linestyle": "none", "zorder": 4}  # fmt: skip
     for fact in facts:
         if fact.inferred:
             row = rows[REGION_ROWS.get(fact.region, REGION_ROWS["instrument"])]
-            drawn = axes.scatter(_any([fact.on]), [row + 0.42], **style)
+            [drawn] = axes.plot(_any([fact.on]), [row + 0.42], **style)
             implied = f"; implied by {fact.implied_by}" if fact.implied_by else ""
             _hover(figure, drawn, f"{fact.on.isoformat()} inferred {fact.kind}: {fact.inference}{implied}")
-            legend[INFERRED] = Line2D([], [], linestyle="none", marker="D", color=INFERRED_COLOUR, fillstyle="none")
 
 
-def _draw_timers(axes: Axes, timers: Sequence[Marker], row: int, legend: Legend) -> None:
+def _draw_timers(axes: Axes, timers: Sequence[Marker], row: int) -> None:
     for kind in dict.fromkeys(timer.kind for timer in timers):
         colour, marker = timer_style(kind)
         days = [timer.on for timer in timers if timer.kind == kind]
-        axes.scatter(_any(days), [row] * len(days), marker=marker, color=colour, s=36, zorder=3)
-        legend[f"timer: {label(kind)}"] = Line2D([], [], linestyle="none", marker=marker, color=colour)
+        axes.plot(_any(days), [row] * len(days), marker, color=colour, markersize=6, zorder=3)
 
 
-def _draw_deviations(axes: Axes, deviations: Sequence[Marker], row: int, legend: Legend) -> None:
+def _draw_deviations(axes: Axes, deviations: Sequence[Marker], row: int) -> None:
     for number, deviation in enumerate(deviations):
         axes.axvline(_any(deviation.on), color=DEVIATION_COLOUR, linestyle=":", linewidth=1, zorder=1)
-        axes.scatter(_any([deviation.on]), [row], marker="X", color=DEVIATION_COLOUR, s=60, zorder=3)
+        axes.plot(_any([deviation.on]), [row], "X", color=DEVIATION_COLOUR, markersize=7.7, zorder=3)
         offset = 0.28 if number % 2 == 0 else -0.32  # alternate above and below, so neighbours do not collide
         axes.text(_any(deviation.on), row + offset, f" {deviation.kind}", fontsize=7, color=DEVIATION_COLOUR)
-    if deviations:
-        legend["deviation (rule id)"] = Line2D([], [], linestyle="none", marker="X", color=DEVIATION_COLOUR)
 
 
 # ----------------------------------------------------------------------------------------------------------------
@@ -241,6 +225,31 @@ def _floor(axes: Axes, days: Sequence[dt.date], counts: Sequence[NationalCount])
     order = lines + [name for name in reversed(names) if name not in lines]
     axes.legend([handles[names.index(name)] for name in order], order, loc="upper left", bbox_to_anchor=(1.01, 1),
                 fontsize=8)  # fmt: skip
+
+
+def regions_chart(series: Sequence[RegionSeries], columns: int = 3) -> Figure:
+    """One small panel per region on a shared scale, the stages stacked; one legend for every panel."""
+    rows = max(1, -(-len(series) // columns))
+    figure = new_figure(12, 2.1 * rows + 0.6, layout=None)
+    figure.subplots_adjust(left=0.05, right=0.99, top=1 - 0.45 / (2.1 * rows + 0.6), bottom=0.5 / (2.1 * rows + 0.6),
+                           hspace=0.55, wspace=0.12)  # fmt: skip
+    grid = figure.subplots(rows, columns, sharex=True, sharey=True, squeeze=False)
+    stages = [stage for stage in INTERVENTION_STAGES if any(stage in one.stages for one in series)]
+    for axes, one in zip(grid.flat, series, strict=False):
+        steps = [day for day in one.days for _ in range(2)][1:]
+        values = [[count for count in one.stages.get(stage, (0,) * len(one.days)) for _ in range(2)][:-1]
+                  for stage in stages]  # fmt: skip
+        if stages and one.days:
+            axes.stackplot(steps, *values, colors=[state_colour(stage) for stage in stages])
+            axes.set_xlim(_any(one.days[0]), _any(one.days[-1]))
+        axes.set_title(one.title(), loc="left", fontsize=8.5, fontweight="bold")
+        axes.yaxis.set_major_locator(MaxNLocator(integer=True))
+    for axes in list(grid.flat)[len(series) :]:
+        axes.set_visible(False)
+    if stages:
+        handles = [Patch(facecolor=state_colour(stage)) for stage in stages]
+        figure.legend(handles, [label(stage) for stage in stages], loc="lower center", ncols=len(stages), fontsize=9)
+    return figure
 
 
 def _stages(counts: Sequence[NationalCount]) -> list[str]:

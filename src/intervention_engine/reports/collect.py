@@ -12,14 +12,16 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from ..aggregates.coverage import initial_coverage
 from ..calendar import add_months
 from ..engine import InterventionEngine, TimelineEntry
+from ..history.neighbours import CouncilTable, NeighbourRow, neighbour_rows
 from ..policies.rulebook import REGIONS
 from ..projections.national import NationalCount
+from .regions import RegionSeries, region_series, registered_region
 
 # Facts that Ofsted publishes; a council with nothing else on record (and no deviation) gets no chart of its own.
 INSPECTION_FACTS = frozenset({"inspection_published", "monitoring_visit_published", "focused_visit_published"})
@@ -70,17 +72,23 @@ class CouncilHistory:
 
 @dataclass(frozen=True)
 class ReportData:
-    """Everything one report shows."""
+    """Everything one report shows. `neighbours` holds, by council code, the council and its statistical
+    neighbours on each of `neighbour_days` (empty without a council identity table); `regions` the national count
+    of councils in DfE intervention by region."""
 
     until: dt.date
     councils: tuple[CouncilHistory, ...]
     national: tuple[NationalCount, ...]
     deviations: tuple[dict[str, Any], ...]
     total_councils: int
+    regions: tuple[RegionSeries, ...] = ()
+    neighbour_days: tuple[dt.date, ...] = ()
+    neighbours: Mapping[str, tuple[NeighbourRow, ...]] = field(default_factory=dict)
 
 
-def collect(engine: InterventionEngine, councils: Sequence[str] = ()) -> ReportData:
-    """Read the store: the councils asked for (by code or name), or every council with a DfE fact or a deviation."""
+def collect(engine: InterventionEngine, councils: Sequence[str] = (), table: CouncilTable | None = None) -> ReportData:
+    """Read the store: the councils asked for (by code or name), or every council with a DfE fact or a deviation;
+    with the council identity table (`councils.csv`), each drawn council's statistical neighbours."""
     timelines = {code: engine.timeline(code) for code, _ in engine.councils()}
     until = max((_day(entries[-1].occurred_on) for entries in timelines.values() if entries), default=NATIONAL_FROM)
     deviations = engine.deviations()
@@ -92,8 +100,20 @@ def collect(engine: InterventionEngine, councils: Sequence[str] = ()) -> ReportD
         named = sorted(engine.councils(), key=lambda council: (council[1].casefold(), council[0]))
         codes = [code for code, _ in named if code in deviating or _has_dfe_fact(timelines[code])]
     histories = tuple(history(engine, code, timelines[code], until) for code in codes)
-    national = tuple(engine.national(national_days(until)))
-    return ReportData(until, histories, national, tuple(deviations), len(timelines))
+    days = national_days(until)
+    national = tuple(engine.national(days))
+    regions = region_series({code: registered_region(entries) for code, entries in timelines.items()}, timelines, days)
+    yearly = tuple(neighbour_days(until))
+    panels = {code: neighbour_rows(table, code, timelines, yearly) for code in codes} if table else {}
+    return ReportData(until, histories, national, tuple(deviations), len(timelines), regions, yearly, panels)
+
+
+def neighbour_days(until: dt.date) -> list[dt.date]:
+    """31 March of every year from 2014 up to `until`, and `until` itself."""
+    return [
+        *(dt.date(year, 3, 31) for year in range(NATIONAL_FROM.year, until.year + 1) if dt.date(year, 3, 31) < until),
+        until,
+    ]
 
 
 def intervention_words(count: NationalCount) -> str:

@@ -1,4 +1,5 @@
-"""The report page: one self-contained HTML file with every chart inlined as SVG, no script and no network.
+"""The report page: one self-contained HTML file with every chart inlined as SVG and no network; its only script is
+the deviations table's sort and filter (`deviations_table.py`), inline.
 
 Charts come in as SVG documents; `inline_svg` strips their XML prologue and gives their element ids a prefix, so
 that several matplotlib drawings on one page cannot share a clip path by accident.
@@ -9,10 +10,12 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from html import escape
-from typing import Any
 
+from ..history.neighbours import NeighbourRow
 from ..projections.national import NationalCount
 from .collect import CouncilHistory, Marker, ReportData, intervention_words, sentence
+from .deviations_table import deviations_section, filter_css
+from .neighbours_panel import neighbours_css, neighbours_key, neighbours_panel
 from .style import DEVIATION_COLOUR, FONT_FAMILY, INFERRED_COLOUR, label
 
 _PROLOGUE = re.compile(r"<\?xml.*?\?>|<!DOCTYPE.*?>|<!--.*?-->", re.DOTALL)
@@ -37,15 +40,10 @@ td.rule {{ color: {DEVIATION_COLOUR}; font-weight: bold; white-space: nowrap; }}
 td.day {{ white-space: nowrap; }}
 .inferred {{ color: {INFERRED_COLOUR}; font-style: italic; }}
 .filter label {{ margin-right: 14px; font-size: 14px; }}
+th button {{ all: unset; cursor: pointer; font-weight: bold; }}
+th button[aria-sort=ascending]::after {{ content: " ▲"; }} th button[aria-sort=descending]::after {{ content: " ▼"; }}
+.tools {{ font-size: 14px; }} .tools a {{ margin-left: 14px; }} tr[hidden] {{ display: none; }}
 """
-HOW_NOTE = (
-    "A deviation is <em>contradicted</em> when a fact on record went against what the policy expected, "
-    "<em>missed</em> when the deadline passed with nothing on record in days a source covers, and "
-    "<em>unverified</em> when it passed with nothing on record where no source covers the council's DfE record, "
-    "so the step may have been taken and not recorded (also listed: <em>illegal_move</em>, a fact in an order the "
-    "rulebook does not expect, recorded leniently; <em>found</em>, a policy's finding)."
-)
-
 STAGE_NOTE = (
     "A council is in four conditions at once, one per region. The one-word stage is derived from them: services in a "
     "trust or with a partner council first, then commissioner review, statutory direction, improvement notice, "
@@ -65,14 +63,15 @@ def render_page(data: ReportData, charts: Mapping[str, str], mermaid: str) -> st
         _header(data),
         _lifecycle(charts["lifecycle"], mermaid),
         _national(charts["national"], data.national),
-        _councils(data.councils, charts),
-        _deviations(data.deviations),
+        _regions(charts["regions"], data),
+        _councils(data, charts),
+        deviations_section(data.deviations),
     ]
     return (
         '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
         f"<title>DfE intervention report to {data.until.isoformat()}</title>\n"
-        f"<style>{CSS}{_filter_css(data.deviations)}</style>\n</head>\n"
+        f"<style>{CSS}{filter_css(data.deviations)}{neighbours_css()}</style>\n</head>\n"
         f"<body>\n{''.join(sections)}</body>\n</html>\n"
     )
 
@@ -84,6 +83,7 @@ def _header(data: ReportData) -> str:
         f"{_count(len(data.councils), 'council timeline')}, "
         f"{_count(len(data.deviations), 'deviation')} from the policy in force.</p>"
         '<nav><a href="#lifecycle">Lifecycle</a><a href="#national">Councils by stage</a>'
+        '<a href="#regions">By region</a>'
         '<a href="#councils">Council timelines</a><a href="#deviations">Deviations</a></nav></header>\n'
     )
 
@@ -104,7 +104,7 @@ def _national(svg: str, counts: Sequence[NationalCount]) -> str:
         '<section id="national"><h2>Councils by stage</h2>'
         f"{_intervention_sentence(counts[-1]) if counts else ''}"
         f"<figure>{inline_svg(svg, 'national')}<figcaption>Counts on the first of each month "
-        '(files: <a href="national.svg">national.svg</a>, <a href="national.png">national.png</a>). Where no source '
+        '(file: <a href="national.svg">national.svg</a>). Where no source '
         'covers a council\'s DfE record, its "no instrument" means nothing on record, so the count in intervention '
         "is a floor (the black line), drawn beside the number of councils whose DfE record is covered (dashed)."
         "</figcaption></figure></section>\n"
@@ -115,22 +115,41 @@ def _intervention_sentence(count: NationalCount) -> str:
     return f'<p class="intervention"><strong>{escape(sentence(intervention_words(count)))}.</strong></p>'
 
 
-def _councils(councils: Sequence[CouncilHistory], charts: Mapping[str, str]) -> str:
+def _regions(svg: str, data: ReportData) -> str:
+    if not data.regions:
+        return ""
+    return (
+        '<section id="regions"><h2>Councils in DfE intervention by region</h2>'
+        f"<figure>{inline_svg(svg, 'regions')}<figcaption>The lower half of the chart above, one panel per region "
+        '(the region the council\'s registration names), on one scale (file: <a href="regions.svg">regions.svg'
+        '</a>). Each title\'s count is a floor ("at least") unless a source covers the DfE record of every council '
+        "of the region.</figcaption></figure></section>\n"
+    )
+
+
+def _councils(data: ReportData, charts: Mapping[str, str]) -> str:
+    councils = data.councils
     if not councils:
         return '<section id="councils"><h2>Council timelines</h2><p>No council to draw.</p></section>\n'
     links = "".join(f'<a href="#council-{escape(c.code)}">{escape(c.name)}</a>' for c in councils)
-    articles = "".join(_council(council, charts[f"council:{council.code}"]) for council in councils)
+    articles = "".join(
+        _council(council, charts[f"council:{council.code}"], data.neighbours.get(council.code, ()), data)
+        for council in councils
+    )
+    key = neighbours_key() if data.neighbours else ""
     return (
         '<section id="councils"><h2>Council timelines</h2><p class="note">Every council with a DfE fact on record or '
         "a deviation (or those asked for). Bands show each region's state over time; markers show inspections, "
         "timers that fell due and deviations. A grey hatched band is <em>nothing on record</em>: no source covers "
         "those days and the region is still in its default state, so it may as well have held an instrument that no "
         "source recorded. A hollow diamond is an <em>inferred</em> fact: no source states it, the record implies it "
-        f'(its rule in the hover text).</p><nav class="councils">{links}</nav>{articles}</section>\n'
+        f"(its rule in the hover text). One legend for every chart:</p>"
+        f'<figure class="legend">{inline_svg(charts["legend"], "legend")}</figure>{key}'
+        f'<nav class="councils">{links}</nav>{articles}</section>\n'
     )
 
 
-def _council(council: CouncilHistory, svg: str) -> str:
+def _council(council: CouncilHistory, svg: str, neighbours: Sequence[NeighbourRow], data: ReportData) -> str:
     slug = escape(council.code)
     facts = "".join(_fact_item(fact) for fact in council.facts)
     inferred = sum(fact.inferred for fact in council.facts)
@@ -140,6 +159,7 @@ def _council(council: CouncilHistory, svg: str) -> str:
         f"{_count(len(council.facts), 'fact')} ({inferred} inferred), {_count(len(council.timers), 'timer')} fell due, "
         f"{_count(len(council.deviations), 'deviation')}.</p>"
         f"<figure>{inline_svg(svg, 'council-' + slug)}</figure>"
+        f"{neighbours_panel(neighbours, data.neighbour_days)}"
         f"<details><summary>Facts on record ({len(council.facts)})</summary><ol>{facts}</ol></details></article>"
     )
 
@@ -151,58 +171,6 @@ def _fact_item(fact: Marker) -> str:
         f'<li class="inferred">{fact.on.isoformat()}: <strong>inferred</strong> {escape(label(fact.kind))} '
         f"({escape(fact.inference)}; implied by {escape(fact.implied_by or 'the record')})</li>"
     )
-
-
-def _deviations(found: Sequence[Mapping[str, Any]]) -> str:
-    head = "".join(f"<th>{name}</th>" for name in ("on", "council", "rule", "policy", "how", "expected", "happened"))
-    rows = "".join(_deviation_row(item) for item in found)
-    kinds = _kinds(found)
-    choices = "".join(
-        f'<input type="radio" name="how" id="how-{_slug(kind)}"{" checked" if kind == "all" else ""}>'
-        f'<label for="how-{_slug(kind)}">{escape(kind)} ({number})</label>'
-        for kind, number in {"all": len(found), **kinds}.items()
-    )
-    body = (
-        f'<div class="filter">Show: {choices}<table><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table></div>'
-        if found
-        else "<p>None.</p>"
-    )
-    return (
-        f'<section id="deviations"><h2>Deviations ({len(found)})</h2><p class="note">{HOW_NOTE}</p>{body}</section>\n'
-    )
-
-
-def _kinds(found: Sequence[Mapping[str, Any]]) -> dict[str, int]:
-    """How many deviations of each `how`, the three kinds first, then any other in name order."""
-    counts: dict[str, int] = {}
-    for item in found:
-        kind = str(item.get("how", ""))
-        counts[kind] = counts.get(kind, 0) + 1
-    first = [kind for kind in ("contradicted", "missed", "unverified") if kind in counts]
-    return {kind: counts[kind] for kind in [*first, *sorted(set(counts) - set(first))]}
-
-
-def _filter_css(found: Sequence[Mapping[str, Any]]) -> str:
-    """The table filtered by `how` with no script: a checked radio hides every row of another kind."""
-    return "".join(
-        f"#how-{_slug(kind)}:checked ~ table tbody tr:not(.how-{_slug(kind)}) {{ display: none; }}\n"
-        for kind in _kinds(found)
-    )
-
-
-def _slug(kind: str) -> str:
-    return re.sub(r"[^a-z0-9_-]", "-", kind.casefold()) or "none"
-
-
-def _deviation_row(item: Mapping[str, Any]) -> str:
-    council = f"{item.get('name', '')} ({item.get('council', '')})"
-    cells = (
-        f'<td class="day">{escape(str(item.get("occurred_on", "")))}</td>',
-        f'<td><a href="#council-{escape(str(item.get("council", "")))}">{escape(council)}</a></td>',
-        f'<td class="rule">{escape(str(item.get("rule_id", "")))}</td>',
-        *(f"<td>{escape(str(item.get(key, '')))}</td>" for key in ("policy_version", "how", "expected", "happened")),
-    )
-    return f'<tr class="how-{_slug(str(item.get("how", "")))}">{"".join(cells)}</tr>'
 
 
 def _count(number: int, noun: str) -> str:
