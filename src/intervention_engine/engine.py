@@ -45,6 +45,7 @@ from .policies.reactions import FiredTimer
 from .policies.registry import PolicyRegistry, default_registry
 from .policies.rulebook import Rulebook, derive_stage
 from .projections.audit import AuditEntry, audit_entry
+from .projections.bitemporal import Instant, InvalidQuery, check_query, describe_limits, known_events, replay
 from .projections.national import NationalCount, national_counts
 from .projections.status import council_status
 from .projections.subscriptions import CouncilCodes, EventSubscription, RecordedEvent
@@ -369,12 +370,23 @@ class InterventionEngine:
     # ----------------------------------------------------------------------------------------------------------
     # Queries.
 
-    def state(self, council: str, *, as_of: dt.date | None = None) -> CouncilStatus:
+    def state(
+        self,
+        council: str,
+        *,
+        as_of: dt.date | None = None,
+        known_on: Instant | None = None,
+        as_of_version: int | None = None,
+    ) -> CouncilStatus:
         """Where a council stands now, or at the end of the day `as_of` (a date in the world).
 
-        At the end of a day, the timers due that day have fired (they fire when their day is over).
+        At the end of a day, the timers due that day have fired (they fire when their day is over). `known_on` (a
+        day, or an instant) answers as the record stood then, from the events recorded by that time only; it may
+        not be before `as_of`. `as_of_version` answers from the council's stream up to that version.
         """
         cid = self._resolve(council)
+        if known_on is not None or as_of_version is not None:
+            return council_status(self._load_known(cid, as_of, known_on, as_of_version), as_of)
         aggregate = self.cache.take(cid) if as_of is None else self._load_as_of(cid, as_of)
         status = council_status(aggregate, as_of)
         if as_of is None:
@@ -399,9 +411,16 @@ class InterventionEngine:
             found += [{"council": status.council, "name": status.name, **d} for d in status.deviations]
         return sorted(found, key=lambda d: (d["occurred_on"], d["council"]))
 
-    def timeline(self, council: str) -> list[TimelineEntry]:
-        """Every stored event of a council in order, in words."""
-        return [timeline_entry(event) for event in self._events(self._resolve(council))]
+    def timeline(
+        self, council: str, *, known_on: Instant | None = None, as_of_version: int | None = None
+    ) -> list[TimelineEntry]:
+        """Every stored event of a council in order, in words; only those recorded by `known_on`, or up to
+        `as_of_version`, when given."""
+        cid = self._resolve(council)
+        if known_on is None and as_of_version is None:
+            return [timeline_entry(event) for event in self._events(cid)]
+        events = self._known_events(cid, None, known_on, as_of_version)
+        return [timeline_entry(event) for event in events]
 
     def audit(self, council: str) -> list[AuditEntry]:
         """Every stored event of a council with when it was recorded, by whom and under which request id."""
@@ -468,6 +487,29 @@ class InterventionEngine:
             code = self.index.codes.get(cid, str(cid))
             raise CouncilNotFound(f"{code} on {limit} (registered later)", len(self.index.codes))
         return aggregate
+
+    def _known_events(
+        self, cid: uuid.UUID, as_of: dt.date | None, known_on: Instant | None, as_of_version: int | None
+    ) -> list[Any]:
+        check_query(as_of, known_on, as_of_version)
+        events = list(self._events(cid))
+        code = self.index.codes.get(cid, str(cid))
+        if as_of_version is not None and events and as_of_version > events[-1].originator_version:
+            raise InvalidQuery(
+                f"council {code!r} has {events[-1].originator_version} versions; as_of_version {as_of_version} "
+                "names none of them"
+            )
+        kept = known_events(events, as_of=as_of, known_on=known_on, as_of_version=as_of_version)
+        if not kept:
+            where = describe_limits(as_of, known_on, as_of_version)
+            raise CouncilNotFound(f"{code} {where} (recorded later)", len(self.index.codes))
+        return kept
+
+    def _load_known(
+        self, cid: uuid.UUID, as_of: dt.date | None, known_on: Instant | None, as_of_version: int | None
+    ) -> Council:
+        council: Council = replay(self._known_events(cid, as_of, known_on, as_of_version))
+        return council
 
     def _check_not_in_future(self, council: str, fact: Fact) -> None:
         today = self.clock.today()

@@ -17,6 +17,7 @@ from ..errors import StoreUnavailable
 from ..facts import AnyFact, CouncilRegistered, Fact
 from ..persistence.council_index import DueTimer
 from ..projections.audit import AuditEntry
+from ..projections.bitemporal import parse_instant
 from ..projections.national import NationalCount
 from ..projections.timeline import TimelineEntry
 from ..settings import Role
@@ -29,6 +30,15 @@ Council = Annotated[str, Path(min_length=1, max_length=200, description="council
 AsOf = Annotated[
     WorldDate | None, Query(description=f"a date in the world ({DATE_RANGE}): the state at the end of that day")
 ]
+KnownOn = Annotated[
+    str | None,
+    Query(
+        max_length=40,
+        description="as the record stood then: a day, YYYY-MM-DD (its end, UTC), or an instant, "
+        "YYYY-MM-DDTHH:MM:SS (UTC unless it names an offset); not before as_of",
+    ),
+]
+AsOfVersion = Annotated[int | None, Query(ge=1, description="as the council's stream stood at this version")]
 REQUEST_ID_PATTERN = r"^[A-Za-z0-9._:/+=-]{1,128}$"  # an Idempotency-Key or X-Request-ID the service keeps
 IdempotencyKey = Annotated[
     str | None,
@@ -84,10 +94,14 @@ def council_routes(gate: Gate, authenticate: Authenticator) -> APIRouter:
         return await _record(gate, council, fact, principal, _keys(request, idempotency_key), response, lenient)
 
     @router.get("/councils/{council}", responses=COUNCIL_RESPONSES, dependencies=[reader])
-    def state(council: Council, as_of: AsOf = None) -> CouncilStatus:
-        """Where a council stands: stage, states, pending timers, open expectations, deviations."""
+    def state(
+        council: Council, as_of: AsOf = None, known_on: KnownOn = None, as_of_version: AsOfVersion = None
+    ) -> CouncilStatus:
+        """Where a council stands: stage, states, pending timers, open expectations, deviations; as the record
+        stood at a time (`known_on`, not before `as_of`) or at a version of the council's stream."""
         with gate.read() as engine:
-            return engine.state(council, as_of=as_of)
+            known = parse_instant(known_on, "known_on")
+            return engine.state(council, as_of=as_of, known_on=known, as_of_version=as_of_version)
 
     @router.get("/councils/{council}/timeline", responses=COUNCIL_RESPONSES, dependencies=[reader])
     def timeline(council: Council) -> list[TimelineEntry]:
