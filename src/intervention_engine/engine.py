@@ -21,6 +21,7 @@ import re
 import time
 import uuid
 from collections.abc import Iterator, Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 from eventsourcing.persistence import IntegrityError, Recording
@@ -46,6 +47,8 @@ from .policies.registry import PolicyRegistry, default_registry
 from .policies.rulebook import Rulebook, derive_stage
 from .projections.audit import AuditEntry, audit_entry
 from .projections.bitemporal import Instant, InvalidQuery, check_query, describe_limits, known_events, replay
+from .projections.exports import ExportTable, store_table
+from .projections.identity import council_identities
 from .projections.national import NationalCount, national_counts
 from .projections.status import council_status
 from .projections.subscriptions import CouncilCodes, EventSubscription, RecordedEvent
@@ -450,11 +453,34 @@ class InterventionEngine:
         """Pending timers across all councils due on or before `until` (all pending when None)."""
         return self.index.due(until)
 
-    def national(self, days: Sequence[dt.date] | None = None) -> list[NationalCount]:
-        """Councils in each stage and with each grade on each date (default: 31 March of every year since 2014)."""
+    def national(
+        self, days: Sequence[dt.date] | None = None, *, by_region: bool = False, councils_csv: Path | None = None
+    ) -> list[NationalCount]:
+        """Councils in each stage and with each grade on each date (default: 31 March of every year since 2014);
+        `by_region`: one count per region and date (each council's region from its registration, or from the
+        council identity table `councils_csv` where the registration names none)."""
         if days is None:
             days = [dt.date(year, 3, 31) for year in range(2014, self.clock.today().year + 1)]
-        return national_counts(self.store, self.index, days)
+        if not by_region:
+            return national_counts(self.store, self.index, days)
+        identities = council_identities(self.store, self.index, councils_csv)
+        return national_counts(self.store, self.index, days, lambda cid: identities[cid].region)
+
+    def export(
+        self,
+        table: str,
+        *,
+        until: dt.date | None = None,
+        days: Sequence[dt.date] | None = None,
+        councils_csv: Path | None = None,
+    ) -> ExportTable:
+        """A tidy table of the store (`facts`, `events`, `states`, `timers`, `expectations`, `deviations`,
+        `national`): its columns (docs/exports.md) and rows. `states` runs monthly to `until` (default today),
+        `national` counts on `days` (default: 31 March of each year, as `national`); `councils_csv` gives ONS codes
+        and regions that registrations lack. Write it with `projections.exports.write_export`."""
+        today = self.clock.today()
+        days = list(days) if days else [dt.date(year, 3, 31) for year in range(2014, today.year + 1)]
+        return store_table(self.store, self.index, table, until=until or today, days=days, councils_csv=councils_csv)
 
     def councils(self) -> list[tuple[str, str]]:
         self.index.refresh()

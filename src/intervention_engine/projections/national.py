@@ -53,6 +53,7 @@ class NationalCount:
                 "count": self.in_intervention, "at_least": not self.complete,
                 "dfe_record_covered": self.dfe_record_covered, "covered_in_intervention": self.in_intervention_covered,
             },
+            **({"stages_dfe_record_covered": self.stages_covered} if self.stages_covered is not None else {}),
         }  # fmt: skip
 
 
