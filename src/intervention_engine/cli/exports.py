@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import sys
 from collections.abc import Sequence
+from concurrent.futures import Executor
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -12,12 +14,16 @@ import typer
 from rich.table import Table
 
 from ..clock import SystemClock
-from ..projections.exports import FORMATS, TABLES, ExportTable, InvalidExport, chunks, write_export
+from ..projections.exports import FORMATS, STORE_TABLES, TABLES, ExportTable, InvalidExport, chunks, write_export
 from ..projections.exports.formats import check_format
 from ..projections.exports.tables import check_table
 from ..projections.national import NationalCount
-from .app import DbOption, app, open_engine, parse_day, reporting
+from ..simulation import Projection, RealRecord, WorldModel, backtest, simulate
+from ..simulation.exports import backtest_table, simulation_table
+from ..simulation.montecarlo import executor_for
+from .app import BadArgument, DbOption, app, open_engine, parse_day, reporting, required_day
 from .tables import national_table
+from .whatif import WorkersOption
 
 
 class By(StrEnum):
@@ -54,19 +60,68 @@ def export(
         Path | None,
         typer.Option("--councils", dir_okay=False, help="council identity table, for ONS codes and regions"),
     ] = None,
+    ofsted_csv: Annotated[
+        Path | None,
+        typer.Option("--ofsted-csv", dir_okay=False, help="simulation, backtest: the national Ofsted CSV"),
+    ] = None,
+    from_date: Annotated[
+        str, typer.Option("--from", help="simulation, backtest: from the real state on this day")
+    ] = "2018-01-01",
+    to_date: Annotated[str, typer.Option("--to", help="backtest: to the end of this day")] = "2024-12-31",
+    years: Annotated[int, typer.Option("--years", min=1, help="simulation: years to project")] = 10,
+    runs: Annotated[int, typer.Option("--runs", min=1, help="simulation, backtest: Monte Carlo runs")] = 100,
+    seed: Annotated[int, typer.Option("--seed", help="simulation, backtest: master seed")] = 0,
+    policy: Annotated[
+        list[str] | None,
+        typer.Option("--policy", help="simulation: a DfE regime as a variant (repeatable; default: in force)"),
+    ] = None,
+    workers: WorkersOption = None,
     db: DbOption = None,
 ) -> None:
     """Write a table in long format (one row per observation) as CSV or Parquet; columns in docs/exports.md."""
     with reporting(False):
         check_table(table)
         check_format(format)
-        last = parse_day(until, "--until")
-        days = [day for text in on or () if (day := parse_day(text, "--on")) is not None]
         if out is not None and not out.parent.is_dir():
             raise InvalidExport(f"cannot write {out}: no folder {out.parent}; create it first or choose another --out")
-        with open_engine(db, SystemClock(), existing=True) as engine:
-            found = engine.export(table, until=last, days=days or None, councils_csv=councils_csv)
+        if table in STORE_TABLES:
+            last = parse_day(until, "--until")
+            days = [day for text in on or () if (day := parse_day(text, "--on")) is not None]
+            with open_engine(db, SystemClock(), existing=True) as engine:
+                found = engine.export(table, until=last, days=days or None, councils_csv=councils_csv)
+        else:
+            if ofsted_csv is None:
+                raise BadArgument(f"table {table!r} is simulated from the record: give --ofsted-csv FILE")
+            first = required_day(from_date, "--from")
+            record = RealRecord.load(ofsted_csv)
+            with executor_for(workers) as pool:
+                if table == "backtest":
+                    result, _ = backtest(record, from_date=first, to_date=required_day(to_date, "--to"), runs=runs,
+                                         seed=seed, executor=pool)  # fmt: skip
+                    found = backtest_table(result)
+                else:
+                    found = simulation_table(_simulate(record, first, years, runs, seed, policy or [None], pool))
         _write(found, format, out)
+
+
+def _simulate(
+    record: RealRecord,
+    start: dt.date,
+    years: int,
+    runs: int,
+    seed: int,
+    policies: Sequence[str | None],
+    pool: Executor,
+) -> list[Projection]:
+    """One projection per policy (None: the regimes in force), each from the real state on `start`."""
+    world = WorldModel.calibrated(record.calibration())
+    engine = record.replay(start)
+    try:
+        return [simulate(start, years, runs, seed, policy, pool, engine=engine, world=world) for policy in policies]
+    except ValueError as error:
+        raise BadArgument(str(error)) from None
+    finally:
+        engine.close()
 
 
 def _write(found: ExportTable, format: str, out: Path | None) -> None:
