@@ -175,4 +175,4 @@ def test_state_over_http_takes_known_on_and_as_of_version(late: LateFact) -> Non
     assert refused.json()["message"].startswith("known_on 2019-02-28 is before as_of 2019-03-01")
     garbled = client.get("/councils/382", params={"known_on": "2019-02-30"}, headers=auth(READER))
     assert garbled.status_code == 422
-    assert garbled.json()["message"].startswith("known_on '2019-02-30' is not a date (YYYY-MM-DD) or an instant")
+    assert "known_on '2019-02-30' is not a date (YYYY-MM-DD) or an instant" in garbled.json()["message"]

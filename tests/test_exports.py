@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -32,6 +33,7 @@ from intervention_engine.settings import Settings
 
 from factories import inspection, registration
 from http_service import READER, TOKENS, auth
+from shared_data import DATA
 
 D = dt.date
 UNTIL = D(2018, 12, 31)
@@ -348,3 +350,59 @@ def test_a_simulated_table_without_the_record_is_refused(tmp_path: Path) -> None
     code, _, err = cli("export", "backtest", "--out", str(tmp_path / "b.csv"))
     assert (code, err) == (2, "Error: table 'backtest' is simulated from the record: give --ofsted-csv FILE\n")
     assert list(tmp_path.iterdir()) == []
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# The national record (issue 13's acceptance: after a replay of the record, pandas reads the states with typed dates).
+
+# Councils of the Ofsted CSV by region of the council identity table (153 councils; counted with pandas by hand).
+REGION_COUNCILS = {
+    "East Midlands": 10, "East of England": 11, "London": 33, "North East": 12, "North West": 24, "South East": 19,
+    "South West": 15, "West Midlands": 14, "Yorkshire and the Humber": 15,
+}  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def national_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    db = tmp_path_factory.mktemp("national") / "national.sqlite"
+    code, _, err = cli("replay", "--ofsted-csv", str(DATA / "ofsted_inspections.csv"),
+                       "--as-of", "2020-03-31", "--db", str(db), "--json")  # fmt: skip
+    assert code == 0, err
+    return db
+
+
+@pytest.mark.slow
+def test_states_of_the_national_record_read_back_with_typed_dates(national_db: Path, tmp_path: Path) -> None:
+    for format in ("csv", "parquet"):
+        out = tmp_path / f"states.{format}"
+        code, _, err = cli("export", "states", "--format", format, "--out", str(out), "--until", "2020-03-31",
+                           "--db", str(national_db))  # fmt: skip
+        assert code == 0, err
+        frame = read_csv(out, "states") if format == "csv" else pd.read_parquet(out)
+        # The national replay registers every council on 1 January 2000: to March 2020 is 20 x 12 + 3 months.
+        assert len(frame) == 153 * 243
+        months = pd.to_datetime(frame["month_end"])
+        assert (months.min(), months.max()) == (pd.Timestamp(2000, 1, 31), pd.Timestamp(2020, 3, 31))
+        assert frame["ons_code"].str.match(r"^E(0[6-9]|10)\d{6}$").all()  # unitary, metropolitan, London, county
+        assert frame.groupby("region")["council"].nunique().to_dict() == REGION_COUNCILS
+
+
+@pytest.mark.slow
+def test_national_by_region_on_the_command_line(national_db: Path) -> None:
+    code, out, _ = cli("national", "--by", "region", "--on", "2020-03-31", "--json", "--db", str(national_db))
+    counts = json.loads(out)
+    assert code == 0
+    assert {count["region"]: count["councils"] for count in counts} == REGION_COUNCILS
+    assert all(count["on"] == "2020-03-31" for count in counts)
+    london = next(count for count in counts if count["region"] == "London")
+    # The Ofsted CSV covers no council's DfE record: intervention counts are floors, and say so.
+    assert london["in_intervention"] == {"count": 0, "at_least": True, "dfe_record_covered": 0,
+                                         "covered_in_intervention": 0}  # fmt: skip
+    assert sum(london["stages"].values()) == 33
+    code, table, _ = cli("national", "--by", "region", "--on", "2020-03-31", "--db", str(national_db))
+    assert code == 0
+    assert "Councils by region on 2020-03-31" in table
+    assert "≥ 0" in table
+    code, _, err = cli("national", "--by", "county", "--db", str(national_db))
+    assert code == 2
+    assert "'county' is not one of 'region'" in " ".join(err.split())

@@ -14,6 +14,7 @@ import typer
 from rich.table import Table
 
 from ..clock import SystemClock
+from ..policies.rulebook import OUT_OF_COUNCIL_STAGES
 from ..projections.exports import FORMATS, STORE_TABLES, TABLES, ExportTable, InvalidExport, chunks, write_export
 from ..projections.exports.formats import check_format
 from ..projections.exports.tables import check_table
@@ -33,16 +34,26 @@ class By(StrEnum):
 ByOption = Annotated[By | None, typer.Option("--by", help="one count per region (and date)")]
 
 
-def national_tables(counts: Sequence[NationalCount]) -> list[Table]:
-    """One table of councils by stage for England, or one per region (`national --by region`)."""
-    regions = list(dict.fromkeys(count.region for count in counts))
-    tables = []
-    for region in regions:
-        table = national_table([count for count in counts if count.region == region])
-        if region is not None:
-            table.title = f"{region}: {table.title}"
+def national_tables(counts: Sequence[NationalCount]) -> list[Table | str]:
+    """Councils by stage: for England, one column per date; by region (`national --by region`), one table per
+    date with a row per region: councils, judged inadequate, in DfE intervention (a floor where the DfE record is
+    not covered), services out of the council's hands, and for how many the DfE record is covered. Every stage of
+    every region is in `--json` and `export national`."""
+    if all(count.region is None for count in counts):
+        return [national_table(counts)]
+    tables: list[Table | str] = []
+    for day in sorted({count.on for count in counts}):
+        table = Table(title=f"Councils by region on {day.isoformat()}", title_justify="left")
+        table.add_column("region", overflow="fold")
+        for head in ("councils", "inadequate", "in DfE intervention", "trust or partner", "DfE record covered"):
+            table.add_column(head, justify="right")
+        for count in (count for count in counts if count.on == day):
+            floor = ("≥ " if not count.complete else "") + str(count.in_intervention)
+            away = sum(count.stages.get(stage, 0) for stage in OUT_OF_COUNCIL_STAGES)
+            table.add_row(str(count.region), str(count.councils), str(count.stages.get("inadequate", 0)), floor,
+                          str(away), str(count.dfe_record_covered))  # fmt: skip
         tables.append(table)
-    return tables
+    return [*tables, "Every stage of every region: --json, or `intervention-engine export national`."]
 
 
 @app.command()

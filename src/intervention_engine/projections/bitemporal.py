@@ -11,8 +11,11 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from typing import Any
+from typing import Annotated, Any
 
+from pydantic import AfterValidator, WithJsonSchema
+
+from ..dates import DAY_PATTERN
 from ..errors import InterventionError
 
 Instant = dt.date | dt.datetime
@@ -42,6 +45,26 @@ def parse_instant(text: str | None, option: str = "known_on") -> Instant | None:
             f"{option} {text!r} is not a date (YYYY-MM-DD) or an instant (YYYY-MM-DDTHH:MM:SS, UTC unless it names "
             "an offset)"
         ) from None
+
+
+def _readable(text: str) -> str:
+    parse_instant(text)
+    return text
+
+
+# A `known_on` as a service receives it: checked with the request, its schema saying a date or a date-time.
+KnownOnText = Annotated[
+    str,
+    AfterValidator(_readable),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "string", "format": "date", "pattern": DAY_PATTERN},
+                {"type": "string", "format": "date-time"},
+            ]
+        }
+    ),
+]
 
 
 def check_query(as_of: dt.date | None, known_on: Instant | None, as_of_version: int | None) -> None:

@@ -17,7 +17,7 @@ from ..errors import StoreUnavailable
 from ..facts import AnyFact, CouncilRegistered, Fact
 from ..persistence.council_index import DueTimer
 from ..projections.audit import AuditEntry
-from ..projections.bitemporal import parse_instant
+from ..projections.bitemporal import KnownOnText, parse_instant
 from ..projections.national import NationalCount
 from ..projections.timeline import TimelineEntry
 from ..settings import Role
@@ -31,7 +31,7 @@ AsOf = Annotated[
     WorldDate | None, Query(description=f"a date in the world ({DATE_RANGE}): the state at the end of that day")
 ]
 KnownOn = Annotated[
-    str | None,
+    KnownOnText | None,
     Query(
         max_length=40,
         description="as the record stood then: a day, YYYY-MM-DD (its end, UTC), or an instant, "

@@ -8,7 +8,7 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header, HTTPException, Query
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import StreamingResponse
 
 from ..dates import DATE_RANGE, WorldDate
@@ -42,14 +42,15 @@ def export_routes(gate: EngineGate, authenticate: Authenticator) -> APIRouter:
     )
     def export(
         table: StoreTable,
-        accept: Annotated[str, Header(description="text/csv (the default) or application/vnd.apache.parquet")] = "",
+        request: Request,
         until: Annotated[
             WorldDate | None, Query(description=f"states: the last month ({DATE_RANGE}; default today)")
         ] = None,
         on: Annotated[list[WorldDate] | None, Query(max_length=50, description="national: the dates")] = None,
     ) -> StreamingResponse:
-        """A tidy table of the store in long format, with the columns of the data dictionary, in a stable order."""
-        format = _format(accept)
+        """A tidy table of the store in long format, with the columns of the data dictionary, in a stable order;
+        CSV or Parquet by the `Accept` header (text/csv, the default, or application/vnd.apache.parquet)."""
+        format = _format(request.headers.get("accept", ""))
         with gate.read() as engine:
             found = engine.export(str(table.value), until=until, days=on or None)
         extension = "csv" if format == "csv" else "parquet"
