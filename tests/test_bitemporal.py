@@ -173,6 +173,8 @@ def test_state_over_http_takes_known_on_and_as_of_version(late: LateFact) -> Non
     assert (versioned.status_code, versioned.json()["states"]["judgement"]) == (200, "requires_improvement")
     assert refused.status_code == 422
     assert refused.json()["message"].startswith("known_on 2019-02-28 is before as_of 2019-03-01")
+    timeline = client.get("/councils/382/timeline", params={"known_on": known}, headers=auth(READER))
+    assert (timeline.status_code, len(timeline.json())) == (200, 4)
     garbled = client.get("/councils/382", params={"known_on": "2019-02-30"}, headers=auth(READER))
     assert garbled.status_code == 422
     assert "known_on '2019-02-30' is not a date (YYYY-MM-DD) or an instant" in garbled.json()["message"]

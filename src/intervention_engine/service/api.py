@@ -104,10 +104,12 @@ def council_routes(gate: Gate, authenticate: Authenticator) -> APIRouter:
             return engine.state(council, as_of=as_of, known_on=known, as_of_version=as_of_version)
 
     @router.get("/councils/{council}/timeline", responses=COUNCIL_RESPONSES, dependencies=[reader])
-    def timeline(council: Council) -> list[TimelineEntry]:
-        """Every stored event of the council, in the order it was recorded, in words."""
+    def timeline(council: Council, known_on: KnownOn = None, as_of_version: AsOfVersion = None) -> list[TimelineEntry]:
+        """Every stored event of the council, in the order it was recorded, in words (only those recorded by
+        `known_on`, or up to `as_of_version`, when given)."""
         with gate.read() as engine:
-            return engine.timeline(council)
+            known = parse_instant(known_on, "known_on")
+            return engine.timeline(council, known_on=known, as_of_version=as_of_version)
 
     @router.get("/councils/{council}/expectations", responses=COUNCIL_RESPONSES, dependencies=[reader])
     def expectations(council: Council, as_of: AsOf = None) -> list[dict[str, Any]]:
