@@ -69,7 +69,11 @@ TABLES: dict[str, TableSpec] = {
                 *IDENTITY,
                 _VERSION,
                 Column("occurred_on", "date", "the day it happened (a partial date: the first day of its span)"),
-                Column("date_precision", "string", "`day`, `month` or `year`: how much of `occurred_on` is known"),
+                Column(
+                    "date_precision",
+                    "string",
+                    "`day`, `month`, `quarter` or `year`: how much of `occurred_on` is known",
+                ),
                 _RECORDED_AT,
                 Column("fact_type", "string", "the fact's type (`inspection_published`, ...)"),
                 Column("summary", "string", "the fact in words"),
