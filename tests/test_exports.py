@@ -297,6 +297,16 @@ def test_http_national_on_dates(client: TestClient) -> None:
     assert sorted(set(frame["region"])) == ["England", "Yorkshire and the Humber", "no region on record"]
 
 
+def test_http_national_by_region(client: TestClient) -> None:
+    found = client.get("/national", params={"on": ["2018-12-31"], "by": "region"}, headers=auth(READER))
+    assert found.status_code == 200
+    assert [(c["region"], c["councils"], c["stages"], c["dfe_record_covered"]) for c in found.json()] == [
+        ("Yorkshire and the Humber", 1, {"inadequate": 1}, 1),
+        ("no region on record", 1, {"not_inspected": 1}, 0),
+    ]
+    assert client.get("/national", params={"by": "county"}, headers=auth(READER)).status_code == 422
+
+
 def test_http_export_refuses_an_unknown_table_and_format(client: TestClient) -> None:
     unknown = client.get("/exports/fact", headers=auth(READER))
     json_asked = client.get("/exports/facts", headers={**auth(READER), "Accept": "application/json"})

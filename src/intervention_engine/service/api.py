@@ -7,7 +7,7 @@ status codes. Writes record the caller's actor and the request id with every eve
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response, status
 
@@ -196,10 +196,12 @@ def store_routes(
         on: Annotated[
             list[WorldDate] | None, Query(max_length=50, description="dates (default: 31 March of each year)")
         ] = None,
+        by: Annotated[Literal["region"] | None, Query(description="one count per region and date")] = None,
     ) -> list[NationalCount]:
-        """Councils in each stage and with each grade on each date."""
+        """Councils in each stage and with each grade on each date (by region: each with its region, and for how
+        many of its councils the DfE record is covered)."""
         with gate.read() as engine:
-            return engine.national(on or None)
+            return engine.national(on or None, by_region=by == "region")
 
     return router
 
