@@ -14,7 +14,6 @@ import io
 import os
 import pty
 import re
-import shutil
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
@@ -25,6 +24,7 @@ import pytest
 from PIL import Image
 from typer.testing import CliRunner, Result
 
+from browser import chromium_command
 from intervention_engine import Settings, VirtualClock, build_engine
 from intervention_engine.cli import app
 from intervention_engine.history import load_scenario
@@ -45,17 +45,6 @@ COUNCILS_CSV = DATA / "councils.csv"
 KIRKLEES = Path(__file__).resolve().parents[1] / "scenarios" / "kirklees.yaml"
 UNTIL = dt.date(2025, 1, 1)
 SVG = "{http://www.w3.org/2000/svg}"
-CHROMIUM_FLAGS = (
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--disable-dev-shm-usage",  # containers often give /dev/shm 64 MB, too little for a tall page
-)
 # Injected at the top of a copy of the page: records every error event (scripts, failed loads, which the capture
 # phase sees too), every console.error and the load event into attributes of <html>, which --dump-dom prints.
 PROBE = """<script>
@@ -273,12 +262,7 @@ def test_the_page_drawn_in_memory_is_the_page_written_to_files(store: Path, repo
 @pytest.fixture
 def chromium(tmp_path: Path) -> list[str]:
     """The headless Chromium command line; skipped when Chromium is missing, unless CI is set (then it fails)."""
-    binary = shutil.which("chromium") or shutil.which("chromium-browser")
-    if binary is None:
-        if os.environ.get("CI"):
-            pytest.fail("chromium is not installed (apt-get install -y chromium)")
-        pytest.skip("chromium is not installed (apt-get install -y chromium); set CI to make this a failure")
-    return [binary, *CHROMIUM_FLAGS, f"--user-data-dir={tmp_path / 'profile'}"]
+    return chromium_command(tmp_path / "profile")
 
 
 def open_page(chromium: list[str], page: Path, *args: str) -> subprocess.CompletedProcess[str]:

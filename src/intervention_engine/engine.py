@@ -15,6 +15,7 @@ import re
 import uuid
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from .aggregates.council import Council, council_id
@@ -34,6 +35,9 @@ from .policies.reactions import FiredTimer
 from .policies.registry import PolicyRegistry, default_registry
 from .policies.rulebook import Rulebook
 from .projections.audit import AuditEntry, audit_entry
+from .projections.bitemporal import Instant, InvalidQuery, check_query, describe_limits, known_events, replay
+from .projections.exports import ExportTable, store_table
+from .projections.identity import council_identities
 from .projections.national import NationalCount, national_counts
 from .projections.status import council_at_end_of, council_status
 from .projections.subscriptions import CouncilCodes, EventSubscription, RecordedEvent
@@ -270,12 +274,23 @@ class InterventionEngine:
     # ----------------------------------------------------------------------------------------------------------
     # Queries.
 
-    def state(self, council: str, *, as_of: dt.date | None = None) -> CouncilStatus:
+    def state(
+        self,
+        council: str,
+        *,
+        as_of: dt.date | None = None,
+        known_on: Instant | None = None,
+        as_of_version: int | None = None,
+    ) -> CouncilStatus:
         """Where a council stands now, or at the end of the day `as_of` (a date in the world).
 
-        At the end of a day, the timers due that day have fired (they fire when their day is over).
+        At the end of a day, the timers due that day have fired (they fire when their day is over). `known_on` (a
+        day, or an instant) answers as the record stood then, from the events recorded by that time only; it may
+        not be before `as_of`. `as_of_version` answers from the council's stream up to that version.
         """
         cid = self._resolve(council)
+        if known_on is not None or as_of_version is not None:
+            return council_status(self._load_known(cid, as_of, known_on, as_of_version), as_of)
         aggregate = self.cache.take(cid) if as_of is None else self._load_as_of(cid, as_of)
         status = council_status(aggregate, as_of)
         if as_of is None:
@@ -300,9 +315,16 @@ class InterventionEngine:
             found += [{"council": status.council, "name": status.name, **d} for d in status.deviations]
         return sorted(found, key=lambda d: (d["occurred_on"], d["council"]))
 
-    def timeline(self, council: str) -> list[TimelineEntry]:
-        """Every stored event of a council in order, in words."""
-        return [timeline_entry(event) for event in self._events(self._resolve(council))]
+    def timeline(
+        self, council: str, *, known_on: Instant | None = None, as_of_version: int | None = None
+    ) -> list[TimelineEntry]:
+        """Every stored event of a council in order, in words; only those recorded by `known_on`, or up to
+        `as_of_version`, when given."""
+        cid = self._resolve(council)
+        if known_on is None and as_of_version is None:
+            return [timeline_entry(event) for event in self._events(cid)]
+        events = self._known_events(cid, None, known_on, as_of_version)
+        return [timeline_entry(event) for event in events]
 
     def audit(self, council: str) -> list[AuditEntry]:
         """Every stored event of a council with when it was recorded, by whom and under which request id."""
@@ -332,11 +354,34 @@ class InterventionEngine:
         """Pending timers across all councils due on or before `until` (all pending when None)."""
         return self.index.due(until)
 
-    def national(self, days: Sequence[dt.date] | None = None) -> list[NationalCount]:
-        """Councils in each stage and with each grade on each date (default: 31 March of every year since 2014)."""
+    def national(
+        self, days: Sequence[dt.date] | None = None, *, by_region: bool = False, councils_csv: Path | None = None
+    ) -> list[NationalCount]:
+        """Councils in each stage and with each grade on each date (default: 31 March of every year since 2014);
+        `by_region`: one count per region and date (each council's region from its registration, or from the
+        council identity table `councils_csv` where the registration names none)."""
         if days is None:
             days = [dt.date(year, 3, 31) for year in range(2014, self.clock.today().year + 1)]
-        return national_counts(self.store, self.index, days)
+        if not by_region:
+            return national_counts(self.store, self.index, days)
+        identities = council_identities(self.store, self.index, councils_csv)
+        return national_counts(self.store, self.index, days, lambda cid: identities[cid].region)
+
+    def export(
+        self,
+        table: str,
+        *,
+        until: dt.date | None = None,
+        days: Sequence[dt.date] | None = None,
+        councils_csv: Path | None = None,
+    ) -> ExportTable:
+        """A tidy table of the store (`facts`, `events`, `states`, `timers`, `expectations`, `deviations`,
+        `national`): its columns (docs/exports.md) and rows. `states` runs monthly to `until` (default today),
+        `national` counts on `days` (default: 31 March of each year, as `national`); `councils_csv` gives ONS codes
+        and regions that registrations lack. Write it with `projections.exports.write_export`."""
+        today = self.clock.today()
+        days = list(days) if days else [dt.date(year, 3, 31) for year in range(2014, today.year + 1)]
+        return store_table(self.store, self.index, table, until=until or today, days=days, councils_csv=councils_csv)
 
     def councils(self) -> list[tuple[str, str]]:
         self.index.refresh()
@@ -364,6 +409,29 @@ class InterventionEngine:
             code = self.index.codes.get(cid, str(cid))
             raise CouncilNotFound(f"{code} on {as_of.isoformat()} (registered later)", len(self.index.codes))
         return aggregate
+
+    def _known_events(
+        self, cid: uuid.UUID, as_of: dt.date | None, known_on: Instant | None, as_of_version: int | None
+    ) -> list[Any]:
+        check_query(as_of, known_on, as_of_version)
+        events = list(self._events(cid))
+        code = self.index.codes.get(cid, str(cid))
+        if as_of_version is not None and events and as_of_version > events[-1].originator_version:
+            raise InvalidQuery(
+                f"council {code!r} has {events[-1].originator_version} versions; as_of_version {as_of_version} "
+                "names none of them"
+            )
+        kept = known_events(events, as_of=as_of, known_on=known_on, as_of_version=as_of_version)
+        if not kept:
+            where = describe_limits(as_of, known_on, as_of_version)
+            raise CouncilNotFound(f"{code} {where} (recorded later)", len(self.index.codes))
+        return kept
+
+    def _load_known(
+        self, cid: uuid.UUID, as_of: dt.date | None, known_on: Instant | None, as_of_version: int | None
+    ) -> Council:
+        council: Council = replay(self._known_events(cid, as_of, known_on, as_of_version))
+        return council
 
     def _check_not_in_future(self, council: str, fact: Fact) -> None:
         today = self.clock.today()

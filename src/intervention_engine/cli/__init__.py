@@ -7,7 +7,8 @@ Exit codes:
     0  done
     1  a replay finished but some of its checkpoints do not hold
     2  input refused: bad option or argument, malformed fact or scenario file, impossible date, a move the
-       rulebook forbids, a fact out of order or in the future, unusable settings
+       rulebook forbids, a fact out of order or in the future, unusable settings; an unknown export table or
+       format, an export --out in a folder that does not exist; a --known-on before --as-of
     3  the council is not registered
     4  the store cannot be used: disk full, read-only, corrupt (SQLite's quick_check fails), another application's
        file, a schema version this engine does not read, an unreachable PostgreSQL server
@@ -18,7 +19,7 @@ that fails, except the facts before the refused one when a file holds a list of 
 
 from __future__ import annotations
 
-from . import councils, history, neighbours, service, whatif  # noqa: F401  (each module adds its commands to `app`)
+from . import councils, exports, history, neighbours, service, whatif  # noqa: F401  (each module adds its commands to `app`)
 from .app import BadArgument, ExitCode, app, main, reporting
 from .tables import (
     checkpoint_table,

@@ -13,6 +13,7 @@ from ..history.scenario import (
 )
 from ..policies.rulebook import Rulebook
 from .app import DbOption, JsonOption, app, emit, open_engine, parse_day, read_facts, record_all, reporting
+from .bitemporal import KnownOnOption, VersionOption, parse_instant
 from .tables import deviations_table, due_table, recorded_table, status_tables, timeline_table
 
 # ----------------------------------------------------------------------------------------------------------------
@@ -39,26 +40,31 @@ def record(
 def status(
     council: Annotated[str, typer.Argument(help="council code or name")],
     as_of: Annotated[str | None, typer.Option("--as-of", help="a date in the world, YYYY-MM-DD")] = None,
+    known_on: KnownOnOption = None,
+    version: VersionOption = None,
     db: DbOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Where a council stands on the intervention path, now or on a date."""
+    """Where a council stands on the intervention path, now or on a date; as the record stood then (--known-on)."""
     with reporting(as_json):
-        day = parse_day(as_of, "--as-of")
+        day, known = parse_day(as_of, "--as-of"), parse_instant(known_on, "--known-on")
         with open_engine(db, SystemClock(), existing=True) as engine:
-            found = engine.state(council, as_of=day)
+            found = engine.state(council, as_of=day, known_on=known, as_of_version=version)
         emit(as_json, found.to_dict(), lambda: status_tables(found))
 
 
 @app.command()
 def timeline(
     council: Annotated[str, typer.Argument(help="council code or name")],
+    known_on: KnownOnOption = None,
+    version: VersionOption = None,
     db: DbOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Every stored event of a council, in order."""
+    """Every stored event of a council, in order (only those recorded by --known-on, or up to --stream-version)."""
     with reporting(as_json), open_engine(db, SystemClock(), existing=True) as engine:
-        entries = engine.timeline(council)
+        known = parse_instant(known_on, "--known-on")
+        entries = engine.timeline(council, known_on=known, as_of_version=version)
         emit(as_json, [entry.to_dict() for entry in entries], lambda: [timeline_table(entries)])
 
 

@@ -38,8 +38,9 @@ from ..simulation.failure_tracks import failure_tracks
 from ..simulation.parameters import world_parameters
 from ..simulation.record import RealRecord
 from .app import BadArgument, DbOption, ExitCode, JsonOption, app, emit, open_engine, parse_day, progress_bar, reporting
+from .exports import ByOption, national_tables
 from .neighbours import DEFAULT_COUNCILS_CSV, council_table
-from .tables import calibration_tables, checkpoint_data, national_table, parameters_table, replay_tables
+from .tables import calibration_tables, checkpoint_data, parameters_table, replay_tables
 
 CouncilsCsvOption = Annotated[
     Path | None,
@@ -125,14 +126,18 @@ def replay(
 @app.command()
 def national(
     on: Annotated[list[str] | None, typer.Option("--on", help="a date, YYYY-MM-DD (repeatable)")] = None,
+    by: ByOption = None,
+    councils_csv: Annotated[
+        Path | None, typer.Option("--councils", dir_okay=False, help="council identity table, for regions (--by)")
+    ] = None,
     db: DbOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """Councils in each stage and with each grade on given dates (default: 31 March of every year on record)."""
     with reporting(as_json), open_engine(db, SystemClock(), existing=True) as engine:
         days = [day for text in on or () if (day := parse_day(text, "--on")) is not None]
-        counts = engine.national(days or None)
-        emit(as_json, [count.to_dict() for count in counts], lambda: [national_table(counts)])
+        counts = engine.national(days or None, by_region=by is not None, councils_csv=councils_csv)
+        emit(as_json, [count.to_dict() for count in counts], lambda: national_tables(counts))
 
 
 @app.command()

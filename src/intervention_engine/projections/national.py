@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -34,6 +34,8 @@ class NationalCount:
     in_intervention: int = 0
     dfe_record_covered: int = 0
     in_intervention_covered: int = 0  # of the councils in intervention, those whose DfE record is covered
+    region: str | None = None  # the region counted (`national_counts(..., group_of=...)`); None: every council
+    stages_covered: dict[str, int] | None = None  # of the councils in each stage, those whose DfE record is covered
 
     @property
     def complete(self) -> bool:
@@ -45,42 +47,66 @@ class NationalCount:
 
     def to_dict(self) -> dict[str, Any]:
         return {
+            **({"region": self.region} if self.region is not None else {}),
             "on": self.on.isoformat(), "councils": self.councils, "stages": self.stages, "grades": self.grades,
             "in_intervention": {
                 "count": self.in_intervention, "at_least": not self.complete,
                 "dfe_record_covered": self.dfe_record_covered, "covered_in_intervention": self.in_intervention_covered,
             },
+            **({"stages_dfe_record_covered": self.stages_covered} if self.stages_covered is not None else {}),
         }  # fmt: skip
 
 
-def national_counts(store: CouncilStore, index: CouncilIndex, dates: Iterable[dt.date]) -> list[NationalCount]:
+def national_counts(
+    store: CouncilStore,
+    index: CouncilIndex,
+    dates: Iterable[dt.date],
+    group_of: Callable[[Any], str] | None = None,
+) -> list[NationalCount]:
+    """Councils by stage and grade on each date; with `group_of` (a council's stream id to its group, such as its
+    region), one count per group and date, by date then group."""
     wanted = sorted(set(dates))
-    stages: list[Counter[str]] = [Counter() for _ in wanted]
-    grades: list[Counter[str]] = [Counter() for _ in wanted]
-    covered_counts: list[Counter[str]] = [Counter() for _ in wanted]
+    stages: dict[tuple[int, str | None], Counter[str]] = {}
+    grades: dict[tuple[int, str | None], Counter[str]] = {}
+    covered_stages: dict[tuple[int, str | None], Counter[str]] = {}
+    if group_of is None:  # every date is counted, even in an empty store
+        for position in range(len(wanted)):
+            stages[position, None], grades[position, None], covered_stages[position, None] = (
+                Counter(),
+                Counter(),
+                Counter(),
+            )
     index.refresh()
     for cid in index.codes:
+        group = group_of(cid) if group_of is not None else None
         for position, (states, spans) in enumerate(_states_on(store, cid, wanted)):
             # A council registered later than the date is in the store's population all the same: on that date
             # the record holds no inspection of it.
             stage, grade = (derive_stage(states), states["judgement"]) if states else ("not_inspected", "not_inspected")
-            stages[position][stage] += 1
-            grades[position][grade] += 1
+            key = (position, group)
+            stages.setdefault(key, Counter())[stage] += 1
+            grades.setdefault(key, Counter())[grade] += 1
+            covered_stages.setdefault(key, Counter())
             if covered(spans, _DFE_REGIONS, wanted[position].isoformat(), wanted[position].isoformat()):
-                covered_counts[position]["covered"] += 1
-                covered_counts[position]["in_intervention"] += stage in INTERVENTION_STAGES
-    return [
-        NationalCount(
-            day,
-            sum(grades[i].values()),
-            dict(sorted(stages[i].items())),
-            dict(sorted(grades[i].items())),
-            sum(stages[i][stage] for stage in INTERVENTION_STAGES),
-            covered_counts[i]["covered"],
-            covered_counts[i]["in_intervention"],
-        )
-        for i, day in enumerate(wanted)
-    ]
+                covered_stages[key][stage] += 1
+    keys = sorted(stages, key=lambda key: (key[0], key[1] or ""))
+    return [_count(wanted[key[0]], key[1], stages[key], grades[key], covered_stages[key]) for key in keys]
+
+
+def _count(
+    day: dt.date, group: str | None, stages: Counter[str], grades: Counter[str], covered_stages: Counter[str]
+) -> NationalCount:
+    return NationalCount(
+        day,
+        sum(grades.values()),
+        dict(sorted(stages.items())),
+        dict(sorted(grades.items())),
+        sum(stages[stage] for stage in INTERVENTION_STAGES),
+        sum(covered_stages.values()),
+        sum(covered_stages[stage] for stage in INTERVENTION_STAGES),
+        group,
+        dict(sorted(covered_stages.items())),
+    )
 
 
 Spans = list[dict[str, Any]]

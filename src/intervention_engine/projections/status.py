@@ -30,13 +30,7 @@ def council_status(council: Council, as_of: dt.date | None) -> CouncilStatus:
         for eid, e in council.open_expectations().items()
     ]
     day = as_of.isoformat() if as_of else council.last_occurred_on
-    initial = {region: spec["initial"] for region, spec in REGIONS.items()}
-    recorded = council.__dict__.get("recorded_regions", [])  # councils snapshotted before it existed: none
-    record = {
-        region: "covered" if known else
-        "on_record" if region in recorded or council.states[region] != initial.get(region) else "nothing_on_record"
-        for region, known in council.coverage_on(day).items()
-    }  # fmt: skip
+    record = region_record(council, day)
     return CouncilStatus(
         council.code,
         council.name,
@@ -62,3 +56,16 @@ def council_at_end_of(events: Iterable[Any], day: dt.date) -> Council | None:
             break
         council = event.mutate(council)
     return council
+
+
+def region_record(council: Council, day: str) -> dict[str, str]:
+    """Per region, what the record says on `day`: `covered` (a source that keeps everything covers it),
+    `on_record` (a fact on record set its state), or `nothing_on_record` (its default state, which may only mean
+    that no source said otherwise: DESIGN decision 12)."""
+    initial = {region: spec["initial"] for region, spec in REGIONS.items()}
+    recorded = council.__dict__.get("recorded_regions", [])  # councils snapshotted before it existed: none
+    return {
+        region: "covered" if known else
+        "on_record" if region in recorded or council.states[region] != initial.get(region) else "nothing_on_record"
+        for region, known in council.coverage_on(day).items()
+    }  # fmt: skip

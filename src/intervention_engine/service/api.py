@@ -7,7 +7,7 @@ status codes. Writes record the caller's actor and the request id with every eve
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response, status
 
@@ -17,6 +17,7 @@ from ..errors import StoreUnavailable
 from ..facts import AnyFact, CouncilRegistered, Fact
 from ..persistence.council_index import DueTimer
 from ..projections.audit import AuditEntry
+from ..projections.bitemporal import KnownOnText, parse_instant
 from ..projections.national import NationalCount
 from ..projections.timeline import TimelineEntry
 from ..settings import Role
@@ -29,6 +30,15 @@ Council = Annotated[str, Path(min_length=1, max_length=200, description="council
 AsOf = Annotated[
     WorldDate | None, Query(description=f"a date in the world ({DATE_RANGE}): the state at the end of that day")
 ]
+KnownOn = Annotated[
+    KnownOnText | None,
+    Query(
+        max_length=40,
+        description="as the record stood then: a day, YYYY-MM-DD (its end, UTC), or an instant, "
+        "YYYY-MM-DDTHH:MM:SS (UTC unless it names an offset); not before as_of",
+    ),
+]
+AsOfVersion = Annotated[int | None, Query(ge=1, description="as the council's stream stood at this version")]
 REQUEST_ID_PATTERN = r"^[A-Za-z0-9._:/+=-]{1,128}$"  # an Idempotency-Key or X-Request-ID the service keeps
 IdempotencyKey = Annotated[
     str | None,
@@ -84,16 +94,22 @@ def council_routes(gate: Gate, authenticate: Authenticator) -> APIRouter:
         return await _record(gate, council, fact, principal, _keys(request, idempotency_key), response, lenient)
 
     @router.get("/councils/{council}", responses=COUNCIL_RESPONSES, dependencies=[reader])
-    def state(council: Council, as_of: AsOf = None) -> CouncilStatus:
-        """Where a council stands: stage, states, pending timers, open expectations, deviations."""
+    def state(
+        council: Council, as_of: AsOf = None, known_on: KnownOn = None, as_of_version: AsOfVersion = None
+    ) -> CouncilStatus:
+        """Where a council stands: stage, states, pending timers, open expectations, deviations; as the record
+        stood at a time (`known_on`, not before `as_of`) or at a version of the council's stream."""
         with gate.read() as engine:
-            return engine.state(council, as_of=as_of)
+            known = parse_instant(known_on, "known_on")
+            return engine.state(council, as_of=as_of, known_on=known, as_of_version=as_of_version)
 
     @router.get("/councils/{council}/timeline", responses=COUNCIL_RESPONSES, dependencies=[reader])
-    def timeline(council: Council) -> list[TimelineEntry]:
-        """Every stored event of the council, in the order it was recorded, in words."""
+    def timeline(council: Council, known_on: KnownOn = None, as_of_version: AsOfVersion = None) -> list[TimelineEntry]:
+        """Every stored event of the council, in the order it was recorded, in words (only those recorded by
+        `known_on`, or up to `as_of_version`, when given)."""
         with gate.read() as engine:
-            return engine.timeline(council)
+            known = parse_instant(known_on, "known_on")
+            return engine.timeline(council, known_on=known, as_of_version=as_of_version)
 
     @router.get("/councils/{council}/expectations", responses=COUNCIL_RESPONSES, dependencies=[reader])
     def expectations(council: Council, as_of: AsOf = None) -> list[dict[str, Any]]:
@@ -180,10 +196,12 @@ def store_routes(
         on: Annotated[
             list[WorldDate] | None, Query(max_length=50, description="dates (default: 31 March of each year)")
         ] = None,
+        by: Annotated[Literal["region"] | None, Query(description="one count per region and date")] = None,
     ) -> list[NationalCount]:
-        """Councils in each stage and with each grade on each date."""
+        """Councils in each stage and with each grade on each date (by region: each with its region, and for how
+        many of its councils the DfE record is covered)."""
         with gate.read() as engine:
-            return engine.national(on or None)
+            return engine.national(on or None, by_region=by == "region")
 
     return router
 

@@ -15,6 +15,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI
+from fastapi_offline import FastAPIOffline
 from starlette.routing import compile_path
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -27,6 +28,7 @@ from .api import REQUEST_ID_PATTERN, council_routes, store_routes
 from .auth import Authenticator, TokenRegistry
 from .errors import install_error_handlers
 from .events import event_routes
+from .exports import export_routes
 from .gate import EngineGate
 from .limits import BodyLimit
 from .report import report_routes
@@ -74,7 +76,7 @@ def create_app(
                 for owned in (engine, *readers):
                     owned.close()
 
-    app = FastAPI(
+    app = FastAPIOffline(  # /docs and /redoc load Swagger UI and ReDoc from the package, not a CDN
         title="intervention_engine",
         version=API_VERSION,
         summary="Event-sourced workflow engine for the DfE intervention regime in children's services",
@@ -91,6 +93,7 @@ def create_app(
     app.include_router(event_routes(engine, authenticate, stopping, limits))
     app.include_router(whatif_routes(gate, authenticate, world))
     app.include_router(report_routes(gate, authenticate))
+    app.include_router(export_routes(gate, authenticate))
     _state_code_pattern(app, engine)
     app.add_middleware(BodyLimit, max_bytes=limits.max_body_bytes, tokens=tokens)
     app.add_middleware(ResponseHeaders)

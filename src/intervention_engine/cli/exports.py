@@ -1,0 +1,158 @@
+"""`export`: the store's tables (and simulated ones) as tidy CSV or Parquet files; `national --by region`'s tables."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+from collections.abc import Sequence
+from concurrent.futures import Executor
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from ..clock import SystemClock
+from ..policies.rulebook import OUT_OF_COUNCIL_STAGES
+from ..projections.exports import FORMATS, STORE_TABLES, TABLES, ExportTable, InvalidExport, chunks, write_export
+from ..projections.exports.formats import check_format
+from ..projections.exports.tables import check_table
+from ..projections.national import NationalCount
+from ..simulation import Projection, RealRecord, WorldModel, backtest, simulate
+from ..simulation.backtest import ORIGINS
+from ..simulation.exports import backtest_table, simulation_table
+from ..simulation.montecarlo import executor_for
+from .app import BadArgument, DbOption, app, open_engine, parse_day, reporting, required_day
+from .tables import national_table
+from .whatif import WorkersOption
+
+SIMULATION_FROM = dt.date(2018, 1, 1)  # `export simulation` starts from the real state on this day by default
+
+
+class By(StrEnum):
+    region = "region"
+
+
+ByOption = Annotated[By | None, typer.Option("--by", help="one count per region (and date)")]
+
+
+def national_tables(counts: Sequence[NationalCount]) -> list[Table | str]:
+    """Councils by stage: for England, one column per date; by region (`national --by region`), one table per
+    date with a row per region: councils, judged inadequate, in DfE intervention (a floor where the DfE record is
+    not covered), services out of the council's hands, and for how many the DfE record is covered. Every stage of
+    every region is in `--json` and `export national`."""
+    if all(count.region is None for count in counts):
+        return [national_table(counts)]
+    tables: list[Table | str] = []
+    for day in sorted({count.on for count in counts}):
+        table = Table(title=f"Councils by region on {day.isoformat()}", title_justify="left")
+        table.add_column("region", overflow="fold")
+        for head in ("councils", "inadequate", "in DfE intervention", "trust or partner", "DfE record covered"):
+            table.add_column(head, justify="right")
+        for count in (count for count in counts if count.on == day):
+            floor = ("≥ " if not count.complete else "") + str(count.in_intervention)
+            away = sum(count.stages.get(stage, 0) for stage in OUT_OF_COUNCIL_STAGES)
+            table.add_row(str(count.region), str(count.councils), str(count.stages.get("inadequate", 0)), floor,
+                          str(away), str(count.dfe_record_covered))  # fmt: skip
+        tables.append(table)
+    return [*tables, "Every stage of every region: --json, or `intervention-engine export national`."]
+
+
+@app.command()
+def export(
+    table: Annotated[str, typer.Argument(help=f"the table: {', '.join(TABLES)}", show_default=False)],
+    format: Annotated[str, typer.Option("--format", help=f"{' or '.join(FORMATS)}")] = "csv",
+    out: Annotated[
+        Path | None, typer.Option("--out", dir_okay=False, help="the file to write (default: standard output)")
+    ] = None,
+    until: Annotated[
+        str | None, typer.Option("--until", help="states: the last month, YYYY-MM-DD (default today)")
+    ] = None,
+    on: Annotated[list[str] | None, typer.Option("--on", help="national: a date, YYYY-MM-DD (repeatable)")] = None,
+    councils_csv: Annotated[
+        Path | None,
+        typer.Option("--councils", dir_okay=False, help="council identity table, for ONS codes and regions"),
+    ] = None,
+    ofsted_csv: Annotated[
+        Path | None,
+        typer.Option("--ofsted-csv", dir_okay=False, help="simulation, backtest: the national Ofsted CSV"),
+    ] = None,
+    from_dates: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--from",
+            help="simulation: from the real state on this day (default 2018-01-01); backtest: an origin "
+            "(repeatable; default 2018-01-01, 2019-01-01 and 2020-01-01)",
+        ),
+    ] = None,
+    to_date: Annotated[str, typer.Option("--to", help="backtest: to the end of this day")] = "2024-12-31",
+    years: Annotated[int, typer.Option("--years", min=1, help="simulation: years to project")] = 10,
+    runs: Annotated[int, typer.Option("--runs", min=1, help="simulation, backtest: Monte Carlo runs")] = 100,
+    seed: Annotated[int, typer.Option("--seed", help="simulation, backtest: master seed")] = 0,
+    policy: Annotated[
+        list[str] | None,
+        typer.Option("--policy", help="simulation: a DfE regime as a variant (repeatable; default: in force)"),
+    ] = None,
+    workers: WorkersOption = None,
+    db: DbOption = None,
+) -> None:
+    """Write a table in long format (one row per observation) as CSV or Parquet; columns in docs/exports.md."""
+    with reporting(False):
+        check_table(table)
+        check_format(format)
+        if out is not None and not out.parent.is_dir():
+            raise InvalidExport(f"cannot write {out}: no folder {out.parent}; create it first or choose another --out")
+        if table in STORE_TABLES:
+            last = parse_day(until, "--until")
+            days = [day for text in on or () if (day := parse_day(text, "--on")) is not None]
+            with open_engine(db, SystemClock(), existing=True) as engine:
+                found = engine.export(table, until=last, days=days or None, councils_csv=councils_csv)
+        else:
+            if ofsted_csv is None:
+                raise BadArgument(f"table {table!r} is simulated from the record: give --ofsted-csv FILE")
+            origins = [required_day(day, "--from") for day in from_dates or ()]
+            record = RealRecord.load(ofsted_csv)
+            with executor_for(workers) as pool:
+                if table == "backtest":
+                    result, _ = backtest(record, origins=origins or ORIGINS, to_date=required_day(to_date, "--to"),
+                                         runs=runs, seed=seed, executor=pool)  # fmt: skip
+                    found = backtest_table(result)
+                else:
+                    if len(origins) > 1:
+                        raise BadArgument("table 'simulation' starts from one day: give --from once")
+                    first = origins[0] if origins else SIMULATION_FROM
+                    found = simulation_table(_simulate(record, first, years, runs, seed, policy or [None], pool))
+        _write(found, format, out)
+
+
+def _simulate(
+    record: RealRecord,
+    start: dt.date,
+    years: int,
+    runs: int,
+    seed: int,
+    policies: Sequence[str | None],
+    pool: Executor,
+) -> list[Projection]:
+    """One projection per policy (None: the regimes in force), each from the real state on `start`."""
+    world = WorldModel.calibrated(record.calibration())
+    engine = record.replay(start)
+    try:
+        return [simulate(start, years, runs, seed, policy, pool, engine=engine, world=world) for policy in policies]
+    except ValueError as error:
+        raise BadArgument(str(error)) from None
+    finally:
+        engine.close()
+
+
+def _write(found: ExportTable, format: str, out: Path | None) -> None:
+    if out is not None:
+        rows = write_export(found, format, out)
+        typer.echo(f"{found.spec.name}: {rows} rows written to {out}", err=True)
+        return
+    if format == "parquet" and sys.stdout.isatty():
+        raise InvalidExport("Parquet is binary: give --out FILE, or pipe standard output to a file")
+    for chunk in chunks(found, format):
+        sys.stdout.buffer.write(chunk)
+    sys.stdout.buffer.flush()

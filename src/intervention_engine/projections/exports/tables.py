@@ -1,0 +1,57 @@
+"""Which rows make each table of the store: `store_table` is what `InterventionEngine.export` returns."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
+
+from ...aggregates.council import Council
+from ...persistence.council_index import CouncilIndex
+from ...persistence.store import CouncilStore
+from ..identity import CouncilIdentity, council_identities
+from ..national import national_counts
+from . import store_tables
+from .columns import STORE_TABLES, TABLES
+from .formats import ExportTable, InvalidExport
+
+
+def check_table(name: str) -> str:
+    if name not in TABLES:
+        raise InvalidExport(f"unknown table {name!r}; tables: {', '.join(TABLES)}")
+    return name
+
+
+def store_table(
+    store: CouncilStore,
+    index: CouncilIndex,
+    name: str,
+    *,
+    until: dt.date,
+    days: Sequence[dt.date],
+    councils_csv: Path | None = None,
+) -> ExportTable:
+    """The table `name` of the store; `states` runs monthly to `until`, `national` counts on `days`."""
+    if check_table(name) not in STORE_TABLES:
+        needs = TABLES[name].needs
+        raise InvalidExport(f"table {name!r} is simulated, not read from the store: it needs {needs}")
+    identities = council_identities(store, index, councils_csv)
+
+    def final() -> list[tuple[CouncilIdentity, Council]]:
+        return [(identity, store.repository.get(cid)) for cid, identity in identities.items()]
+
+    rows: dict[str, Callable[[], Iterator[tuple[object, ...]]]] = {
+        "facts": lambda: store_tables.facts(store, identities),
+        "events": lambda: store_tables.events(store, identities),
+        "states": lambda: store_tables.states(store, identities, until),
+        "timers": lambda: store_tables.timers(final()),
+        "expectations": lambda: store_tables.expectations(final()),
+        "deviations": lambda: store_tables.deviations(final()),
+        "national": lambda: store_tables.national(
+            [
+                *national_counts(store, index, days),
+                *national_counts(store, index, days, lambda cid: identities[cid].region),
+            ]
+        ),
+    }
+    return ExportTable(TABLES[name], list(rows[name]()))
