@@ -18,6 +18,7 @@ from ..history.ofsted_csv import OfstedImport, read_ofsted_csv
 from ..history.scenario import Scenario, load_scenario
 from ..policies.framework import framework_of_fact
 from .calibration import Calibration, calibrate
+from .provenance import file_digest
 
 
 @dataclass
@@ -27,11 +28,18 @@ class RealRecord:
     ofsted: OfstedImport
     scenarios: list[Scenario] = field(default_factory=list)
     _calibration: Calibration | None = field(default=None, repr=False)
+    # The files read, in order: role ("ofsted_csv", "councils_csv", "scenario"), path and SHA-256 (a saved branch
+    # records them, so it can name the input that changed).
+    sources: list[dict[str, str]] = field(default_factory=list)
 
     @classmethod
     def load(cls, ofsted_csv: Path, scenarios: Sequence[Path] = (), councils_csv: Path | None = None) -> RealRecord:
         """Read and check every input (nothing is recorded anywhere)."""
-        return cls(read_ofsted_csv(ofsted_csv, councils_csv), [load_scenario(path) for path in scenarios])
+        councils = councils_csv or ofsted_csv.with_name("councils.csv")  # read_ofsted_csv's default
+        files = [("ofsted_csv", ofsted_csv), ("councils_csv", councils), *(("scenario", path) for path in scenarios)]
+        record = cls(read_ofsted_csv(ofsted_csv, councils_csv), [load_scenario(path) for path in scenarios])
+        record.sources = [{"role": role, "path": str(path), "sha256": file_digest(path)} for role, path in files]
+        return record
 
     def calibration(self) -> Calibration:
         if self._calibration is None:
