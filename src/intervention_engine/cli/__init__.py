@@ -18,7 +18,7 @@ that fails, except the facts before the refused one when a file holds a list of 
 
 from __future__ import annotations
 
-from . import councils, history, service, whatif  # noqa: F401  (each module adds its commands to `app`)
+from . import councils, history, service, sweep, whatif  # noqa: F401  (each module adds its commands to `app`)
 from .app import BadArgument, ExitCode, app, main, reporting
 from .tables import (
     checkpoint_table,
