@@ -174,7 +174,8 @@ def test_sweep_command_writes_the_table_and_refuses_bad_input_in_one_line(tmp_pa
         assert len(refused.stderr.strip().splitlines()) == 1
         assert message in refused.stderr
     refused = runner.invoke(app, [*common, "--out", str(tmp_path / "sweep.xlsx")])
-    assert "--out" in refused.stderr and refused.exit_code == 2
+    assert refused.exit_code == 2
+    assert "--out" in refused.stderr
     assert sorted(path.name for path in tmp_path.iterdir()) == ["sweep.csv"]
 
 
