@@ -41,7 +41,7 @@ from ..engine import InterventionEngine
 from ..policies.rulebook import INTERVENTION_STAGES, STAGES
 from .montecarlo import OUT_OF_COUNCIL, Batch, BatchResult, _band, registry_for, run_batch, sample_dates
 from .parameters import resolve, with_parameters
-from .start import CouncilStart, national_start
+from .start import CouncilStart, starts_from
 from .world import WorldModel, run_seeds
 
 IN_FORCE = "in-force"  # the policy column's name for the regimes in force on each date
@@ -278,14 +278,9 @@ def sweep(
     """Check a sweep and return it, ready to iterate or `write` (see the module's words)."""
     check_counts(runs, years)
     made = variants(world, list(policies), dict(grid or {}))
-    if starts is None:
-        if engine is None:
-            raise ValueError("sweep needs the real state: an engine holding the record, or the councils' starts")
-        starts = national_start(engine, from_date)
-    if not starts:
-        raise ValueError(f"sweep: no council is on record by {from_date}: replay the record first")
+    councils = starts_from(from_date, engine, starts, who="sweep")
     if executor is not None and hasattr(executor, "get_executor"):  # a distributed.Client
         executor = executor.get_executor()
     workers = os.cpu_count() or 1
     size = batch_runs or max(1, min(50, math.ceil(runs / (2 * workers))))
-    return Sweep(from_date, years, runs, seed, made, tuple(starts), executor, size, window or 4 * workers, progress)
+    return Sweep(from_date, years, runs, seed, made, councils, executor, size, window or 4 * workers, progress)
