@@ -95,6 +95,12 @@ def test_whatif_branch_replays_the_inputs_it_names_or_refuses_in_one_line(tmp_pa
         "would draw differently"
     )
     assert not (tmp_path / "again.yaml").exists()
+    # A scenario without the CSV it calibrates with is refused rather than left out.
+    alone_scenario = runner.invoke(app, ["whatif", "--branch", str(saved), "--scenario", str(KIRKLEES), *common])
+    assert alone_scenario.exit_code == 2
+    assert json.loads(alone_scenario.stderr)["message"] == (
+        "--scenario calibrates with the Ofsted CSV: give --ofsted-csv FILE too"
+    )
 
 
 def test_a_changed_input_file_is_named_with_both_digests(tmp_path: Path) -> None:

@@ -62,7 +62,10 @@ def whatif(
     ofsted_csv: OfstedCsvOption = None,
     scenario: Annotated[list[Path] | None, typer.Option("--scenario", help="scenario file for DfE lags")] = None,
     name: Annotated[str, typer.Option("--name", help="the branch's name")] = "what-if",
-    branch_file: Annotated[Path | None, typer.Option("--branch", dir_okay=False, help="a saved branch")] = None,
+    branch_file: Annotated[
+        Path | None,
+        typer.Option("--branch", dir_okay=False, help="a saved branch (calibrated on the files it names, by default)"),
+    ] = None,
     save: Annotated[Path | None, typer.Option("--save", dir_okay=False, help="save the branch (.yaml/.json)")] = None,
     chart: Annotated[Path | None, typer.Option("--chart", dir_okay=False, help="both timelines (.png/.svg)")] = None,
     db: DbOption = None,
@@ -71,6 +74,8 @@ def whatif(
     """Fork a council's record at a day, change facts or the policy, play it forward and compare with the record."""
     with reporting(as_json):
         end = required_day(until, "--until")
+        if scenario and ofsted_csv is None:
+            raise BadArgument("--scenario calibrates with the Ofsted CSV: give --ofsted-csv FILE too")
         record = RealRecord.load(ofsted_csv, scenario or ()) if ofsted_csv else None
         if record is None and branch_file is not None:
             record = saved_record(branch_file)  # the inputs the branch was calibrated on, checked against its digests
