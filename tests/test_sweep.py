@@ -6,6 +6,8 @@ from __future__ import annotations
 import concurrent.futures as cf
 import datetime as dt
 import json
+import re
+import shlex
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -194,3 +196,20 @@ def test_a_dask_cluster_gives_the_table_a_process_pool_gives(world: WorldModel, 
     ):
         assert run(client).equals(expected)  # a Client is taken as it is
         assert run(client.get_executor()).equals(expected)
+
+
+def test_the_readme_sweep_command_runs_as_written(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The README's command, with fewer runs and years (and its optional parts left out), from the project's root."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    [command] = re.findall(r"^intervention-engine sweep .*?(?<!\\)$", readme.replace("\\\n", " "), flags=re.M)
+    words = shlex.split(re.sub(r"\[.*?\]", "", command))[1:]
+    words = [word.replace("../shared/data/ofsted_inspections.csv", str(OFSTED_CSV)) for word in words]
+    words[words.index("--runs") + 1], words[words.index("--years") + 1] = "2", "1"
+    words[words.index("--out") + 1] = str(tmp_path / "sweep.parquet")
+    monkeypatch.chdir(ROOT)
+    scenarios = [w for w in words if w.startswith("scenarios/")]
+    words = [w for w in words if not w.startswith("scenarios/")] + [str(p) for s in scenarios for p in ROOT.glob(s)]
+    done = CliRunner().invoke(app, [*words, "--workers", "0", "--json"])
+    assert done.exit_code == 0, done.output
+    assert [v["policy"] for v in json.loads(done.stdout)["variants"]] == ["in-force"] * 2 + ["dfe-2016-07"] * 2
+    assert pq.read_table(tmp_path / "sweep.parquet").num_rows == 4 * 2 * 13 * len(STAGES)
