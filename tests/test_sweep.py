@@ -126,7 +126,9 @@ def test_the_table_is_written_batch_by_batch_and_reads_back(
     planned = sweep(START, 1, 2, 5, world=world, policies=["dfe-2022"], grid={"fixed_lags": [{"x": 1}, None]},
                     starts=starts, executor=SerialExecutor(), batch_runs=1)  # fmt: skip
     out = tmp_path / f"sweep{suffix}"
+    assert planned.to_table().num_rows == 2 * 2 * 13 * len(STAGES)
     assert planned.write(out) == 2 * 2 * 13 * len(STAGES)
+    assert [row["runs"] for row in planned.summary()] == [2, 2]  # one pass's runs, not the runs of every pass
     nulls = pa_csv.ConvertOptions(strings_can_be_null=True)
     back = pq.read_table(out) if suffix == ".parquet" else pa_csv.read_csv(out, convert_options=nulls)
     assert back.num_rows == 2 * 2 * 13 * len(STAGES)

@@ -136,6 +136,7 @@ class Sweep:
 
     def __iter__(self) -> Iterator[pa.RecordBatch]:
         schema, dates = self.schema(), pa.array(self.dates, pa.date32())
+        self._ends = {}  # the summary is of this pass alone
         own = self.executor is None
         pool = cf.ProcessPoolExecutor(max_workers=os.cpu_count() or 1) if own else self.executor
         assert pool is not None
