@@ -9,14 +9,25 @@ import pytest
 
 from intervention_engine import InterventionEngine
 from intervention_engine.policies.registry import default_registry, registry_with
-from policy_council import D, deviations, expectations, inadequate, policy_engine, record, timers
+from intervention_engine.testing import PolicyScenario, ScenarioMaker
+from policy_council import NOT_SYSTEMIC, D, deviations, expectations, inadequate, policy_engine, record, timers
 
-from factories import inspection
+from factories import fact_on, inspection
 
 
 @pytest.fixture
 def engine() -> Iterator[InterventionEngine]:
     yield from policy_engine()
+
+
+@pytest.fixture
+def kirklees(policy_scenario: ScenarioMaker) -> PolicyScenario:
+    """The same council on the test kit (`intervention_engine.testing`): given, when, then."""
+    return policy_scenario(start=D(2010, 1, 1), council="382", name="Kirklees")
+
+
+def inadequate_not_systemic(on: dt.date) -> dict[str, object]:
+    return inspection(on, "inadequate", **NOT_SYSTEMIC)
 
 
 # ------------------------------------------------------------------------------------------------------------------
@@ -78,14 +89,17 @@ def test_dfe03_from_2022_services_are_presumed_to_leave_council_control(engine: 
 
 
 def test_dfe03b_a_commissioner_recommending_a_trust_expects_a_decision_within_the_year(
-    engine: InterventionEngine,
+    kirklees: PolicyScenario,
 ) -> None:
-    inadequate(engine, D(2017, 1, 10), systemic=True)
-    record(engine, "statutory_direction_issued", D(2017, 1, 10), commissioner_review=True)
-    record(engine, "commissioner_reported", D(2017, 4, 10), recommendation="alternative_delivery")
-    assert expectations(engine)["alternative_delivery_decided"]["due_on"] == "2018-04-10"
-    engine.advance_to(D(2018, 5, 1))
-    assert [(d["kind"], d["how"]) for d in deviations(engine)] == [("alternative_delivery_decided", "missed")]
+    kirklees.given(inspection(D(2017, 1, 10), "inadequate"), fact_on("statutory_direction_issued", D(2017, 1, 10),
+                                                                     commissioner_review=True))  # fmt: skip
+    kirklees.when(fact_on("commissioner_reported", D(2017, 4, 10), recommendation="alternative_delivery"))
+    kirklees.then(only="DFE-03b", expectations={"alternative_delivery_decided": "2018-04-10"})
+    kirklees.travel_to(D(2018, 4, 10))  # the deadline day is not over
+    kirklees.then(only="DFE-03b", deviations=[])
+    kirklees.travel_to(D(2018, 4, 11))
+    kirklees.then(only="DFE-03b", expectations={}, deviations=[{"kind": "alternative_delivery_decided",
+                                                                "how": "missed"}])  # fmt: skip
 
 
 # ------------------------------------------------------------------------------------------------------------------
@@ -141,13 +155,13 @@ def test_dfe05a_diagnostic_within_three_months_and_report_within_six(engine: Int
 # DFE-06, DFE-07, DFE-08, DFE-09.
 
 
-def test_dfe06_a_commissioner_reports_three_months_after_appointment(engine: InterventionEngine) -> None:
-    inadequate(engine, D(2017, 7, 7), systemic=True)
-    record(engine, "statutory_direction_issued", D(2017, 9, 4), commissioner_review=True)
-    assert timers(engine, "DFE-06") == {"commissioner_report_due": "2017-12-04"}
-    record(engine, "commissioner_reported", D(2017, 12, 4), recommendation="retain_with_partner")
-    assert timers(engine, "DFE-06") == {}
-    assert timers(engine, "DFE-09") == {"commissioner_update_due": "2018-03-04"}  # DFE-09: quarterly updates
+def test_dfe06_a_commissioner_reports_three_months_after_appointment(kirklees: PolicyScenario) -> None:
+    kirklees.given(inspection(D(2017, 7, 7), "inadequate"))
+    kirklees.when(fact_on("statutory_direction_issued", D(2017, 9, 4), commissioner_review=True))
+    kirklees.then(stage="commissioner_review", only="DFE-06", timers={"commissioner_report_due": "2017-12-04"})
+    kirklees.when(fact_on("commissioner_reported", D(2017, 12, 4), recommendation="retain_with_partner"))
+    kirklees.then(only="DFE-06", timers={})
+    kirklees.then(only="DFE-09", timers={"commissioner_update_due": "2018-03-04"})  # DFE-09: quarterly updates
 
 
 def test_dfe07_alternative_delivery_goes_live_in_a_window(engine: InterventionEngine) -> None:
@@ -163,18 +177,16 @@ def test_dfe07_alternative_delivery_goes_live_in_a_window(engine: InterventionEn
     assert engine.state("382").stage == "trust"
 
 
-def test_dfe08_recovery_lifts_the_notice_and_a_year_of_supervision_ends_by_itself(engine: InterventionEngine) -> None:
-    inadequate(engine, D(2017, 6, 13))
-    record(engine, "improvement_notice_issued", D(2017, 8, 8))
-    engine.record("382", inspection(D(2022, 4, 1), "requires_improvement"))
-    assert expectations(engine)["notice_lifted"]["rule_id"] == "DFE-08"
-    record(engine, "improvement_notice_lifted", D(2022, 4, 1))  # Gloucestershire
-    assert engine.state("382").stage == "returned"
-    assert timers(engine, "DFE-08") == {"support_and_supervision_ends": "2023-04-01"}
-    engine.advance_to(D(2023, 4, 2))
-    status = engine.state("382")
-    assert (status.stage, status.states["supervision"]) == ("requires_improvement", "none")
-    assert deviations(engine) == []
+def test_dfe08_recovery_lifts_the_notice_and_a_year_of_supervision_ends_by_itself(kirklees: PolicyScenario) -> None:
+    kirklees.given(inadequate_not_systemic(D(2017, 6, 13)), fact_on("improvement_notice_issued", D(2017, 8, 8)))
+    kirklees.when(inspection(D(2022, 4, 1), "requires_improvement"))
+    kirklees.then(only="DFE-08", expectations={"notice_lifted": {"rule_id": "DFE-08"}})
+    kirklees.when(fact_on("improvement_notice_lifted", D(2022, 4, 1)))  # Gloucestershire
+    kirklees.then(stage="returned", only="DFE-08", timers={"support_and_supervision_ends": "2023-04-01"})
+    kirklees.travel_to(D(2023, 4, 1))
+    kirklees.then(stage="returned", states={"supervision": "support_and_supervision"})
+    kirklees.travel_to(D(2023, 4, 2))
+    kirklees.then(stage="requires_improvement", states={"supervision": "none"}, deviations=[])
 
 
 def test_dfe08_a_direction_outliving_recovery_is_expected_to_be_revoked(engine: InterventionEngine) -> None:

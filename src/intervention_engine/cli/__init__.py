@@ -19,7 +19,7 @@ that fails, except the facts before the refused one when a file holds a list of 
 
 from __future__ import annotations
 
-from . import councils, exports, history, neighbours, service, whatif  # noqa: F401  (each module adds its commands to `app`)
+from . import councils, exports, history, neighbours, service, sweep, whatif  # noqa: F401  (each adds its commands)
 from .app import BadArgument, ExitCode, app, main, reporting
 from .tables import (
     checkpoint_table,

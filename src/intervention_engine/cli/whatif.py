@@ -68,7 +68,10 @@ def whatif(
     ofsted_csv: OfstedCsvOption = None,
     scenario: Annotated[list[Path] | None, typer.Option("--scenario", help="scenario file for DfE lags")] = None,
     name: Annotated[str, typer.Option("--name", help="the branch's name")] = "what-if",
-    branch_file: Annotated[Path | None, typer.Option("--branch", dir_okay=False, help="a saved branch")] = None,
+    branch_file: Annotated[
+        Path | None,
+        typer.Option("--branch", dir_okay=False, help="a saved branch (calibrated on the files it names, by default)"),
+    ] = None,
     save: Annotated[Path | None, typer.Option("--save", dir_okay=False, help="save the branch (.yaml/.json)")] = None,
     chart: Annotated[Path | None, typer.Option("--chart", dir_okay=False, help="both timelines (.png/.svg)")] = None,
     db: DbOption = None,
@@ -77,7 +80,12 @@ def whatif(
     """Fork a council's record at a day, change facts or the policy, play it forward and compare with the record."""
     with reporting(as_json):
         end = required_day(until, "--until")
-        calibration = RealRecord.load(ofsted_csv, scenario or ()).calibration() if ofsted_csv else None
+        if scenario and ofsted_csv is None:
+            raise BadArgument("--scenario calibrates with the Ofsted CSV: give --ofsted-csv FILE too")
+        record = RealRecord.load(ofsted_csv, scenario or ()) if ofsted_csv else None
+        if record is None and branch_file is not None:
+            record = saved_record(branch_file)  # the inputs the branch was calibrated on, checked against its digests
+        calibration = record.calibration() if record is not None else None
         world = None
         if not no_world and keep != "all" and branch_file is None:
             if calibration is None:
@@ -86,7 +94,7 @@ def whatif(
         with open_engine(db, SystemClock()) as engine:
             try:
                 if branch_file is not None:
-                    what_if = Branch.load(branch_file, engine, calibration)
+                    what_if = Branch.load(branch_file, engine, calibration, record.sources if record else ())
                 else:
                     fork = parse_day(at, "--at")
                     if council is None or fork is None:
@@ -94,6 +102,7 @@ def whatif(
                     what_if = branch_of(
                         engine, council, at=fork, name=name, policy=policy, seed=seed, keep=keep, world=world
                     )
+                    what_if.sources = record.sources if record is not None else []
                     for text in add or ():
                         for fact in read_facts(text):
                             what_if.add(fact)
@@ -104,12 +113,23 @@ def whatif(
             except ValueError as error:
                 raise BadArgument(str(error)) from None
             comparison = played.compare()
-        if save is not None:
-            what_if.save(save)
+            if save is not None:
+                what_if.save(save)  # its provenance reads the council's record in the store
         if chart is not None:
             save_figure(timelines_chart(comparison), chart)
         data = {**played.to_dict(), "comparison": comparison.to_dict()}
         emit(as_json, data, lambda: [escape(comparison.text())])
+
+
+def saved_record(branch_file: Path) -> RealRecord | None:
+    """The record a saved branch was calibrated on, read from the files it names (None without a world model)."""
+    inputs = (Branch.read(branch_file).get("saved") or {}).get("inputs") or []
+    files = {role: [Path(item["path"]) for item in inputs if item["role"] == role] for role in ("ofsted_csv",
+             "councils_csv", "scenario", "dfe_register", "timeline")}  # fmt: skip
+    if not files["ofsted_csv"]:
+        return None
+    return RealRecord.load(files["ofsted_csv"][0], files["scenario"], next(iter(files["councils_csv"]), None),
+                           register=next(iter(files["dfe_register"]), None), timelines=files["timeline"])  # fmt: skip
 
 
 @app.command()

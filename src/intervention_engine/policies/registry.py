@@ -27,6 +27,10 @@ class PolicyRegistry:
                 chosen = policies
         return chosen
 
+    def with_era(self, start: dt.date, policies: Sequence[Policy]) -> PolicyRegistry:
+        """These eras and one more from `start` (a new regime, for what-ifs and users' own policies)."""
+        return PolicyRegistry([*self._eras, (start, policies)])
+
     def versions(self) -> list[str]:
         return sorted({policy.version for _, policies in self._eras for policy in policies})
 

@@ -8,6 +8,7 @@ from .counterfactual import Counterfactual, counterfactual
 from .montecarlo import Projection, simulate
 from .outcomes import ScriptedInspection
 from .record import RealRecord
+from .sweep import Sweep, sweep
 from .world import WorldModel, WorldSwitches
 
 __all__ = [
@@ -20,6 +21,7 @@ __all__ = [
     "Projection",
     "RealRecord",
     "ScriptedInspection",
+    "Sweep",
     "WorldModel",
     "WorldSwitches",
     "backtest",
@@ -28,4 +30,5 @@ __all__ = [
     "compare",
     "counterfactual",
     "simulate",
+    "sweep",
 ]

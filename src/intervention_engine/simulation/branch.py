@@ -13,15 +13,17 @@ nobody scripted. What follows the fork:
   the branch's policy, and the world model's own inspections start after the last real report;
 - `keep="all"`: every later baseline fact is replayed under the branch's policy (no world model).
 
-A branch is a specification (facts, policy, seed); it is saved to and loaded from a YAML or JSON file, and running it
-twice gives the same facts.
+A branch is a specification (facts, policy, seed, the world model's parameters); it is saved to and loaded from a
+YAML or JSON file, and running it twice gives the same facts. A saved file also records what the answer depends on
+outside the branch (`provenance.py`: the engine version, the calibration and its input files, the council's record
+in the store); loading it checks each and refuses, naming what changed, rather than give another answer.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -36,7 +38,9 @@ from .calibration import Calibration
 from .compare import Comparison, compare
 from .forward import play_forward
 from .montecarlo import registry_for
+from .named_parameters import parameter_values, with_parameters
 from .outcomes import OutcomesAfter
+from .provenance import Provenance, calibration_of, digest, engine_version, facts_digest
 from .start import council_as_of, events_until, start_of
 from .world import WorldModel, council_rng, run_seeds
 
@@ -87,6 +91,8 @@ class Branch:
     world: WorldModel | None = None
     added: list[Fact] = field(default_factory=list)
     dropped: list[tuple[dt.date, str]] = field(default_factory=list)
+    # The files the world's calibration was computed from (`RealRecord.sources`), recorded when the branch is saved.
+    sources: list[dict[str, str]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         if self.keep not in KEEPS:
@@ -165,11 +171,7 @@ class Branch:
     # Saving.
 
     def to_dict(self) -> dict[str, Any]:
-        world = None
-        if self.world is not None:
-            dfe = self.world.dfe
-            world = {"fixed_lags": dfe.fixed_lags, "p_alternative_delivery": dfe.p_alternative_delivery,
-                     "fill_gaps": self.world.fill_gaps}  # fmt: skip
+        world = parameter_values(self.world) if self.world is not None else None
         return {
             "name": self.name,
             "council": self.council,
@@ -182,9 +184,23 @@ class Branch:
             "drop": [{"on": on.isoformat(), "type": kind} for on, kind in self.dropped],
         }
 
+    def provenance(self) -> Provenance:
+        """What this branch's answer depends on outside it, as it stands now."""
+        calibration = calibration_of(self.world) if self.world is not None else None
+        record = {"to_fork": facts_digest([e.fact for e in events_until(self.baseline, self._cid, self.at)
+                                           if getattr(e, "fact", None) is not None])}  # fmt: skip
+        if self.keep != "none":
+            record["after_fork"] = facts_digest(self.baseline_after())
+        return Provenance(
+            engine_version(),
+            digest(calibration.to_dict()) if calibration is not None else None,
+            tuple(self.sources) if calibration is not None else (),
+            record,
+        )
+
     def save(self, path: Path) -> Path:
-        """Write the branch as YAML (`.yaml`/`.yml`) or JSON (anything else)."""
-        data = self.to_dict()
+        """Write the branch as YAML (`.yaml`/`.yml`) or JSON (anything else), with its provenance."""
+        data = {**self.to_dict(), "saved": self.provenance().to_dict()}
         if path.suffix in (".yaml", ".yml"):
             text = yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
         else:
@@ -192,14 +208,32 @@ class Branch:
         path.write_text(text, encoding="utf-8")
         return path
 
-    @classmethod
-    def load(cls, path: Path, baseline: InterventionEngine, calibration: Calibration | None = None) -> Branch:
-        """A branch saved by `save`; a branch with a world model needs the calibration it draws from."""
+    @staticmethod
+    def read(path: Path) -> dict[str, Any]:
+        """A branch file's contents, refused at once when it was saved by another version of the engine."""
         try:
             data = yaml.safe_load(path.read_text(encoding="utf-8"))
         except (OSError, yaml.YAMLError) as error:
             raise InvalidFact(f"{path}: not a readable branch file: {error}") from None
-        return cls.from_dict(data, baseline, calibration, where=str(path))
+        if not isinstance(data, dict):
+            raise InvalidFact(f"{path}: a branch file is a mapping with at least `council` and `at`")
+        Provenance.from_dict(data.get("saved"), where=str(path))
+        return data
+
+    @classmethod
+    def load(
+        cls, path: Path, baseline: InterventionEngine, calibration: Calibration | None = None,
+        sources: Sequence[Mapping[str, str]] = (),
+    ) -> Branch:  # fmt: skip
+        """A branch saved by `save`, given the calibration it draws from (if it has a world model) and that
+        calibration's input files (`RealRecord.sources`, so a difference can be named). Refused, naming what
+        changed, unless the engine version, the calibration and the council's record are those it was saved with."""
+        data = cls.read(path)
+        saved = Provenance.from_dict(data.get("saved"), where=str(path))
+        made = cls.from_dict(data, baseline, calibration, where=str(path))
+        made.sources = [dict(item) for item in sources]
+        saved.check(made.provenance(), where=str(path), council=made.council, fork=made.fork_day.isoformat())
+        return made
 
     @classmethod
     def from_dict(
@@ -212,12 +246,12 @@ class Branch:
         if data.get("world") is not None:
             if calibration is None:
                 raise InvalidFact(f"{where}: this branch uses the world model; give the calibration it draws from")
-            settings = data["world"]
-            world = WorldModel.calibrated(
-                calibration, fixed_lags=settings.get("fixed_lags"),
-                p_alternative_delivery=settings.get("p_alternative_delivery"),
-                fill_gaps=settings.get("fill_gaps", True),
-            )  # fmt: skip
+            if not isinstance(data["world"], Mapping):
+                raise InvalidFact(f"{where}: `world` is the world model's parameters by name, or null")
+            try:
+                world = with_parameters(WorldModel.calibrated(calibration), data["world"], where=f"{where}: world")
+            except (ValueError, TypeError) as error:
+                raise InvalidFact(str(error)) from None
         at = data["at"] if isinstance(data["at"], int) else dt.date.fromisoformat(str(data["at"]))
         made = cls(baseline, str(data["council"]), at, name=str(data.get("name", "what-if")), policy=data.get("policy"),
                    seed=int(data.get("seed", 0)), keep=data.get("keep", "none"), world=world)  # fmt: skip

@@ -25,7 +25,7 @@ from ..engine import InterventionEngine
 from ..policies.registry import PolicyRegistry, default_registry, registry_with
 from ..policies.rulebook import OUT_OF_COUNCIL_STAGES, STAGES
 from .kernel import Lane
-from .start import CouncilStart, national_start
+from .start import CouncilStart, starts_from
 from .tables import KernelTables, LaneStart
 from .tally import EVENTS, READOUTS, RunTally
 from .world import WorldModel, council_rng, run_seeds
@@ -264,12 +264,7 @@ def simulate(
         raise ValueError("a simulation needs at least one year and one run")
     if policy is not None:
         registry_with(policy)  # an unknown policy fails here, with the known ones named, not in a worker
-    if starts is None:
-        if engine is None:
-            raise ValueError("simulate needs the real state: an engine holding the record, or the councils' starts")
-        starts = national_start(engine, from_date)
-    if not starts:
-        raise ValueError(f"no council is on record by {from_date}: replay the record first")
+    starts = starts_from(from_date, engine, starts, who="simulate")
     seeds = run_seeds(seed, runs)
     size = batch_runs or max(1, min(50, math.ceil(runs / (4 * (os.cpu_count() or 1)))))
     batches = [

@@ -22,6 +22,7 @@ from ..history.scenario import Scenario, load_scenario
 from ..history.sources import merge_sources
 from ..history.timelines import TimelineImport, read_timeline
 from .calibration import Calibration, calibrate
+from .provenance import file_digest
 
 
 @dataclass
@@ -33,6 +34,9 @@ class RealRecord:
     _calibration: Calibration | None = field(default=None, repr=False)
     register: RegisterImport | None = None
     timelines: list[TimelineImport] = field(default_factory=list)
+    # The files read, in order: role ("ofsted_csv", "councils_csv", "scenario"), path and SHA-256 (a saved branch
+    # records them, so it can name the input that changed).
+    sources: list[dict[str, str]] = field(default_factory=list)
 
     @classmethod
     def load(
@@ -45,12 +49,22 @@ class RealRecord:
         timelines: Sequence[Path] = (),
     ) -> RealRecord:
         """Read and check every input (nothing is recorded anywhere)."""
-        return cls(
+        councils = councils_csv or ofsted_csv.with_name("councils.csv")  # read_ofsted_csv's default
+        files = [
+            ("ofsted_csv", ofsted_csv),
+            ("councils_csv", councils),
+            *(("scenario", path) for path in scenarios),
+            *(("dfe_register", path) for path in ([register] if register is not None else [])),
+            *(("timeline", path) for path in timelines),
+        ]
+        record = cls(
             read_ofsted_csv(ofsted_csv, councils_csv),
             [load_scenario(path) for path in scenarios],
             register=read_register(register, councils_csv) if register is not None else None,
             timelines=[read_timeline(path, councils_csv) for path in timelines],
         )
+        record.sources = [{"role": role, "path": str(path), "sha256": file_digest(path)} for role, path in files]
+        return record
 
     def histories(self) -> dict[str, list[Fact]]:
         """Every council's facts from every source, merged as the national replay merges them, by council code."""

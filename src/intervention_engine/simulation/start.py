@@ -7,7 +7,7 @@ the full engine and the compact kernel start every run from the same states, ope
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -152,3 +152,17 @@ def _gaps(council: Council) -> tuple[tuple[int, str], ...]:
         and e["status"] in (MISSED, UNVERIFIED)
         and e["opened_on"] == latest["published_on"]
     )
+
+
+def starts_from(
+    from_date: dt.date, engine: InterventionEngine | None, starts: Sequence[CouncilStart] | None, *, who: str
+) -> tuple[CouncilStart, ...]:
+    """The councils' starting points given, or read from an engine holding the real record; refused when neither
+    is given or no council is on record by the day."""
+    if starts is None:
+        if engine is None:
+            raise ValueError(f"{who} needs the real state: an engine holding the record, or the councils' starts")
+        starts = national_start(engine, from_date)
+    if not starts:
+        raise ValueError(f"{who}: no council is on record by {from_date}: replay the record first")
+    return tuple(starts)
