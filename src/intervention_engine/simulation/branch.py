@@ -24,7 +24,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -162,7 +162,7 @@ class Branch:
         world = self.world
         if self.keep == "ofsted":  # Ofsted's real reports first; the world's own only after the last of them
             last = max((f.occurred_on for f in kept if isinstance(f, InspectionPublished)), default=self.fork_day)
-            world = WorldModel(OutcomesAfter(last.toordinal() + 1, world.outcomes), world.dfe, world.fill_gaps)
+            world = replace(world, outcomes=OutcomesAfter(last.toordinal() + 1, world.outcomes))  # switches kept
         start = start_of(council_as_of(engine, self.council, self.fork_day), self.fork_day)
         rng = council_rng(run_seeds(self.seed, 1)[0], 0)
         return BranchRun(self, engine, until, play_forward(engine, start, until, world, rng, scripted=scripted))
