@@ -448,10 +448,10 @@ class InterventionEngine:
 
     def _resolve(self, council: str | None) -> uuid.UUID:
         if not council:
-            raise CouncilNotFound("", len(self.index.codes))
+            raise self.index.not_found("")
         found = self.index.find(council)
         if found is None:
-            raise CouncilNotFound(council, len(self.index.codes))
+            raise self.index.not_found(council)
         return found
 
     def _events(self, cid: uuid.UUID) -> Iterator[Any]:
@@ -466,7 +466,7 @@ class InterventionEngine:
             aggregate = event.mutate(aggregate)
         if aggregate is None:
             code = self.index.codes.get(cid, str(cid))
-            raise CouncilNotFound(f"{code} on {limit} (registered later)", len(self.index.codes))
+            raise CouncilNotFound(code, len(self.index.codes), registered_after=limit)
         return aggregate
 
     def _check_not_in_future(self, council: str, fact: Fact) -> None:

@@ -14,14 +14,28 @@ class InterventionError(Exception):
 
 
 class CouncilNotFound(InterventionError, LookupError):
-    """No council with this code or name has been registered."""
+    """No council with this code or name has been registered. `suggestions` are the registered councils nearest
+    to what was typed ("Kirklees (382)"): the did-you-mean every face shows."""
 
-    def __init__(self, council: str, known: int = 0) -> None:
+    def __init__(
+        self, council: str, known: int = 0, suggestions: Sequence[str] = (), *, registered_after: str | None = None
+    ) -> None:
         self.council = council
-        hint = {0: " (no councils are registered yet)", 1: " (1 council is registered)"}.get(
-            known, f" ({known} councils are registered)"
-        )
-        super().__init__(f"council {council!r} is not registered{hint}; record a council_registered fact first")
+        self.suggestions = list(suggestions)
+        if registered_after is not None:
+            super().__init__(f"council {council!r} is not registered on {registered_after}: it was registered later")
+            return
+        if known == 0:
+            why = "no councils are registered yet: record a council_registered fact first"
+        elif self.suggestions:
+            why = f"did you mean {' or '.join(self.suggestions)}?"
+        else:
+            registered = "the 1 council" if known == 1 else f"any of the {known} councils"
+            why = (
+                f"it is no code, ONS code or name of {registered} registered; "
+                "a council not registered yet needs a council_registered fact first"
+            )
+        super().__init__(f"council {council!r} is not registered: {why}")
 
 
 class CouncilAlreadyRegistered(InterventionError, ValueError):

@@ -219,6 +219,9 @@ class CouncilRegistered(Fact):
     ons_code: CouncilText | None = Field(default=None, max_length=CODE_MAX, json_schema_extra=_VISIBLE)
     ofsted_urn: CouncilText | None = Field(default=None, max_length=CODE_MAX, json_schema_extra=_VISIBLE)
     region: CouncilText | None = Field(default=None, max_length=NAME_MAX, json_schema_extra=_VISIBLE)
+    also_known_as: list[Annotated[CouncilText, Field(max_length=NAME_MAX, json_schema_extra=_VISIBLE)]] | None = Field(
+        default=None, max_length=10, description="other names people give the council (councils.csv)"
+    )
     record_complete: bool = Field(
         default=True,
         strict=True,
