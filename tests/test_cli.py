@@ -216,7 +216,7 @@ def test_lenient_records_an_illegal_move_as_a_deviation(kirklees: Path) -> None:
     result = run(kirklees, "record", "382", fact("improvement_notice_lifted", "2025-02-03"), "--lenient", "--json")
     assert result.exit_code == 0, result.output
     [recorded] = json.loads(result.stdout)["recorded"]
-    assert "lift_improvement_notice is not a move from none" in recorded["deviation"]["expected"]
+    assert "improvement_notice_lifted is not a move from none" in recorded["deviation"]["expected"]
     assert json.loads(run(kirklees, "status", "382", "--json").stdout)["deviations"]
 
 

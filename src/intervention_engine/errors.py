@@ -47,7 +47,8 @@ class CouncilAlreadyRegistered(InterventionError, ValueError):
 
 
 class MoveNotAllowed(InterventionError, ValueError):
-    """The rulebook forbids this fact from the council's current states (strict mode)."""
+    """The rulebook forbids this fact from the council's current states (strict mode). `legal` holds, by region,
+    the fact types the council would accept now, as users type them; `legal_facts` the same in one list."""
 
     def __init__(
         self,
@@ -63,12 +64,12 @@ class MoveNotAllowed(InterventionError, ValueError):
         self.states = dict(states)
         self.refused = dict(refused)
         self.legal = {region: list(moves) for region, moves in legal.items()}
+        self.legal_facts = sorted({move for moves in self.legal.values() for move in moves})
         where = ", ".join(f"{region}={state}" for region, state in states.items())
         why = "; ".join(f"{region}: {reason}" for region, reason in refused.items())
-        moves = "; ".join(f"{region}: {', '.join(m) or 'none'}" for region, m in self.legal.items())
         super().__init__(
             f"council {council!r}: {fact_type} on {occurred_on} is not allowed from ({where}): {why}. "
-            f"Legal moves now: {moves}"
+            f"Legal moves now: {', '.join(self.legal_facts) or 'none'}"
         )
 
 
