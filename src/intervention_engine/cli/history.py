@@ -10,31 +10,20 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
-from ..bootstrap import build_engine
 from ..clock import SystemClock, VirtualClock
-from ..history.national import gather, replay_record, replay_summary
-from ..history.ofsted_csv import read_ofsted_csv
-from ..history.register import read_register, register_report
-from ..history.scenario import (
-    checkpoint_results,
-    load_scenario,
+from .app import (
+    BadArgument,
+    DbOption,
+    ExitCode,
+    JsonOption,
+    app,
+    emit,
+    files_in,
+    open_engine,
+    parse_day,
+    progress_bar,
+    reporting,
 )
-from ..history.timelines import is_research_timeline, read_timeline, timeline_report
-from ..history.vocabulary import load_mapping
-from ..reports import collect as collect_report
-from ..reports import write_report
-from ..reports.register_counts import (
-    FIRST_YEAR,
-    LAST_YEAR,
-    engine_counts,
-    register_alone,
-    register_counts,
-    table,
-)
-from ..settings import Settings
-from ..simulation.calibration import calibrate as calibrate_record
-from ..simulation.failure_tracks import failure_tracks
-from .app import BadArgument, DbOption, ExitCode, JsonOption, app, emit, open_engine, parse_day, progress_bar, reporting
 from .tables import calibration_tables, checkpoint_data, national_table, replay_tables
 
 CouncilsCsvOption = Annotated[
@@ -48,8 +37,8 @@ def replay(
     files: Annotated[
         list[Path] | None,
         typer.Argument(
-            help="scenario files, or research timelines (YAML with `la_key`), one council each",
-            dir_okay=False,
+            help="scenario files, or research timelines (YAML with `la_key`), one council each; a folder stands for "
+            "its .yaml, .yml and .json files",
             show_default=False,
         ),
     ] = None,
@@ -79,7 +68,15 @@ def replay(
 ) -> None:
     """Replay scenario files, research timelines, the DfE register and the national Ofsted record into the store
     under the policies in force, each council's sources merged (one fact from two sources is recorded once)."""
+    from ..history.national import gather, replay_record, replay_summary
+    from ..history.ofsted_csv import read_ofsted_csv
+    from ..history.register import read_register, register_report
+    from ..history.scenario import checkpoint_results, load_scenario
+    from ..history.timelines import is_research_timeline, read_timeline, timeline_report
+    from ..history.vocabulary import load_mapping
+
     with reporting(as_json):
+        files = files_in(files)
         if not files and ofsted_csv is None and dfe_register is None:
             raise BadArgument("give scenario files or research timelines, --ofsted-csv FILE, --dfe-register FILE")
         until = parse_day(as_of, "--as-of") or SystemClock().today()
@@ -124,7 +121,8 @@ def national(
     db: DbOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Councils in each stage and with each grade on given dates (default: 31 March of every year on record)."""
+    """Councils in each stage on given dates (default: 31 March of every year since 2014), with the councils in DfE
+    intervention and how many of them have their DfE record covered."""
     with reporting(as_json), open_engine(db, SystemClock(), existing=True) as engine:
         days = [day for text in on or () if (day := parse_day(text, "--on")) is not None]
         counts = engine.national(days or None)
@@ -137,7 +135,7 @@ def calibrate(
         Path, typer.Option("--ofsted-csv", dir_okay=False, help="the national Ofsted inspections CSV")
     ],
     scenarios: Annotated[
-        list[Path] | None, typer.Argument(help="scenario files giving the lags between DfE steps", dir_okay=False)
+        list[Path] | None, typer.Argument(help="scenario files (or folders of them) giving the lags between DfE steps")
     ] = None,
     councils_csv: CouncilsCsvOption = None,
     out: Annotated[
@@ -146,9 +144,13 @@ def calibrate(
     as_json: JsonOption = False,
 ) -> None:
     """What simulations need from the real record: grade transitions, inspection intervals, lags."""
+    from ..history.ofsted_csv import read_ofsted_csv
+    from ..history.scenario import load_scenario
+    from ..simulation.calibration import calibrate as calibrate_record
+
     with reporting(as_json):
         found = read_ofsted_csv(ofsted_csv, councils_csv)
-        result = calibrate_record(found, [load_scenario(path) for path in scenarios or ()])
+        result = calibrate_record(found, [load_scenario(path) for path in files_in(scenarios)])
         data = result.to_dict()
         if out is not None:
             out.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n", encoding="utf-8")
@@ -164,6 +166,8 @@ def failures(
     as_json: JsonOption = False,
 ) -> None:
     """Persistent and systemic inadequate judgements in the record, and which expect a commissioner (DFE-03)."""
+    from ..simulation.failure_tracks import failure_tracks
+
     with reporting(as_json):
         found = failure_tracks(ofsted_csv, councils_csv)
         emit(as_json, found.to_dict(), lambda: [escape(found.text())])
@@ -179,6 +183,10 @@ def register_counts_command(
 ) -> None:
     """Councils in DfE intervention on 31 March of each year: the register's rows counted plainly, the engine's
     count of the register alone, and (with --db) the engine's count of every source, a floor where not covered."""
+    from ..bootstrap import build_engine
+    from ..reports.register_counts import FIRST_YEAR, LAST_YEAR, engine_counts, register_alone, register_counts, table
+    from ..settings import Settings
+
     with reporting(False):
         years = list(range(FIRST_YEAR, LAST_YEAR + 1))
         sandbox = build_engine(Settings(backend="memory"), clock=VirtualClock(dt.date(2000, 1, 1)))
@@ -206,6 +214,9 @@ def report(
     as_json: JsonOption = False,
 ) -> None:
     """Write an HTML report (no network needed): lifecycle diagram, council timelines, national chart, deviations."""
+    from ..reports import collect as collect_report
+    from ..reports import write_report
+
     with reporting(as_json):
         with open_engine(db, SystemClock(), existing=True) as engine:
             data = collect_report(engine, council or ())

@@ -4,17 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.markup import escape
 from rich.table import Table
 
-from ..engine import CouncilStatus, Recorded, TimelineEntry
-from ..history.scenario import (
-    CheckpointResult,
-)
-from ..persistence.council_index import DueTimer
-from ..simulation.calibration import Calibration
+if TYPE_CHECKING:
+    from ..engine import CouncilStatus, Recorded, TimelineEntry
+    from ..history.scenario import CheckpointResult
+    from ..persistence.council_index import DueTimer
+    from ..simulation.calibration import Calibration
 
 # ----------------------------------------------------------------------------------------------------------------
 # Human output (the demo uses these too).
@@ -23,7 +22,8 @@ from ..simulation.calibration import Calibration
 def recorded_table(recorded: Sequence[Recorded]) -> list[Any]:
     table = new_table("council", "on", "fact", "stage", "events", title="Recorded")
     for item in recorded:
-        table.add_row(item.council, item.occurred_on.isoformat(), item.fact_type, item.stage, str(item.events))
+        events = "already recorded" if item.duplicate else str(item.events)
+        table.add_row(item.council, item.occurred_on.isoformat(), item.fact_type, item.stage, events)
     deviations = [
         f"[yellow]deviation: {escape(str(r.deviation['expected']))}[/yellow]" for r in recorded if r.deviation
     ]
@@ -114,7 +114,7 @@ def new_table(*columns: str, title: str) -> Table:
     return table
 
 
-Checks = tuple[str, str, list[CheckpointResult]]
+Checks = tuple[str, str, list["CheckpointResult"]]
 
 
 def replay_tables(summary: dict[str, Any], checks: Sequence[Checks], show_timelines: bool) -> list[Any]:
@@ -143,14 +143,21 @@ def replay_tables(summary: dict[str, Any], checks: Sequence[Checks], show_timeli
     return out
 
 
+GRADES = ("outstanding", "good", "requires_improvement", "inadequate", "ungraded")  # best first, as Ofsted grades
+
+
+def _grade_order(grade: str) -> tuple[int, str]:
+    """Grades best first, then anything else (a pre-SIF or unknown grade) by name."""
+    return (GRADES.index(grade), "") if grade in GRADES else (len(GRADES), grade)
+
+
 def calibration_tables(result: Calibration, out: Path | None) -> list[Any]:
-    grades = ["outstanding", "good", "requires_improvement", "inadequate", "ungraded"]
     tables: list[Any] = []
     for era, rows in result.transitions.items():
-        table = new_table("previous", *grades, "n", title=f"Next overall grade after each grade ({era})")
-        for previous, counts in rows.items():
+        table = new_table("previous", *GRADES, "n", title=f"Next overall grade after each grade ({era})")
+        for previous, counts in sorted(rows.items(), key=lambda row: _grade_order(row[0])):
             total = sum(counts.values())
-            table.add_row(previous, *(f"{counts.get(g, 0) / total:.0%}" for g in grades), str(total))
+            table.add_row(previous, *(f"{counts.get(g, 0) / total:.0%}" for g in GRADES), str(total))
         tables.append(table)
     spreads = new_table("measure", "n", "median", "p10", "p90", "range", title="Intervals and lags (days)")
     named = [

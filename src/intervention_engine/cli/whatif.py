@@ -3,28 +3,22 @@
 from __future__ import annotations
 
 import datetime as dt
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.markup import escape
 
-from ..bootstrap import build_engine
 from ..clock import SystemClock
-from ..settings import Settings
-from ..simulation import Branch, RealRecord, WorldModel
-from ..simulation import backtest as backtest_record
-from ..simulation import branch as branch_of
-from ..simulation import counterfactual as counterfactual_replay
-from ..simulation import simulate as simulate_national
-from ..simulation.charts import fan_chart, save_figure, timelines_chart
-from ..simulation.montecarlo import executor_for
 from .app import (
     BadArgument,
     DbOption,
     JsonOption,
     app,
+    choice,
     emit,
+    files_in,
     open_engine,
     parse_day,
     progress_bar,
@@ -60,7 +54,9 @@ def whatif(
     fixed_lags: Annotated[int | None, typer.Option("--fixed-lags", help="the DfE acts after this many days")] = None,
     no_world: Annotated[bool, typer.Option("--no-world", help="no world model: only the facts given")] = False,
     ofsted_csv: OfstedCsvOption = None,
-    scenario: Annotated[list[Path] | None, typer.Option("--scenario", help="scenario file for DfE lags")] = None,
+    scenario: Annotated[
+        list[Path] | None, typer.Option("--scenario", help="scenario file (or folder of them) for DfE lags")
+    ] = None,
     name: Annotated[str, typer.Option("--name", help="the branch's name")] = "what-if",
     branch_file: Annotated[Path | None, typer.Option("--branch", dir_okay=False, help="a saved branch")] = None,
     save: Annotated[Path | None, typer.Option("--save", dir_okay=False, help="save the branch (.yaml/.json)")] = None,
@@ -69,15 +65,21 @@ def whatif(
     as_json: JsonOption = False,
 ) -> None:
     """Fork a council's record at a day, change facts or the policy, play it forward and compare with the record."""
+    from ..simulation import Branch, RealRecord, WorldModel
+    from ..simulation import branch as branch_of
+    from ..simulation.branch import KEEPS
+    from ..simulation.charts import save_figure, timelines_chart
+
     with reporting(as_json):
         end = required_day(until, "--until")
-        calibration = RealRecord.load(ofsted_csv, scenario or ()).calibration() if ofsted_csv else None
+        choice(keep, KEEPS, "--keep")
+        calibration = RealRecord.load(ofsted_csv, files_in(scenario)).calibration() if ofsted_csv else None
         world = None
         if not no_world and keep != "all" and branch_file is None:
             if calibration is None:
                 raise BadArgument("the world model is calibrated on the record: give --ofsted-csv FILE (or --no-world)")
             world = WorldModel.calibrated(calibration, fixed_lags=fixed_lags)
-        with open_engine(db, SystemClock()) as engine:
+        with open_engine(db, SystemClock(), existing=True) as engine:
             try:
                 if branch_file is not None:
                     what_if = Branch.load(branch_file, engine, calibration)
@@ -109,7 +111,7 @@ def whatif(
 @app.command()
 def simulate(
     ofsted_csv: Annotated[Path, typer.Option("--ofsted-csv", dir_okay=False, help="the national Ofsted CSV")],
-    scenarios: Annotated[list[Path] | None, typer.Argument(help="scenario files", dir_okay=False)] = None,
+    scenarios: Annotated[list[Path] | None, typer.Argument(help="scenario files, or folders of them")] = None,
     from_date: Annotated[str, typer.Option("--from", help="start from the real state on this day")] = "",
     years: Annotated[int, typer.Option("--years", min=1, help="years to project")] = 10,
     runs: Annotated[int, typer.Option("--runs", min=1, help="Monte Carlo runs")] = 1000,
@@ -123,20 +125,30 @@ def simulate(
     as_json: JsonOption = False,
 ) -> None:
     """Project all councils from the real state on a day: councils by stage by month, trusts, intervention."""
+    from ..simulation import RealRecord, WorldModel
+    from ..simulation import simulate as simulate_national
+    from ..simulation.charts import fan_chart, save_figure
+    from ..simulation.montecarlo import executor_for
+
     with reporting(as_json):
         start = required_day(from_date, "--from")
-        record = RealRecord.load(ofsted_csv, scenarios or ())
+        record = RealRecord.load(ofsted_csv, files_in(scenarios))
         world = WorldModel.calibrated(record.calibration())
-        with progress_bar(as_json, runs, "Simulating") as tick, executor_for(workers) as pool:
-            engine = record.replay(start) if db is None else build_engine(Settings(db=db), clock=SystemClock())
+        with ExitStack() as stack:
+            # A stored record is only read: a missing --db file is refused, never created.
+            if db is None:
+                engine = record.replay(start)
+                stack.callback(engine.close)
+            else:
+                engine = stack.enter_context(open_engine(db, SystemClock(), existing=True))
+            tick = stack.enter_context(progress_bar(as_json, runs, "Simulating"))
+            pool = stack.enter_context(executor_for(workers))
             try:
                 projection = simulate_national(
                     start, years, runs, seed, policy, pool, engine=engine, world=world, progress=runs_done(tick)
                 )
             except ValueError as error:
                 raise BadArgument(str(error)) from None
-            finally:
-                engine.close()
         if chart is not None:
             save_figure(fan_chart(projection), chart)
         emit(as_json, projection.to_dict(), lambda: [escape(projection.text())])
@@ -145,7 +157,7 @@ def simulate(
 @app.command()
 def backtest(
     ofsted_csv: Annotated[Path, typer.Option("--ofsted-csv", dir_okay=False, help="the national Ofsted CSV")],
-    scenarios: Annotated[list[Path] | None, typer.Argument(help="scenario files", dir_okay=False)] = None,
+    scenarios: Annotated[list[Path] | None, typer.Argument(help="scenario files, or folders of them")] = None,
     from_date: Annotated[str, typer.Option("--from", help="simulate from the real state on this day")] = "2018-01-01",
     to_date: Annotated[str, typer.Option("--to", help="to the end of this day")] = "2024-12-31",
     runs: Annotated[int, typer.Option("--runs", min=1, help="Monte Carlo runs")] = 1000,
@@ -154,9 +166,13 @@ def backtest(
     as_json: JsonOption = False,
 ) -> None:
     """Councils judged inadequate each year: the real number beside the simulated 5%, 50% and 95% values."""
+    from ..simulation import RealRecord
+    from ..simulation import backtest as backtest_record
+    from ..simulation.montecarlo import executor_for
+
     with reporting(as_json):
         first, last = required_day(from_date, "--from"), required_day(to_date, "--to")
-        record = RealRecord.load(ofsted_csv, scenarios or ())
+        record = RealRecord.load(ofsted_csv, files_in(scenarios))
         with progress_bar(as_json, runs, "Backtesting") as tick, executor_for(workers) as pool:
             result, _ = backtest_record(
                 record, from_date=first, to_date=last, runs=runs, seed=seed, executor=pool, progress=runs_done(tick)
@@ -169,15 +185,24 @@ def counterfactual(
     policy: Annotated[str, typer.Option("--policy", help="the DfE regime to apply to every date, e.g. dfe-2016-07")],
     since: Annotated[str, typer.Option("--since", help="expectations opened from this day")] = "2014-01-01",
     until: Annotated[str, typer.Option("--until", help="to the end of this day")] = "2015-12-31",
-    kind: Annotated[str | None, typer.Option("--kind", help="only this kind, e.g. direction_with_commissioner")] = None,
+    kind: Annotated[
+        str | None,
+        typer.Option(
+            "--kind", help="only expectations of this kind, e.g. direction_with_commissioner or notice_lifted"
+        ),
+    ] = None,
     council: Annotated[list[str] | None, typer.Option("--council", help="council code or name (repeatable)")] = None,
     db: DbOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """The stored record replayed under another policy: the expectations and deviations that would have followed."""
+    from ..policies.dfe_intervention import EXPECTATION_KINDS
+    from ..simulation import counterfactual as counterfactual_replay
+
     with reporting(as_json):
         first, last = required_day(since, "--since"), required_day(until, "--until")
-        with open_engine(db, SystemClock()) as engine:
+        choice(kind, EXPECTATION_KINDS, "--kind")
+        with open_engine(db, SystemClock(), existing=True) as engine:
             try:
                 found = counterfactual_replay(engine, policy, since=first, until=last, councils=council)
             except ValueError as error:

@@ -53,6 +53,12 @@ DIRECTION_TIMERS = ("commissioner_report_due", "commissioner_update_due", "advis
 GO_LIVE_TIMERS = ("alternative_delivery_window_opens", "alternative_delivery_due")
 
 CONTINUES = "intervention_continues"  # DFE-08: what is open stays open until a report no longer inadequate
+# Every kind of expectation these policies open, in the order of the regime's steps (`counterfactual --kind`).
+EXPECTATION_KINDS = (
+    "dfe_intervention", "improvement_notice", "direction_with_commissioner", "direction_after_insufficient_progress",
+    "removal_from_council", "alternative_delivery_decided", "alternative_delivery_live", CONTINUES, "notice_lifted",
+    "direction_revoked",
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
