@@ -288,10 +288,18 @@ def parse_day(text: str | None, option: str) -> dt.date | None:
 
 
 def emit(as_json: bool, data: Any, tables: Any) -> None:
-    """JSON on stdout with `--json`; otherwise the rich renderables that `tables()` returns."""
+    """JSON on stdout with `--json`; otherwise the rich renderables that `tables()` returns: tables as wide as the
+    terminal, or, when stdout is not a terminal (piped, redirected), each row as a block of `column: value`
+    lines, so that no word is split to fit 80 columns."""
     if as_json:
         typer.echo(json.dumps(data, default=str))
         return
+    from .tables import as_records
+
     console = Console(highlight=False)
     for renderable in tables():
-        console.print(renderable)
+        if console.is_terminal:
+            console.print(renderable)
+        else:
+            for line in as_records(renderable):
+                console.print(line, soft_wrap=True)

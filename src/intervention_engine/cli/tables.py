@@ -106,8 +106,21 @@ def checkpoint_table(results: Sequence[CheckpointResult], title: str = "Checkpoi
     return table
 
 
+def as_records(renderable: Any) -> list[Any]:
+    """A table as one block per row (its title, then `column: value` lines, a blank line after each row); anything
+    else as it is. What piped output prints: a row of any width stays whole, each value on one line."""
+    if not isinstance(renderable, Table):
+        return [renderable]
+    columns = [(str(column.header), list(column.cells)) for column in renderable.columns]
+    lines: list[Any] = [f"[bold]{renderable.title}[/bold]"] if renderable.title else []
+    for row in range(renderable.row_count):
+        lines += [f"{header}: {cells[row]}" for header, cells in columns if str(cells[row]).strip()]
+        lines.append("")
+    return lines
+
+
 def new_table(*columns: str, title: str) -> Table:
-    """A table that folds long cells instead of cutting them short (piped output is 80 columns wide)."""
+    """A table that folds long cells instead of cutting them short (piped output prints it as records)."""
     table = Table(title=title, title_justify="left")
     for column in columns:
         table.add_column(column, overflow="fold")

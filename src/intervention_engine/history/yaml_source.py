@@ -76,7 +76,8 @@ def _first_duplicate_key(node: Node | None) -> ScalarNode | None:
 def explain(origin: str, root: Node | None, error: ValidationError, details: Sequence[Any] | None = None) -> str:
     """One line for every problem: `file, line N: field: what is wrong`, then the others in the file (at most
     `_SHOWN` of them, then how many more)."""
-    problems = [_problem(root, problem) for problem in (details if details is not None else error.errors())]
+    found = details if details is not None else error.errors()
+    problems = list(dict.fromkeys(_problem(root, problem) for problem in found))  # one line for one field once
     first, others = problems[0], problems[1:]
     more = ""
     if others:
