@@ -129,3 +129,14 @@ def test_the_cli_suggests_on_a_near_miss_in_one_line_and_exits_3(national_db: Pa
     assert result.exit_code == 3
     assert result.stderr == "Error: council 'Kirklee' is not registered: did you mean Kirklees (382)?\n"
     assert result.stdout == ""
+
+
+def test_the_cli_json_error_carries_the_did_you_mean(national_db: Path) -> None:
+    result = CliRunner().invoke(app, ["status", "Kirklee", "--json", "--db", str(national_db)])
+    assert result.exit_code == 3
+    assert json.loads(result.stderr) == {
+        "error": "CouncilNotFound",
+        "message": "council 'Kirklee' is not registered: did you mean Kirklees (382)?",
+        "exit_code": 3,
+        "did_you_mean": ["Kirklees (382)"],
+    }

@@ -143,7 +143,10 @@ def reporting(as_json: bool) -> Iterator[None]:
             code = ExitCode.store_unavailable
         message = " ".join([str(error), *(f"({note})" for note in getattr(error, "__notes__", []))])
         if as_json:
-            line = json.dumps({"error": type(error).__name__, "message": message, "exit_code": int(code)})
+            body = {"error": type(error).__name__, "message": message, "exit_code": int(code)}
+            if getattr(error, "suggestions", None):
+                body["did_you_mean"] = error.suggestions  # type: ignore[union-attr]
+            line = json.dumps(body)
             typer.echo(line, err=True)
         else:
             Console(stderr=True, soft_wrap=True, highlight=False).print(f"[red]Error: {escape(message)}[/red]")
