@@ -209,4 +209,7 @@ def test_the_readme_shell_example_runs(block: str, project: Path, request: pytes
     finally:
         stopped = [(server.command, server.stop(), server.output()[-1500:]) for server in running]
     for command, code, output in stopped:
-        assert code == 0, f"{command} exited {code} on Ctrl-C: {output}"
+        # uvicorn re-raises the SIGINT once it has shut down cleanly, so a shell sees 128 + 2, as for any program
+        # stopped with Ctrl-C; the scheduler alone exits 0.
+        assert code in (0, 128 + signal.SIGINT), f"{command} exited {code} on Ctrl-C: {output}"
+        assert "Traceback" not in output
