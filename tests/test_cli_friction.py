@@ -98,7 +98,7 @@ def test_recording_a_file_again_records_nothing_twice(tmp_path: Path) -> None:
     recorded_facts = [entry["event"] for entry in timeline if entry["event"] in ("FactRecorded", "Registered")]
     assert len(recorded_facts) == 4  # registered, inspection, direction, report: each once
 
-    third = invoke("record", "382", f"@{facts}", "--db", db, "--json")
+    third = invoke("record", "Kirklees", f"@{facts}", "--db", db, "--json")  # the council by name this time
     assert [item["duplicate"] for item in json.loads(third.stdout)["recorded"]] == [True, True, True]
 
 

@@ -190,12 +190,12 @@ def read_facts(text: str) -> list[Fact]:
     return [fact for fact, _ in read_facts_with_ids(text)]
 
 
-def read_facts_with_ids(text: str, council: str | None = None) -> list[tuple[Fact, str | None]]:
-    """The facts of FACT (JSON) or @FILE, each with the request id that makes recording it again a no-op.
+def read_facts_with_ids(text: str) -> list[tuple[Fact, str | None]]:
+    """The facts of FACT (JSON) or @FILE, each with what makes recording it again a no-op (`record_all`).
 
-    A fact from a file gets a request id derived from the file's name, the council, the fact itself and how many
-    identical facts came before it in the file: a rerun of the same file (after fixing a fact that was refused,
-    say) records nothing twice. A fact given as JSON on the command line gets none."""
+    A fact from a file is keyed by the file's name, the fact itself and how many identical facts came before it in
+    the file; `record_all` adds the council to make its request id, so a rerun of the same file (after fixing a
+    fact that was refused, say) records nothing twice. A fact given as JSON on the command line has no key."""
     from ..facts import fact_to_data, parse_fact
     from ..history.scenario import load_facts
 
@@ -205,13 +205,12 @@ def read_facts_with_ids(text: str, council: str | None = None) -> list[tuple[Fac
         if not facts:
             raise BadArgument(f"{path} holds no facts")
         seen: dict[str, int] = {}
-        with_ids: list[tuple[Fact, str | None]] = []
+        keyed: list[tuple[Fact, str | None]] = []
         for fact in facts:
             body = json.dumps(fact_to_data(fact), sort_keys=True)
             seen[body] = seen.get(body, 0) + 1
-            key = "\n".join([path.name, (council or "").strip().casefold(), body, str(seen[body])])
-            with_ids.append((fact, "cli-file-" + hashlib.sha256(key.encode()).hexdigest()[:32]))
-        return with_ids
+            keyed.append((fact, "\n".join([path.name, body, str(seen[body])])))
+        return keyed
     try:
         data = json.loads(text)
     except json.JSONDecodeError as error:
@@ -226,17 +225,30 @@ def read_facts_with_ids(text: str, council: str | None = None) -> list[tuple[Fac
 def record_all(
     engine: InterventionEngine, council: str, facts: Sequence[tuple[Fact, str | None]], lenient: bool
 ) -> list[Recorded]:
-    """Record each fact in order; when one is refused, the error says which of those before it were recorded
+    """Record each fact in order, a keyed one under a request id derived from its key and the council (by its
+    code, however it was typed); when one is refused, the error says which of those before it were recorded
     (and which had been already, by an earlier run of the same file)."""
     recorded: list[Recorded] = []
-    for number, (fact, request_id) in enumerate(facts, start=1):
+    for number, (fact, key) in enumerate(facts, start=1):
         try:
-            recorded.append(engine.record(council, fact, strict=False if lenient else None, request_id=request_id))
+            recorded.append(
+                engine.record(
+                    council, fact, strict=False if lenient else None, request_id=_request_id(engine, council, key)
+                )
+            )
         except InterventionError as error:
             if recorded:
                 error.add_note(f"fact {number} of {len(facts)} refused; {_recorded_before(recorded)}")
             raise
     return recorded
+
+
+def _request_id(engine: InterventionEngine, council: str, key: str | None) -> str | None:
+    if key is None:
+        return None
+    found = engine.index.find(council)
+    who = engine.index.codes[found] if found is not None else council.strip().casefold()
+    return "cli-file-" + hashlib.sha256(f"{who}\n{key}".encode()).hexdigest()[:32]
 
 
 def _recorded_before(recorded: Sequence[Recorded]) -> str:

@@ -26,7 +26,7 @@ def record(
     """Record one fact (or every fact of a file, in order) for a council. Recording a file again records nothing
     twice: each of its facts carries a request id derived from the file and the fact."""
     with reporting(as_json):
-        facts = read_facts_with_ids(fact, council)
+        facts = read_facts_with_ids(fact)
         with open_engine(db, SystemClock()) as engine:
             recorded = record_all(engine, council, facts, lenient)
         emit(as_json, {"recorded": [item.to_dict() for item in recorded]}, lambda: recorded_table(recorded))
