@@ -158,18 +158,26 @@ def test_due_lists_pending_timers_until_a_date(kirklees: Path) -> None:
     assert "2027-07-08" in human.stdout
 
 
-def test_diagram_prints_the_rulebook_as_mermaid(db: Path) -> None:
-    result = run(db, "diagram")
+def test_diagram_prints_the_rulebook_as_mermaid() -> None:
+    result = CliRunner().invoke(app, ["diagram"])
     assert result.exit_code == 0
     assert result.stdout.startswith("stateDiagram-v2\n")
     assert "publish_inspection" in result.stdout
-    assert json.loads(run(db, "diagram", "--json").stdout)["mermaid"] == result.stdout
+    assert json.loads(CliRunner().invoke(app, ["diagram", "--json"]).stdout)["mermaid"] == result.stdout
 
 
-def test_schema_prints_the_scenario_json_schema(db: Path) -> None:
+def test_schema_prints_the_scenario_json_schema() -> None:
     for args in ((), ("--json",)):
-        schema = json.loads(run(db, "schema", *args).stdout)
+        schema = json.loads(CliRunner().invoke(app, ["schema", *args]).stdout)
         assert "ScenarioEvent" in schema["$defs"]
+
+
+@pytest.mark.parametrize("command", ["diagram", "schema"])
+def test_commands_that_read_no_database_take_no_db_option(db: Path, command: str) -> None:
+    result = run(db, command)  # issue 13: `--db` was accepted and ignored
+    assert result.exit_code == 2
+    assert "No such option: --db" in result.stderr
+    assert not db.exists()
 
 
 # ----------------------------------------------------------------------------------------------------------------
@@ -216,7 +224,7 @@ def test_lenient_records_an_illegal_move_as_a_deviation(kirklees: Path) -> None:
     result = run(kirklees, "record", "382", fact("improvement_notice_lifted", "2025-02-03"), "--lenient", "--json")
     assert result.exit_code == 0, result.output
     [recorded] = json.loads(result.stdout)["recorded"]
-    assert "lift_improvement_notice is not a move from none" in recorded["deviation"]["expected"]
+    assert "improvement_notice_lifted is not a move from none" in recorded["deviation"]["expected"]
     assert json.loads(run(kirklees, "status", "382", "--json").stdout)["deviations"]
 
 

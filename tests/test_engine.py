@@ -80,7 +80,13 @@ def test_an_illegal_move_is_rejected_naming_council_states_fact_and_legal_moves(
     assert "'382'" in message
     assert "improvement_notice_lifted" in message
     assert "instrument=none" in message
-    assert "issue_improvement_notice" in message  # a legal move it names
+    # The legal moves as fact types users type (RULES.md, from inadequate with no instrument), never the refused
+    # one although the supervision region alone would take a lifted notice (issue 13 item 5).
+    assert message.endswith(
+        "Legal moves now: action_plan_submitted, alternative_delivery_decided, improvement_notice_issued, "
+        "inspection_published, monitoring_visit_published, statutory_direction_issued, support_and_supervision_ended"
+    )
+    assert caught.value.legal["supervision"] == ["support_and_supervision_ended"]
     assert stored(engine) == before
 
 
@@ -114,7 +120,7 @@ def test_lenient_mode_records_an_illegal_fact_as_a_deviation(engine: Interventio
     # Lifting a notice never issued implies nothing the engine can date: no inference, an illegal move recorded.
     recorded = engine.record("382", {"type": "improvement_notice_lifted", "occurred_on": "2016-12-01"}, strict=False)
     assert recorded.deviation is not None
-    assert "lift_improvement_notice is not a move from none" in recorded.deviation["expected"]
+    assert "improvement_notice_lifted is not a move from none" in recorded.deviation["expected"]
     assert recorded.inferred == ()
     status = engine.state("382")
     assert status.states["supervision"] == "support_and_supervision"
@@ -148,7 +154,7 @@ def test_lenient_mode_infers_the_direction_a_commissioner_implies(engine: Interv
 def test_strict_mode_never_infers(engine: InterventionEngine) -> None:
     kirklees_inadequate(engine)
     before = len(engine.timeline("382"))
-    with pytest.raises(MoveNotAllowed, match="appoint_commissioner"):
+    with pytest.raises(MoveNotAllowed, match="commissioner_appointed is not a move from none"):
         engine.record("382", {"type": "commissioner_appointed", "occurred_on": "2016-12-01"}, strict=True)
     assert len(engine.timeline("382")) == before
 

@@ -434,3 +434,12 @@ def test_national_by_region_on_the_command_line(national_db: Path) -> None:
     code, _, err = cli("national", "--by", "county", "--db", str(national_db))
     assert code == 2
     assert "'county' is not one of 'region'" in " ".join(err.split())
+
+
+def test_the_command_line_offers_every_table_and_format_the_exports_know() -> None:
+    # The command line names them without importing the tables (a quick --help); they must not drift apart.
+    from intervention_engine.cli.exports import FORMAT_NAMES, TABLE_NAMES
+    from intervention_engine.projections.exports import FORMATS
+
+    assert tuple(TABLES) == TABLE_NAMES
+    assert tuple(FORMATS) == FORMAT_NAMES

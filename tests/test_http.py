@@ -155,8 +155,8 @@ def test_an_illegal_move_is_409_naming_council_fact_states_and_legal_moves(clien
     body = response.json()
     assert (body["error"], body["council"], body["fact"]) == ("move_not_allowed", "382", "improvement_notice_lifted")
     assert body["states"]["instrument"] == "none"
-    assert "issue_improvement_notice" in body["legal_moves"]["instrument"]
-    assert body["refused"] == {"instrument": "lift_improvement_notice is not a move from none"}
+    assert body["legal_moves"]["instrument"] == ["improvement_notice_issued", "statutory_direction_issued"]
+    assert body["refused"] == {"instrument": "improvement_notice_lifted is not a move from none"}
     assert last_position(client) == before
 
 
@@ -165,7 +165,7 @@ def test_lenient_records_an_illegal_move_as_a_deviation(client: TestClient) -> N
     fact = {"type": "improvement_notice_lifted", "occurred_on": "2017-01-10"}
     response = client.post("/councils/382/facts?lenient=true", json=fact, headers=auth(RECORDER))
     assert response.status_code == 201
-    assert "lift_improvement_notice is not a move from none" in response.json()["deviation"]["expected"]
+    assert "improvement_notice_lifted is not a move from none" in response.json()["deviation"]["expected"]
 
 
 @pytest.mark.parametrize(

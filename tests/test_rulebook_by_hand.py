@@ -242,9 +242,11 @@ def test_an_illegal_move_recorded_leniently_is_one_deviation_with_every_field() 
             "how": "illegal_move",
             "rule_id": "LIFECYCLE",
             "policy_version": "rulebook",
-            "expected": "instrument: revoke_statutory_direction is not a move from none",
+            "expected": "instrument: statutory_direction_revoked is not a move from none",
             "happened": "statutory direction revoked (recorded in lenient mode)",
         }
     ]
     engine.record("382", _simple("alternative_delivery_ended"), strict=False)
-    assert engine.deviations("382")[-1]["expected"] == ("delivery: end_alternative_delivery is not a move from council")
+    assert engine.deviations("382")[-1]["expected"] == (
+        "delivery: alternative_delivery_ended is not a move from council"
+    )

@@ -215,3 +215,11 @@ def test_the_readme_sweep_command_runs_as_written(tmp_path: Path, monkeypatch: p
     assert done.exit_code == 0, done.output
     assert [v["policy"] for v in json.loads(done.stdout)["variants"]] == ["in-force"] * 2 + ["dfe-2016-07"] * 2
     assert pq.read_table(tmp_path / "sweep.parquet").num_rows == 4 * 2 * 13 * len(STAGES)
+
+
+def test_the_command_line_names_the_regimes_in_force_as_the_sweep_does() -> None:
+    # The command line spells it without importing the simulation (a quick --help); the two must not drift apart.
+    from intervention_engine.cli.sweep import IN_FORCE as COMMAND_IN_FORCE
+    from intervention_engine.simulation.sweep import IN_FORCE
+
+    assert COMMAND_IN_FORCE == IN_FORCE == "in-force"

@@ -4,6 +4,13 @@ A code or name is normalised and never holds characters that hide what it says (
 code matches the code pattern, is not taken, and is no other council's name, and its name is no code and no other
 council's name, so a name never resolves to another council (`check_new_council`).
 
+Names people type (`name_key`, `CouncilKeys`): a council is found by its code, ONS code or Ofsted URN, or by its
+name or an `also_known_as` name written any way people write it: case folded, `&` read as `and`, punctuation
+dropped, underscores and hyphens read as spaces, and the affixes of a formal council name ("London Borough of",
+"City of", "Council", a trailing ", City of", ...) removed, so `Bristol`, `St Helens` and `Kingston upon Hull`
+find "Bristol, City of", "St. Helens" and "Kingston Upon Hull, City of". Exactly, never approximately: a text
+that names nothing gets the nearest names as a did-you-mean (rapidfuzz), never a guess.
+
 A code or name is Unicode NFC with its spaces collapsed to one, and refused with control, format (bidi overrides,
 zero-width), line-separator or surrogate characters, which would make two names that look alike differ or one
 look like another. `COUNCIL_TEXT_PATTERN` states the same for JSON schemas (characters outside the Basic
@@ -16,10 +23,11 @@ from __future__ import annotations
 import re
 import unicodedata
 import uuid
-from collections.abc import Mapping
-from typing import Annotated, Protocol
+from collections.abc import Hashable, Iterable, Mapping
+from typing import Annotated, Generic, Protocol, TypeVar
 
 from pydantic import AfterValidator
+from rapidfuzz import fuzz, process
 
 from .errors import CouncilAlreadyRegistered, InvalidFact
 
@@ -81,3 +89,84 @@ def check_new_council(code: str, name: str, index: KnownCouncils, pattern: re.Pa
     by_name = index.find(name)
     if by_name is not None:
         raise InvalidFact(f"council_registered: name {name!r} is already taken by council {index.codes[by_name]!r}")
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Names people type.
+
+# Longest first: "metropolitan borough council" goes before "council" would leave "metropolitan borough".
+_PREFIXES = (
+    "london borough of", "royal borough of", "metropolitan borough of", "city and county of", "borough of",
+    "council of the", "county of", "city of", "the", "county",
+)  # fmt: skip
+_SUFFIXES = (
+    "metropolitan borough council", "metropolitan district council", "county borough council", "county council",
+    "borough council", "district council", "city council", "metropolitan borough", "council", "city of",
+    "borough",
+)  # fmt: skip
+# Keys an affix would leave that name no council: "City of London" must not answer to "London".
+_NOT_NAMES = frozenset({"london"})
+SUGGESTIONS, _SUGGESTION_SCORE = 3, 70
+
+
+def plain_key(text: str) -> str:
+    """A name or code without case, punctuation or separators ("St. Helens" and "st helens" are one key)."""
+    text = text.casefold().replace("&", " and ")
+    text = re.sub(r"[_\-]+", " ", text)
+    text = re.sub(r"[^\w\s]", " ", text)  # commas, full stops, apostrophes, brackets
+    return " ".join(text.split())
+
+
+def name_key(text: str) -> str:
+    """A name as written, without case, punctuation, separators or the affixes of a formal council name."""
+    words = plain_key(text)
+    while True:
+        stripped = _strip_affixes(words)
+        if stripped == words or not stripped:
+            return words
+        words = stripped
+
+
+def _strip_affixes(words: str) -> str:
+    for prefix in _PREFIXES:
+        if words.startswith(prefix + " "):
+            return words.removeprefix(prefix + " ")
+    for suffix in _SUFFIXES:
+        if words.endswith(" " + suffix):
+            return words.removesuffix(" " + suffix)
+    return words
+
+
+Item = TypeVar("Item", bound=Hashable)
+
+
+class CouncilKeys(Generic[Item]):
+    """Councils (`Item`: a stream id, a row of the identity table) found by the keys of their names and codes."""
+
+    def __init__(self) -> None:
+        self._keys: dict[str, list[Item]] = {}
+
+    def add(self, item: Item, names: Iterable[str], codes: Iterable[str] = ()) -> None:
+        """`item` is known by each of `names` as people write them and by each of `codes` (any case)."""
+        names = [name for name in names if name]
+        keys = {name_key(name) for name in names} | {plain_key(name) for name in names}
+        keys |= {plain_key(code) for code in codes if code}
+        for key in keys - _NOT_NAMES - {""}:
+            found = self._keys.setdefault(key, [])
+            if item not in found:
+                found.append(item)
+
+    def matches(self, text: str) -> list[Item]:
+        """The councils `text` names: by its plain key first (punctuation and case aside), else by its name key."""
+        return list(self._keys.get(plain_key(text)) or self._keys.get(name_key(text)) or ())
+
+    def nearest(self, text: str) -> list[Item]:
+        """The councils whose names or codes come nearest to `text`, nearest first (rapidfuzz's WRatio, at least
+        70 of 100): the did-you-mean of a text that names none."""
+        found = process.extract(
+            name_key(text), list(self._keys), scorer=fuzz.WRatio, limit=None, score_cutoff=_SUGGESTION_SCORE
+        )
+        nearest: list[Item] = []
+        for key, _score, _ in found:
+            nearest += [item for item in self._keys[key] if item not in nearest]
+        return nearest

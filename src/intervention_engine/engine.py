@@ -394,10 +394,10 @@ class InterventionEngine:
 
     def _resolve(self, council: str | None) -> uuid.UUID:
         if not council:
-            raise CouncilNotFound("", len(self.index.codes))
+            raise self.index.not_found("")
         found = self.index.find(council)
         if found is None:
-            raise CouncilNotFound(council, len(self.index.codes))
+            raise self.index.not_found(council)
         return found
 
     def _events(self, cid: uuid.UUID) -> Iterator[Any]:
@@ -407,7 +407,7 @@ class InterventionEngine:
         aggregate = council_at_end_of(self._events(cid), as_of)
         if aggregate is None:
             code = self.index.codes.get(cid, str(cid))
-            raise CouncilNotFound(f"{code} on {as_of.isoformat()} (registered later)", len(self.index.codes))
+            raise CouncilNotFound(code, len(self.index.codes), later=f"on {as_of.isoformat()}: it was registered later")
         return aggregate
 
     def _known_events(
@@ -424,7 +424,7 @@ class InterventionEngine:
         kept = known_events(events, as_of=as_of, known_on=known_on, as_of_version=as_of_version)
         if not kept:
             where = describe_limits(as_of, known_on, as_of_version)
-            raise CouncilNotFound(f"{code} {where} (recorded later)", len(self.index.codes))
+            raise CouncilNotFound(code, len(self.index.codes), later=f"{where}: it was recorded later")
         return kept
 
     def _load_known(

@@ -14,14 +14,30 @@ class InterventionError(Exception):
 
 
 class CouncilNotFound(InterventionError, LookupError):
-    """No council with this code or name has been registered."""
+    """No council with this code or name has been registered. `suggestions` are the registered councils nearest
+    to what was typed ("Kirklees (382)"): the did-you-mean every face shows."""
 
-    def __init__(self, council: str, known: int = 0) -> None:
+    def __init__(
+        self, council: str, known: int = 0, suggestions: Sequence[str] = (), *, later: str | None = None
+    ) -> None:
         self.council = council
-        hint = {0: " (no councils are registered yet)", 1: " (1 council is registered)"}.get(
-            known, f" ({known} councils are registered)"
-        )
-        super().__init__(f"council {council!r} is not registered{hint}; record a council_registered fact first")
+        self.suggestions = list(suggestions)
+        if (
+            later is not None
+        ):  # registered, but not yet on the day asked about ("on 2017-01-01: it was registered later")
+            super().__init__(f"council {council!r} is not registered {later}")
+            return
+        if known == 0:
+            why = "no councils are registered yet: record a council_registered fact first"
+        elif self.suggestions:
+            why = f"did you mean {' or '.join(self.suggestions)}?"
+        else:
+            registered = "the 1 council" if known == 1 else f"any of the {known} councils"
+            why = (
+                f"it is no code, ONS code or name of {registered} registered; "
+                "a council not registered yet needs a council_registered fact first"
+            )
+        super().__init__(f"council {council!r} is not registered: {why}")
 
 
 class CouncilAlreadyRegistered(InterventionError, ValueError):
@@ -33,7 +49,8 @@ class CouncilAlreadyRegistered(InterventionError, ValueError):
 
 
 class MoveNotAllowed(InterventionError, ValueError):
-    """The rulebook forbids this fact from the council's current states (strict mode)."""
+    """The rulebook forbids this fact from the council's current states (strict mode). `legal` holds, by region,
+    the fact types the council would accept now, as users type them; `legal_facts` the same in one list."""
 
     def __init__(
         self,
@@ -49,12 +66,12 @@ class MoveNotAllowed(InterventionError, ValueError):
         self.states = dict(states)
         self.refused = dict(refused)
         self.legal = {region: list(moves) for region, moves in legal.items()}
+        self.legal_facts = sorted({move for moves in self.legal.values() for move in moves})
         where = ", ".join(f"{region}={state}" for region, state in states.items())
         why = "; ".join(f"{region}: {reason}" for region, reason in refused.items())
-        moves = "; ".join(f"{region}: {', '.join(m) or 'none'}" for region, m in self.legal.items())
         super().__init__(
             f"council {council!r}: {fact_type} on {occurred_on} is not allowed from ({where}): {why}. "
-            f"Legal moves now: {moves}"
+            f"Legal moves now: {', '.join(self.legal_facts) or 'none'}"
         )
 
 

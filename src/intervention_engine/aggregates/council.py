@@ -112,7 +112,12 @@ class Council(Aggregate):
                 ruling = replace(rulebook.rule(fact, self.states, {**self.details, **details}), inferred=inferred)
         if not ruling.legal and strict:
             raise MoveNotAllowed(
-                self.code, fact.describe(), occurred_on, self.states, ruling.refused, rulebook.legal_moves(self.states)
+                self.code,
+                fact.describe(),
+                occurred_on,
+                self.states,
+                ruling.refused,
+                rulebook.legal_facts(self.states, fact),
             )
         data = fact_to_data(fact)
         deviation = None if ruling.legal else illegal_move_deviation(data, occurred_on, ruling.refused)

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Annotated
 
 import typer
-
-from ..projections.bitemporal import parse_instant as parse_instant
 
 KnownOnOption = Annotated[
     str | None,
@@ -23,3 +22,12 @@ VersionOption = Annotated[
         "--stream-version", "--at-version", min=1, help="as the council's stream stood at this version (1: registered)"
     ),
 ]
+
+
+def parse_instant(text: str | None, option: str) -> dt.date | dt.datetime | None:
+    """`projections.bitemporal.parse_instant`, imported when an option is given (pydantic is not needed for --help)."""
+    if text is None:
+        return None
+    from ..projections.bitemporal import parse_instant as parse
+
+    return parse(text, option)

@@ -8,11 +8,7 @@ from typing import Annotated
 import typer
 
 from ..clock import SystemClock
-from ..history.scenario import (
-    scenario_json_schema,
-)
-from ..policies.rulebook import Rulebook
-from .app import DbOption, JsonOption, app, emit, open_engine, parse_day, read_facts, record_all, reporting
+from .app import DbOption, JsonOption, app, emit, open_engine, parse_day, read_facts_with_ids, record_all, reporting
 from .bitemporal import KnownOnOption, VersionOption, parse_instant
 from .tables import deviations_table, due_table, recorded_table, status_tables, timeline_table
 
@@ -28,9 +24,10 @@ def record(
     db: DbOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Record one fact (or every fact of a file, in order) for a council."""
+    """Record one fact (or every fact of a file, in order) for a council. Recording a file again records nothing
+    twice: each of its facts carries a request id derived from the file and the fact."""
     with reporting(as_json):
-        facts = read_facts(fact)
+        facts = read_facts_with_ids(fact)
         with open_engine(db, SystemClock()) as engine:
             recorded = record_all(engine, council, facts, lenient)
         emit(as_json, {"recorded": [item.to_dict() for item in recorded]}, lambda: recorded_table(recorded))
@@ -85,7 +82,9 @@ def due(
 @app.command()
 def deviations(
     council: Annotated[str | None, typer.Argument(help="council code or name (all councils when omitted)")] = None,
-    as_of: Annotated[str | None, typer.Option("--as-of", help="as recorded by this date, YYYY-MM-DD")] = None,
+    as_of: Annotated[
+        str | None, typer.Option("--as-of", help="only deviations that occurred by this date, YYYY-MM-DD")
+    ] = None,
     db: DbOption = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -98,15 +97,19 @@ def deviations(
 
 
 @app.command()
-def diagram(db: DbOption = None, as_json: JsonOption = False) -> None:
+def diagram(as_json: JsonOption = False) -> None:
     """The lifecycle rulebook as a Mermaid state diagram."""
+    from ..policies.rulebook import Rulebook
+
     text = Rulebook().mermaid()
     typer.echo(json.dumps({"mermaid": text}) if as_json else text, nl=as_json)
 
 
 @app.command()
-def schema(db: DbOption = None, as_json: JsonOption = False) -> None:
+def schema(as_json: JsonOption = False) -> None:
     """The JSON Schema of scenario files."""
+    from ..history.scenario import scenario_json_schema
+
     typer.echo(json.dumps(scenario_json_schema(), indent=None if as_json else 2))
 
 

@@ -8,24 +8,26 @@ from collections.abc import Sequence
 from concurrent.futures import Executor
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
 
 from ..clock import SystemClock
-from ..policies.rulebook import OUT_OF_COUNCIL_STAGES
-from ..projections.exports import FORMATS, STORE_TABLES, TABLES, ExportTable, InvalidExport, chunks, write_export
-from ..projections.exports.formats import check_format
-from ..projections.exports.tables import check_table
-from ..projections.national import NationalCount
-from ..simulation import Projection, RealRecord, WorldModel, backtest, simulate
-from ..simulation.backtest import ORIGINS
-from ..simulation.exports import backtest_table, simulation_table
-from ..simulation.montecarlo import executor_for
 from .app import BadArgument, DbOption, app, open_engine, parse_day, reporting, required_day
 from .tables import national_table
 from .whatif import WorkersOption
+
+if TYPE_CHECKING:  # the tables, pyarrow and the simulation are imported by the commands that use them: quick --help
+    from ..projections.exports import ExportTable
+    from ..projections.national import NationalCount
+    from ..simulation import Projection, RealRecord
+
+# The tables and formats `export` offers, as projections.exports names them (a test keeps the two the same).
+TABLE_NAMES = (
+    "facts", "events", "states", "timers", "expectations", "deviations", "national", "simulation", "backtest",
+)  # fmt: skip
+FORMAT_NAMES = ("csv", "parquet")
 
 SIMULATION_FROM = dt.date(2018, 1, 1)  # `export simulation` starts from the real state on this day by default
 
@@ -42,6 +44,8 @@ def national_tables(counts: Sequence[NationalCount]) -> list[Table | str]:
     date with a row per region: councils, judged inadequate, in DfE intervention (a floor where the DfE record is
     not covered), services out of the council's hands, and for how many the DfE record is covered. Every stage of
     every region is in `--json` and `export national`."""
+    from ..policies.rulebook import OUT_OF_COUNCIL_STAGES
+
     if all(count.region is None for count in counts):
         return [national_table(counts)]
     tables: list[Table | str] = []
@@ -61,8 +65,8 @@ def national_tables(counts: Sequence[NationalCount]) -> list[Table | str]:
 
 @app.command()
 def export(
-    table: Annotated[str, typer.Argument(help=f"the table: {', '.join(TABLES)}", show_default=False)],
-    format: Annotated[str, typer.Option("--format", help=f"{' or '.join(FORMATS)}")] = "csv",
+    table: Annotated[str, typer.Argument(help=f"the table: {', '.join(TABLE_NAMES)}", show_default=False)],
+    format: Annotated[str, typer.Option("--format", help=f"{' or '.join(FORMAT_NAMES)}")] = "csv",
     out: Annotated[
         Path | None, typer.Option("--out", dir_okay=False, help="the file to write (default: standard output)")
     ] = None,
@@ -98,6 +102,14 @@ def export(
     db: DbOption = None,
 ) -> None:
     """Write a table in long format (one row per observation) as CSV or Parquet; columns in docs/exports.md."""
+    from ..projections.exports import STORE_TABLES, InvalidExport
+    from ..projections.exports.formats import check_format
+    from ..projections.exports.tables import check_table
+    from ..simulation import RealRecord, backtest
+    from ..simulation.backtest import ORIGINS
+    from ..simulation.exports import backtest_table, simulation_table
+    from ..simulation.montecarlo import executor_for
+
     with reporting(False):
         check_table(table)
         check_format(format)
@@ -136,6 +148,8 @@ def _simulate(
     pool: Executor,
 ) -> list[Projection]:
     """One projection per policy (None: the regimes in force), each from the real state on `start`."""
+    from ..simulation import WorldModel, simulate
+
     world = WorldModel.calibrated(record.calibration())
     engine = record.replay(start)
     try:
@@ -147,6 +161,8 @@ def _simulate(
 
 
 def _write(found: ExportTable, format: str, out: Path | None) -> None:
+    from ..projections.exports import InvalidExport, chunks, write_export
+
     if out is not None:
         rows = write_export(found, format, out)
         typer.echo(f"{found.spec.name}: {rows} rows written to {out}", err=True)

@@ -11,36 +11,24 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
-from ..bootstrap import build_engine
 from ..clock import SystemClock, VirtualClock
-from ..history.national import gather, replay_record, replay_summary
-from ..history.ofsted_csv import read_ofsted_csv
-from ..history.register import read_register, register_report
-from ..history.scenario import (
-    checkpoint_results,
-    load_scenario,
+from .app import (
+    BadArgument,
+    DbOption,
+    ExitCode,
+    JsonOption,
+    app,
+    emit,
+    files_in,
+    open_engine,
+    parse_day,
+    progress_bar,
+    reporting,
 )
-from ..history.timelines import is_research_timeline, read_timeline, timeline_report
-from ..history.vocabulary import load_mapping
-from ..reports import collect as collect_report
-from ..reports import write_report
-from ..reports.build import chart_count
-from ..reports.register_counts import (
-    FIRST_YEAR,
-    LAST_YEAR,
-    engine_counts,
-    register_alone,
-    register_counts,
-    table,
-)
-from ..settings import Settings
-from ..simulation.failure_tracks import failure_tracks
-from ..simulation.parameters import world_parameters
-from ..simulation.record import RealRecord
-from .app import BadArgument, DbOption, ExitCode, JsonOption, app, emit, open_engine, parse_day, progress_bar, reporting
-from .exports import ByOption, national_tables
-from .neighbours import DEFAULT_COUNCILS_CSV, council_table
-from .tables import calibration_tables, checkpoint_data, parameters_table, replay_tables
+from .exports import ByOption
+from .neighbours import DEFAULT_COUNCILS_CSV
+
+# The importers, the simulation and the report are imported by the commands that use them: a quick --help.
 
 CouncilsCsvOption = Annotated[
     Path | None,
@@ -53,8 +41,8 @@ def replay(
     files: Annotated[
         list[Path] | None,
         typer.Argument(
-            help="scenario files, or research timelines (YAML with `la_key`), one council each",
-            dir_okay=False,
+            help="scenario files, or research timelines (YAML with `la_key`), one council each; a folder stands for "
+            "its .yaml, .yml and .json files",
             show_default=False,
         ),
     ] = None,
@@ -84,7 +72,16 @@ def replay(
 ) -> None:
     """Replay scenario files, research timelines, the DfE register and the national Ofsted record into the store
     under the policies in force, each council's sources merged (one fact from two sources is recorded once)."""
+    from ..history.national import gather, replay_record, replay_summary
+    from ..history.ofsted_csv import read_ofsted_csv
+    from ..history.register import read_register, register_report
+    from ..history.scenario import checkpoint_results, load_scenario
+    from ..history.timelines import is_research_timeline, read_timeline, timeline_report
+    from ..history.vocabulary import load_mapping
+    from .tables import checkpoint_data, replay_tables
+
     with reporting(as_json):
+        files = files_in(files)
         if not files and ofsted_csv is None and dfe_register is None:
             raise BadArgument("give scenario files or research timelines, --ofsted-csv FILE, --dfe-register FILE")
         until = parse_day(as_of, "--as-of") or SystemClock().today()
@@ -133,7 +130,11 @@ def national(
     db: DbOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Councils in each stage and with each grade on given dates (default: 31 March of every year on record)."""
+    """Councils in each stage on given dates (default: 31 March of every year since 2014), with the councils in DfE
+    intervention (a floor where the DfE record is not covered) and how many have their DfE record covered; --by region
+    gives one count per region."""
+    from .exports import national_tables
+
     with reporting(as_json), open_engine(db, SystemClock(), existing=True) as engine:
         days = [day for text in on or () if (day := parse_day(text, "--on")) is not None]
         counts = engine.national(days or None, by_region=by is not None, councils_csv=councils_csv)
@@ -147,7 +148,7 @@ def calibrate(
     ],
     files: Annotated[
         list[Path] | None,
-        typer.Argument(help="scenario files or research timelines: DfE cases besides the register", dir_okay=False),
+        typer.Argument(help="scenario files or research timelines (or folders of them): DfE cases beside the register"),
     ] = None,
     dfe_register: Annotated[
         Path | None, typer.Option("--dfe-register", dir_okay=False, help="the DfE register (dfe_interventions.csv)")
@@ -160,10 +161,16 @@ def calibrate(
 ) -> None:
     """What simulations need from the real record: grade transitions, inspection intervals, DfE lags and rates, each
     with its number of cases and a bootstrap interval (a parameter with too few cases names its fallback)."""
+    from ..history.timelines import is_research_timeline
+    from ..simulation.parameters import world_parameters
+    from ..simulation.record import RealRecord
+    from .tables import calibration_tables, parameters_table
+
     with reporting(as_json):
-        notes = [path for path in files or () if is_research_timeline(path)]
+        named = files_in(files)
+        notes = [path for path in named if is_research_timeline(path)]
         record = RealRecord.load(
-            ofsted_csv, [path for path in files or () if path not in notes], councils_csv,
+            ofsted_csv, [path for path in named if path not in notes], councils_csv,
             register=dfe_register, timelines=notes,
         )  # fmt: skip
         result = record.calibration()
@@ -184,6 +191,8 @@ def failures(
     as_json: JsonOption = False,
 ) -> None:
     """Persistent and systemic inadequate judgements in the record, and which expect a commissioner (DFE-03)."""
+    from ..simulation.failure_tracks import failure_tracks
+
     with reporting(as_json):
         found = failure_tracks(ofsted_csv, councils_csv)
         emit(as_json, found.to_dict(), lambda: [escape(found.text())])
@@ -199,6 +208,10 @@ def register_counts_command(
 ) -> None:
     """Councils in DfE intervention on 31 March of each year: the register's rows counted plainly, the engine's
     count of the register alone, and (with --db) the engine's count of every source, a floor where not covered."""
+    from ..bootstrap import build_engine
+    from ..reports.register_counts import FIRST_YEAR, LAST_YEAR, engine_counts, register_alone, register_counts, table
+    from ..settings import Settings
+
     with reporting(False):
         years = list(range(FIRST_YEAR, LAST_YEAR + 1))
         sandbox = build_engine(Settings(backend="memory"), clock=VirtualClock(dt.date(2000, 1, 1)))
@@ -241,6 +254,11 @@ def report(
     """Write an HTML report (no network needed): lifecycle diagram, national chart and by region, council timelines
     with their statistical neighbours, deviations (sortable, filterable, as CSV). A progress bar on stderr while
     the charts are drawn (in parallel processes), unless --quiet, --json or stderr is not a terminal."""
+    from ..reports import collect as collect_report
+    from ..reports import write_report
+    from ..reports.build import chart_count
+    from .neighbours import council_table
+
     with reporting(as_json):
         table = council_table(councils_csv)
         with open_engine(db, SystemClock(), existing=True) as engine:

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
 
 from ..clock import SystemClock
-from ..history.neighbours import CouncilTable, Neighbour, NeighbourView, neighbours_of, read_council_table
-from ..policies.rulebook import REGIONS
 from .app import BadArgument, DbOption, JsonOption, app, emit, open_engine, parse_day, reporting
+
+if TYPE_CHECKING:  # the engine's modules are imported by the command that uses them: a quick --help
+    from ..history.neighbours import CouncilTable, Neighbour, NeighbourView
 
 DEFAULT_COUNCILS_CSV = Path("../shared/data/councils.csv")
 CHART_FORMATS = (".svg", ".png", ".pdf")
@@ -26,6 +27,8 @@ def council_table(path: Path | None, *, required: bool = False) -> CouncilTable 
         if required:
             raise BadArgument(f"no council identity table at {DEFAULT_COUNCILS_CSV}: name councils.csv with --councils")
         return None
+    from ..history.neighbours import read_council_table
+
     return read_council_table(path or DEFAULT_COUNCILS_CSV)
 
 
@@ -46,6 +49,8 @@ def neighbours(
 ) -> None:
     """The council's trajectory (grade, instrument, delivery over time) beside its ten statistical neighbours (as
     councils.csv lists them), each one's state on a day saying, region by region, whether it is on record."""
+    from ..history.neighbours import neighbours_of
+
     with reporting(as_json):
         day = parse_day(on, "--on") or SystemClock().today()
         if chart is not None:
@@ -87,6 +92,8 @@ def _tables(view: NeighbourView, chart: Path | None) -> list[object]:
 
 
 def _state_cells(row: Neighbour) -> list[str]:
+    from ..policies.rulebook import REGIONS
+
     state = row.state
     if not state.registered:
         return ["not in store", "-", "-", "-"]

@@ -7,9 +7,7 @@ from typing import Annotated
 
 import typer
 
-from ..settings import Settings
 from .app import DbOption, app, reporting
-from .scheduler import run_service
 
 
 @app.command()
@@ -26,6 +24,9 @@ def run(
     ] = None,
 ) -> None:
     """Fire this database's timers as they fall due, in the foreground, until Ctrl-C (one scheduler per database)."""
+    from ..settings import Settings
+    from .scheduler import run_service
+
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
     with reporting(False):
@@ -45,6 +46,7 @@ def serve(
     """Serve the HTTP API (OpenAPI at /docs) until Ctrl-C. Backend, PostgreSQL and API tokens come from the
     INTERVENTION_ENGINE_* environment (see the README); one process per database runs the timers, others stand by."""
     from ..service.server import run_server
+    from ..settings import Settings
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("apscheduler").setLevel(logging.WARNING)

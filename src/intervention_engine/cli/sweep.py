@@ -5,18 +5,19 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 import yaml
 from rich.markup import escape
 
-from ..simulation import RealRecord, WorldModel
-from ..simulation import sweep as sweep_grid
-from ..simulation.montecarlo import executor_for
-from ..simulation.sweep import IN_FORCE, SUFFIXES, Sweep, check_counts, variants
 from .app import BadArgument, JsonOption, app, emit, progress_bar, reporting, required_day, runs_done
 from .whatif import WorkersOption
+
+if TYPE_CHECKING:  # the simulation (numpy, pyarrow) is imported when the command runs: a quick --help
+    from ..simulation.sweep import Sweep
+
+IN_FORCE = "in-force"  # simulation.sweep.IN_FORCE: the policy column's name for the regimes in force on each date
 
 
 def parse_setting(text: str) -> tuple[str, list[Any]]:
@@ -34,6 +35,8 @@ def parse_setting(text: str) -> tuple[str, list[Any]]:
 @contextmanager
 def cluster_executor(scheduler: str | None, workers: int | None) -> Iterator[Any]:
     """A Dask cluster's executor (`--scheduler tcp://HOST:PORT`), or a local process pool."""
+    from ..simulation.montecarlo import executor_for
+
     if scheduler is None:
         with executor_for(workers) as pool:
             yield pool
@@ -90,6 +93,10 @@ def sweep(
 ) -> None:
     """Run a grid of policies x world-model parameters, each a national Monte Carlo from the real state on a day,
     and write one tidy table: a row per variant x run x month x stage."""
+    from ..simulation import RealRecord, WorldModel
+    from ..simulation import sweep as sweep_grid
+    from ..simulation.sweep import SUFFIXES, check_counts, variants
+
     with reporting(as_json):
         start = required_day(from_date, "--from")
         if out.suffix not in SUFFIXES:

@@ -4,18 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.markup import escape
 from rich.table import Table
 
-from ..engine import CouncilStatus, Recorded, TimelineEntry
-from ..history.scenario import (
-    CheckpointResult,
-)
-from ..persistence.council_index import DueTimer
-from ..simulation.calibration import Calibration
-from ..simulation.parameters import MIN_CASES
+if TYPE_CHECKING:
+    from ..engine import CouncilStatus, Recorded, TimelineEntry
+    from ..history.scenario import CheckpointResult
+    from ..persistence.council_index import DueTimer
+    from ..simulation.calibration import Calibration
 
 # ----------------------------------------------------------------------------------------------------------------
 # Human output (the demo uses these too).
@@ -24,7 +22,8 @@ from ..simulation.parameters import MIN_CASES
 def recorded_table(recorded: Sequence[Recorded]) -> list[Any]:
     table = new_table("council", "on", "fact", "stage", "events", title="Recorded")
     for item in recorded:
-        table.add_row(item.council, item.occurred_on.isoformat(), item.fact_type, item.stage, str(item.events))
+        events = "already recorded" if item.duplicate else str(item.events)
+        table.add_row(item.council, item.occurred_on.isoformat(), item.fact_type, item.stage, events)
     deviations = [
         f"[yellow]deviation: {escape(str(r.deviation['expected']))}[/yellow]" for r in recorded if r.deviation
     ]
@@ -107,15 +106,28 @@ def checkpoint_table(results: Sequence[CheckpointResult], title: str = "Checkpoi
     return table
 
 
+def as_records(renderable: Any) -> list[Any]:
+    """A table as one block per row (its title, then `column: value` lines, a blank line after each row); anything
+    else as it is. What piped output prints: a row of any width stays whole, each value on one line."""
+    if not isinstance(renderable, Table):
+        return [renderable]
+    columns = [(str(column.header), list(column.cells)) for column in renderable.columns]
+    lines: list[Any] = [f"[bold]{renderable.title}[/bold]"] if renderable.title else []
+    for row in range(renderable.row_count):
+        lines += [f"{header}: {cells[row]}" for header, cells in columns if str(cells[row]).strip()]
+        lines.append("")
+    return lines
+
+
 def new_table(*columns: str, title: str) -> Table:
-    """A table that folds long cells instead of cutting them short (piped output is 80 columns wide)."""
+    """A table that folds long cells instead of cutting them short (piped output prints it as records)."""
     table = Table(title=title, title_justify="left")
     for column in columns:
         table.add_column(column, overflow="fold")
     return table
 
 
-Checks = tuple[str, str, list[CheckpointResult]]
+Checks = tuple[str, str, list["CheckpointResult"]]
 
 
 def replay_tables(summary: dict[str, Any], checks: Sequence[Checks], show_timelines: bool) -> list[Any]:
@@ -144,14 +156,21 @@ def replay_tables(summary: dict[str, Any], checks: Sequence[Checks], show_timeli
     return out
 
 
+GRADES = ("outstanding", "good", "requires_improvement", "inadequate", "ungraded")  # best first, as Ofsted grades
+
+
+def _grade_order(grade: str) -> tuple[int, str]:
+    """Grades best first, then anything else (a pre-SIF or unknown grade) by name."""
+    return (GRADES.index(grade), "") if grade in GRADES else (len(GRADES), grade)
+
+
 def calibration_tables(result: Calibration, out: Path | None) -> list[Any]:
-    grades = ["outstanding", "good", "requires_improvement", "inadequate", "ungraded"]
     tables: list[Any] = []
     for era, rows in result.transitions.items():
-        table = new_table("previous", *grades, "n", title=f"Next overall grade after each grade ({era})")
-        for previous, counts in rows.items():
+        table = new_table("previous", *GRADES, "n", title=f"Next overall grade after each grade ({era})")
+        for previous, counts in sorted(rows.items(), key=lambda row: _grade_order(row[0])):
             total = sum(counts.values())
-            table.add_row(previous, *(f"{counts.get(g, 0) / total:.0%}" for g in grades), str(total))
+            table.add_row(previous, *(f"{counts.get(g, 0) / total:.0%}" for g in GRADES), str(total))
         tables.append(table)
     spreads = new_table("measure", "n", "median", "p10", "p90", "range", title="Intervals and lags (days)")
     named = [
@@ -170,6 +189,8 @@ def calibration_tables(result: Calibration, out: Path | None) -> list[Any]:
 
 def parameters_table(parameters: Sequence[Any]) -> list[Any]:
     """The world model's parameters: the record's value, its cases and bootstrap interval, and what is used."""
+    from ..simulation.parameters import MIN_CASES
+
     table = new_table("parameter", "rule", "cases", "record", "90% bootstrap", "used", title="World model parameters")
     for p in parameters:
         found = "nothing on record" if p.value is None else f"{p.value:.3g}"

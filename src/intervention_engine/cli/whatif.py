@@ -3,31 +3,22 @@
 from __future__ import annotations
 
 import datetime as dt
+from contextlib import ExitStack
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.markup import escape
 
-from ..bootstrap import build_engine
 from ..clock import SystemClock
-from ..history.timelines import is_research_timeline
-from ..policies.registry import registry_with
-from ..settings import Settings
-from ..simulation import Branch, RealRecord, WorldModel
-from ..simulation import backtest as backtest_record
-from ..simulation import branch as branch_of
-from ..simulation import counterfactual as counterfactual_replay
-from ..simulation import simulate as simulate_national
-from ..simulation.backtest import ORIGINS
-from ..simulation.charts import backtest_chart, fan_chart, save_figure, timelines_chart
-from ..simulation.montecarlo import executor_for
 from .app import (
     BadArgument,
     DbOption,
     JsonOption,
     app,
+    choice,
     emit,
+    files_in,
     open_engine,
     parse_day,
     progress_bar,
@@ -36,6 +27,9 @@ from .app import (
     required_day,
     runs_done,
 )
+
+if TYPE_CHECKING:  # the simulation (numpy, matplotlib) is imported by the commands that use it: a quick --help
+    from ..simulation import RealRecord
 
 OfstedCsvOption = Annotated[
     Path | None, typer.Option("--ofsted-csv", dir_okay=False, help="the national Ofsted CSV (calibrates the world)")
@@ -66,7 +60,9 @@ def whatif(
     fixed_lags: Annotated[int | None, typer.Option("--fixed-lags", help="the DfE acts after this many days")] = None,
     no_world: Annotated[bool, typer.Option("--no-world", help="no world model: only the facts given")] = False,
     ofsted_csv: OfstedCsvOption = None,
-    scenario: Annotated[list[Path] | None, typer.Option("--scenario", help="scenario file for DfE lags")] = None,
+    scenario: Annotated[
+        list[Path] | None, typer.Option("--scenario", help="scenario file (or folder of them) for DfE lags")
+    ] = None,
     name: Annotated[str, typer.Option("--name", help="the branch's name")] = "what-if",
     branch_file: Annotated[
         Path | None,
@@ -78,11 +74,17 @@ def whatif(
     as_json: JsonOption = False,
 ) -> None:
     """Fork a council's record at a day, change facts or the policy, play it forward and compare with the record."""
+    from ..simulation import Branch, RealRecord, WorldModel
+    from ..simulation import branch as branch_of
+    from ..simulation.branch import KEEPS
+    from ..simulation.charts import save_figure, timelines_chart
+
     with reporting(as_json):
         end = required_day(until, "--until")
+        choice(keep, KEEPS, "--keep")
         if scenario and ofsted_csv is None:
             raise BadArgument("--scenario calibrates with the Ofsted CSV: give --ofsted-csv FILE too")
-        record = RealRecord.load(ofsted_csv, scenario or ()) if ofsted_csv else None
+        record = RealRecord.load(ofsted_csv, files_in(scenario)) if ofsted_csv else None
         if record is None and branch_file is not None:
             record = saved_record(branch_file)  # the inputs the branch was calibrated on, checked against its digests
         calibration = record.calibration() if record is not None else None
@@ -91,7 +93,7 @@ def whatif(
             if calibration is None:
                 raise BadArgument("the world model is calibrated on the record: give --ofsted-csv FILE (or --no-world)")
             world = WorldModel.calibrated(calibration, fixed_lags=fixed_lags)
-        with open_engine(db, SystemClock()) as engine:
+        with open_engine(db, SystemClock(), existing=True) as engine:
             try:
                 if branch_file is not None:
                     what_if = Branch.load(branch_file, engine, calibration, record.sources if record else ())
@@ -123,6 +125,8 @@ def whatif(
 
 def saved_record(branch_file: Path) -> RealRecord | None:
     """The record a saved branch was calibrated on, read from the files it names (None without a world model)."""
+    from ..simulation import Branch, RealRecord
+
     inputs = (Branch.read(branch_file).get("saved") or {}).get("inputs") or []
     files = {role: [Path(item["path"]) for item in inputs if item["role"] == role] for role in ("ofsted_csv",
              "councils_csv", "scenario", "dfe_register", "timeline")}  # fmt: skip
@@ -136,7 +140,7 @@ def saved_record(branch_file: Path) -> RealRecord | None:
 def simulate(
     ofsted_csv: Annotated[Path, typer.Option("--ofsted-csv", dir_okay=False, help="the national Ofsted CSV")],
     scenarios: Annotated[
-        list[Path] | None, typer.Argument(help="scenario files or research timelines", dir_okay=False)
+        list[Path] | None, typer.Argument(help="scenario files or research timelines, or folders of them")
     ] = None,
     dfe_register: RegisterOption = None,
     from_date: Annotated[str, typer.Option("--from", help="start from the real state on this day")] = "",
@@ -152,6 +156,11 @@ def simulate(
     as_json: JsonOption = False,
 ) -> None:
     """Project all councils from the real state on a day: councils by stage by month, trusts, intervention."""
+    from ..simulation import WorldModel
+    from ..simulation import simulate as simulate_national
+    from ..simulation.charts import fan_chart, save_figure
+    from ..simulation.montecarlo import executor_for
+
     with reporting(as_json):
         start = required_day(from_date, "--from")
         _counts(runs=runs, years=years)
@@ -159,16 +168,21 @@ def simulate(
             _known_policy(policy)
         record = _record(ofsted_csv, scenarios, dfe_register)
         world = WorldModel.calibrated(record.calibration())
-        with progress_bar(as_json, runs, "Simulating") as tick, executor_for(workers) as pool:
-            engine = record.replay(start) if db is None else build_engine(Settings(db=db), clock=SystemClock())
+        with ExitStack() as stack:
+            # A stored record is only read: a missing --db file is refused, never created.
+            if db is None:
+                engine = record.replay(start)
+                stack.callback(engine.close)
+            else:
+                engine = stack.enter_context(open_engine(db, SystemClock(), existing=True))
+            tick = stack.enter_context(progress_bar(as_json, runs, "Simulating"))
+            pool = stack.enter_context(executor_for(workers))
             try:
                 projection = simulate_national(
                     start, years, runs, seed, policy, pool, engine=engine, world=world, progress=runs_done(tick)
                 )
             except ValueError as error:
                 raise BadArgument(str(error)) from None
-            finally:
-                engine.close()
         if chart is not None:
             save_figure(fan_chart(projection), chart)
         emit(as_json, projection.to_dict(), lambda: [escape(projection.text())])
@@ -178,7 +192,7 @@ def simulate(
 def backtest(
     ofsted_csv: Annotated[Path, typer.Option("--ofsted-csv", dir_okay=False, help="the national Ofsted CSV")],
     scenarios: Annotated[
-        list[Path] | None, typer.Argument(help="scenario files or research timelines", dir_okay=False)
+        list[Path] | None, typer.Argument(help="scenario files or research timelines, or folders of them")
     ] = None,
     dfe_register: RegisterOption = None,
     origins: Annotated[
@@ -193,6 +207,11 @@ def backtest(
 ) -> None:
     """Councils judged inadequate, under a notice, under a direction and in alternative delivery on 31 March: the
     record beside the simulated bands from each origin, with CRPS and skill against persistence and climatology."""
+    from ..simulation import backtest as backtest_record
+    from ..simulation.backtest import ORIGINS
+    from ..simulation.charts import backtest_chart, save_figure
+    from ..simulation.montecarlo import executor_for
+
     with reporting(as_json):
         last = required_day(to_date, "--to")
         days = [required_day(day, "--from") for day in origins] if origins else list(ORIGINS)
@@ -218,6 +237,8 @@ def _counts(**counts: int) -> None:
 
 
 def _known_policy(policy: str) -> None:
+    from ..policies.registry import registry_with
+
     try:
         registry_with(policy)
     except ValueError as error:
@@ -225,9 +246,13 @@ def _known_policy(policy: str) -> None:
 
 
 def _record(ofsted_csv: Path, files: list[Path] | None, register: Path | None) -> RealRecord:
-    """The national record: the CSV, the DfE register, scenario files and research timelines."""
-    notes = [path for path in files or () if is_research_timeline(path)]
-    scenarios = [path for path in files or () if path not in notes]
+    """The national record: the CSV, the DfE register, scenario files and research timelines (a folder: its files)."""
+    from ..history.timelines import is_research_timeline
+    from ..simulation import RealRecord
+
+    named = files_in(files)
+    notes = [path for path in named if is_research_timeline(path)]
+    scenarios = [path for path in named if path not in notes]
     return RealRecord.load(ofsted_csv, scenarios, register=register, timelines=notes)
 
 
@@ -236,15 +261,24 @@ def counterfactual(
     policy: Annotated[str, typer.Option("--policy", help="the DfE regime to apply to every date, e.g. dfe-2016-07")],
     since: Annotated[str, typer.Option("--since", help="expectations opened from this day")] = "2014-01-01",
     until: Annotated[str, typer.Option("--until", help="to the end of this day")] = "2015-12-31",
-    kind: Annotated[str | None, typer.Option("--kind", help="only this kind, e.g. direction_with_commissioner")] = None,
+    kind: Annotated[
+        str | None,
+        typer.Option(
+            "--kind", help="only expectations of this kind, e.g. direction_with_commissioner or notice_lifted"
+        ),
+    ] = None,
     council: Annotated[list[str] | None, typer.Option("--council", help="council code or name (repeatable)")] = None,
     db: DbOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """The stored record replayed under another policy: the expectations and deviations that would have followed."""
+    from ..policies.dfe_expectations import EXPECTATION_KINDS
+    from ..simulation import counterfactual as counterfactual_replay
+
     with reporting(as_json):
         first, last = required_day(since, "--since"), required_day(until, "--until")
-        with open_engine(db, SystemClock()) as engine:
+        choice(kind, EXPECTATION_KINDS, "--kind")
+        with open_engine(db, SystemClock(), existing=True) as engine:
             try:
                 found = counterfactual_replay(engine, policy, since=first, until=last, councils=council)
             except ValueError as error:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import ClassVar, Literal
+from typing import Annotated, ClassVar, Literal
 
 from pydantic import Field, model_validator
 
@@ -23,6 +23,9 @@ class CouncilRegistered(Fact):
     ons_code: CouncilText | None = Field(default=None, max_length=CODE_MAX, json_schema_extra=_VISIBLE)
     ofsted_urn: CouncilText | None = Field(default=None, max_length=CODE_MAX, json_schema_extra=_VISIBLE)
     region: CouncilText | None = Field(default=None, max_length=NAME_MAX, json_schema_extra=_VISIBLE)
+    also_known_as: list[Annotated[CouncilText, Field(max_length=NAME_MAX, json_schema_extra=_VISIBLE)]] | None = Field(
+        default=None, max_length=10, description="other names people give the council (councils.csv)"
+    )
     record_complete: bool = Field(
         default=True,
         strict=True,

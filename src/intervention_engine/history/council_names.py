@@ -12,61 +12,18 @@ did-you-mean, so "Kirklee" is refused with "did you mean Kirklees (382)?" rather
 
 from __future__ import annotations
 
-import re
-from collections import defaultdict
 from pathlib import Path
 
-from rapidfuzz import fuzz, process
-
+from ..council_identity import SUGGESTIONS, CouncilKeys
 from ..errors import InvalidImport
-from .ofsted_csv import read_councils
+from .ofsted_csv import also_known_as, read_councils
 
 _NAME_COLUMNS = ("local_authority_ons_name", "ofsted_ilacs_scrape_la_name", "ltla23nm", "utla23nm")
 _CODE_COLUMNS = ("la_code", "la_code_new", "urn")
-# Longest first: "metropolitan borough council" goes before "council" would leave "metropolitan borough".
-_PREFIXES = (
-    "london borough of", "royal borough of", "metropolitan borough of", "city and county of", "borough of",
-    "council of the", "county of", "city of", "the", "county",
-)  # fmt: skip
-_SUFFIXES = (
-    "metropolitan borough council", "metropolitan district council", "county borough council", "county council",
-    "borough council", "district council", "city council", "metropolitan borough", "council", "city of",
-    "borough",
-)  # fmt: skip
-# Keys an affix would leave that name no council: "City of London" must not answer to "London".
-_NOT_NAMES = frozenset({"london"})
-_SUGGESTIONS, _SUGGESTION_SCORE = 3, 70
 
 
 class UnknownCouncil(InvalidImport):
     """A council name or code that matches no council of the identity table, or more than one."""
-
-
-def name_key(text: str) -> str:
-    """A name as written, without case, punctuation, separators or the affixes of a formal council name."""
-    words = _plain(text)
-    while True:
-        stripped = _strip_affixes(words)
-        if stripped == words or not stripped:
-            return words
-        words = stripped
-
-
-def _plain(text: str) -> str:
-    text = text.casefold().replace("&", " and ")
-    text = re.sub(r"[_\-]+", " ", text)
-    text = re.sub(r"[^\w\s]", " ", text)  # commas, full stops, apostrophes, brackets
-    return " ".join(text.split())
-
-
-def _strip_affixes(words: str) -> str:
-    for prefix in _PREFIXES:
-        if words.startswith(prefix + " "):
-            return words.removeprefix(prefix + " ")
-    for suffix in _SUFFIXES:
-        if words.endswith(" " + suffix):
-            return words.removesuffix(" " + suffix)
-    return words
 
 
 class CouncilDirectory:
@@ -75,10 +32,9 @@ class CouncilDirectory:
     def __init__(self, rows: list[dict[str, str]], table: str = "councils.csv") -> None:
         self.table = table
         self._rows = rows
-        self._keys: dict[str, set[int]] = defaultdict(set)
+        self._keys: CouncilKeys[int] = CouncilKeys()
         for index, row in enumerate(rows):
-            for key in _keys_of(row):
-                self._keys[key].add(index)
+            self._keys.add(index, _names_of(row), (row.get(column, "") for column in _CODE_COLUMNS))
 
     @classmethod
     def from_csv(cls, path: Path) -> CouncilDirectory:
@@ -86,36 +42,25 @@ class CouncilDirectory:
 
     def resolve(self, text: str) -> dict[str, str]:
         """The identity-table row of the council `text` names; UnknownCouncil when none or several match."""
-        key = name_key(str(text))
-        matches = sorted(self._keys.get(_plain(str(text))) or self._keys.get(key) or ())
+        matches = sorted(self._keys.matches(str(text)))
         if len(matches) == 1:
             return self._rows[matches[0]]
         if matches:
             candidates = ", ".join(self._label(index) for index in matches)
             raise UnknownCouncil(f"council {text!r} is ambiguous in {self.table}: it names {candidates}")
-        raise UnknownCouncil(f"unknown council {text!r}: not a name or code in {self.table}{self._did_you_mean(key)}")
+        raise UnknownCouncil(f"unknown council {text!r}: not a name or code in {self.table}{self._did_you_mean(text)}")
 
-    def _did_you_mean(self, key: str) -> str:
-        found = process.extract(key, list(self._keys), scorer=fuzz.WRatio, limit=None, score_cutoff=_SUGGESTION_SCORE)
-        labels: list[str] = []
-        for near, _score, _ in found:
-            for index in sorted(self._keys[near]):
-                label = self._label(index)
-                if label not in labels:
-                    labels.append(label)
+    def _did_you_mean(self, text: str) -> str:
+        labels = [self._label(index) for index in self._keys.nearest(str(text))]
         if not labels:
             return ""
-        return "; did you mean " + " or ".join(labels[:_SUGGESTIONS]) + "?"
+        return "; did you mean " + " or ".join(labels[:SUGGESTIONS]) + "?"
 
     def _label(self, index: int) -> str:
         row = self._rows[index]
         return f"{row['local_authority_ons_name'].strip()} ({row['la_code'].strip()})"
 
 
-def _keys_of(row: dict[str, str]) -> set[str]:
-    names = [row.get(column, "") for column in _NAME_COLUMNS]
-    aliases = row.get("also_known_as", "").strip().strip("[]")  # "[Kingston Upon Hull, Hull]"
-    names += [aliases, *aliases.split(",")]
-    keys = {name_key(name) for name in names} | {_plain(name) for name in names}
-    keys |= {_plain(row.get(column, "")) for column in _CODE_COLUMNS}
-    return {key for key in keys if key and key not in _NOT_NAMES}
+def _names_of(row: dict[str, str]) -> list[str]:
+    aliases = row.get("also_known_as", "").strip().strip("[]")
+    return [*(row.get(column, "") for column in _NAME_COLUMNS), aliases, *also_known_as(row)]

@@ -123,8 +123,15 @@ def council_registration(
         ons_code=identity.get("la_code_new", "").strip() or None,
         ofsted_urn=identity["urn"].strip(),
         region=identity.get("region_name", "").strip() or None,
+        also_known_as=also_known_as(identity) or None,
         source=f"council identity table ({table})",
     )
+
+
+def also_known_as(identity: Mapping[str, str]) -> list[str]:
+    """The `also_known_as` names of an identity-table row: "[Kingston Upon Hull, Hull]" is two names."""
+    aliases = identity.get("also_known_as", "").strip().strip("[]")
+    return [alias.strip() for alias in aliases.split(",") if alias.strip()]
 
 
 def _inspection(path: Path, line: int, row: Mapping[str, str]) -> InspectionPublished:

@@ -74,19 +74,32 @@ def _first_duplicate_key(node: Node | None) -> ScalarNode | None:
 
 
 def explain(origin: str, root: Node | None, error: ValidationError, details: Sequence[Any] | None = None) -> str:
-    """One line for the first problem: `file, line N: field: what is wrong` (and how many more there are)."""
-    problems = list(details if details is not None else error.errors())
-    first = problems[0]
-    loc, message = tuple(first["loc"]), str(first["msg"])
-    if first["type"] in ("union_tag_invalid", "union_tag_not_found"):
+    """One line for every problem: `file, line N: field: what is wrong`, then the others in the file (at most
+    `_SHOWN` of them, then how many more)."""
+    found = details if details is not None else error.errors()
+    problems = list(dict.fromkeys(_problem(root, problem) for problem in found))  # one line for one field once
+    first, others = problems[0], problems[1:]
+    more = ""
+    if others:
+        shown = "; ".join(others[:_SHOWN]) + (f"; and {len(others) - _SHOWN} more" if len(others) > _SHOWN else "")
+        more = f" (and {len(others)} more in the file: {shown})"
+    return f"{origin}, {first}{more}"
+
+
+_SHOWN = 5
+
+
+def _problem(root: Node | None, problem: Any) -> str:
+    """`line N: field: what is wrong` for one pydantic error."""
+    loc, message = tuple(problem["loc"]), str(problem["msg"])
+    if problem["type"] in ("union_tag_invalid", "union_tag_not_found"):
         loc += ("type",)
-        tag = first["ctx"].get("tag") if first["type"] == "union_tag_invalid" else None
+        tag = problem["ctx"].get("tag") if problem["type"] == "union_tag_invalid" else None
         known = ", ".join(kind for kind in FACT_TYPES if kind != "council_registered")
         message = f"unknown fact type {tag!r}; known types: {known}" if tag else f"missing; one of: {known}"
     line, field = locate(root, loc)
     message = message.removeprefix("Value error, ")
-    more = f" (and {len(problems) - 1} more in the file)" if len(problems) > 1 else ""
-    return f"{origin}, line {line}: {field or 'file'}: {message[:1].lower()}{message[1:]}{more}"
+    return f"line {line}: {field or 'file'}: {message[:1].lower()}{message[1:]}"
 
 
 def locate(root: Node | None, loc: tuple[int | str, ...]) -> tuple[int, str]:

@@ -14,6 +14,8 @@ from typing import Any
 from eventsourcing.persistence import Notification
 
 from ..aggregates.council import event_topic
+from ..council_identity import SUGGESTIONS, CouncilKeys
+from ..errors import CouncilNotFound
 from .log import LogFollower
 from .store import CouncilStore
 
@@ -45,6 +47,7 @@ class CouncilIndex:
         self.codes: dict[uuid.UUID, str] = {}
         self.names: dict[uuid.UUID, str] = {}
         self._lookup: dict[str, uuid.UUID] = {}  # casefolded code or name -> council
+        self._keys: CouncilKeys[uuid.UUID] = CouncilKeys()  # names and codes as people type them
         self._pending: dict[tuple[uuid.UUID, str], dict[str, Any]] = {}
 
     def refresh(self, latest: int | None = None) -> None:
@@ -58,6 +61,9 @@ class CouncilIndex:
             self.codes[cid], self.names[cid] = event.code, event.name
             self._lookup.setdefault(event.name.strip().casefold(), cid)
             self._lookup[event.code.strip().casefold()] = cid  # a code wins over another council's name
+            fact = getattr(event, "fact", None) or {}
+            names = [event.name, *(fact.get("also_known_as") or ())]
+            self._keys.add(cid, names, [event.code, fact.get("ons_code") or "", fact.get("ofsted_urn") or ""])
         elif name == "TimerScheduled":
             self._pending[(cid, event.timer_id)] = {
                 "kind": event.kind,
@@ -71,17 +77,32 @@ class CouncilIndex:
             self._pending.pop((cid, event.timer_id), None)
 
     def find(self, council: str) -> uuid.UUID | None:
-        """A council by code (any case) or by name (any case).
+        """A council by code (any case) or by name (any case), else by its ONS code, Ofsted URN, or a name or
+        `also_known_as` name as people type it (`council_identity.name_key`), when that names one council only.
 
         A registration is never undone or renamed, so a council already folded is answered without reading the
         store; only one not seen yet (registered since, perhaps by another process) reads the new notifications.
         """
-        wanted = council.strip().casefold()
-        found = self._lookup.get(wanted)
+        found = self._find(council)
         if found is None:
             self.refresh()
-            found = self._lookup.get(wanted)
+            found = self._find(council)
         return found
+
+    def _find(self, council: str) -> uuid.UUID | None:
+        found = self._lookup.get(council.strip().casefold())
+        if found is None:
+            matches = self._keys.matches(council)
+            found = matches[0] if len(matches) == 1 else None
+        return found
+
+    def not_found(self, council: str) -> CouncilNotFound:
+        """The error for a text that names no registered council, with the nearest as a did-you-mean."""
+        return CouncilNotFound(council, len(self.codes), self.suggestions(council) if council.strip() else ())
+
+    def suggestions(self, council: str) -> list[str]:
+        """The registered councils nearest to a text that names none, as "Kirklees (382)": the did-you-mean."""
+        return [f"{self.names[cid]} ({self.codes[cid]})" for cid in self._keys.nearest(council)[:SUGGESTIONS]]
 
     def due(self, until: dt.date | None = None) -> list[DueTimer]:
         """Pending timers due on or before `until` (all pending timers when `until` is None), by date."""

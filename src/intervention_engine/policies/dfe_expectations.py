@@ -20,6 +20,12 @@ ADM_DECIDED = {"type": "alternative_delivery_decided"}
 
 
 CONTINUES = "intervention_continues"  # DFE-08: what is open stays open until a report no longer inadequate
+# Every kind of expectation the DfE policies open, in the order of the regime's steps (`counterfactual --kind`).
+EXPECTATION_KINDS = (
+    "dfe_intervention", "improvement_notice", "direction_with_commissioner", "direction_after_insufficient_progress",
+    "removal_from_council", "alternative_delivery_decided", "alternative_delivery_live", CONTINUES, "notice_lifted",
+    "direction_revoked",
+)  # fmt: skip
 
 
 def failure_words(persistent: bool, systemic: bool) -> str:

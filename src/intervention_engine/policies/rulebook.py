@@ -15,12 +15,26 @@ from typing import Any
 from transitions import Machine
 
 from ..facts import (
+    TRIGGERS,
     DeliveryForm,
     Fact,
     Grade,
     InspectionPublished,
     StatutoryDirectionIssued,
 )
+
+# Each move in the words users type: the fact type that makes it (a revised direction is a direction issued with
+# `revises_earlier`). Errors and deviations name moves so, never by the rulebook's trigger names.
+FACT_OF_TRIGGER: dict[str, str] = {
+    **{trigger: fact_type for fact_type, trigger in TRIGGERS.items()},
+    "revise_statutory_direction": "statutory_direction_issued with revises_earlier",
+}
+
+
+def move_name(fact: Fact) -> str:
+    """The move `fact` makes, as users type it: its fact type (a revision says so)."""
+    return FACT_OF_TRIGGER.get(fact.trigger, fact.describe())
+
 
 Guard = Callable[[Fact, Mapping[str, Any]], bool]
 
@@ -297,15 +311,30 @@ class Rulebook:
         """The triggers each region would accept now (guards aside)."""
         return {region: sorted(machine.get_triggers(states[region])) for region, machine in self._machines.items()}
 
+    def legal_facts(self, states: Mapping[str, str], refused: Fact | None = None) -> dict[str, list[str]]:
+        """The fact types the council's `states` accept now (guards aside), under each region they move: a fact
+        is legal only when every region it moves accepts it, so a move refused in one region is listed in none.
+        `refused`, the fact just refused, is never listed (it may have failed a guard only)."""
+        accepted = {region: set(machine.get_triggers(states[region])) for region, machine in self._machines.items()}
+        legal: dict[str, list[str]] = {region: [] for region in self._machines}
+        for trigger, fact_type in sorted(FACT_OF_TRIGGER.items(), key=lambda item: item[1]):
+            regions = self.regions_moved_by(trigger)
+            if refused is not None and fact_type == move_name(refused):
+                continue
+            if regions and all(trigger in accepted[region] for region in regions):
+                for region in regions:
+                    legal[region].append(fact_type)
+        return legal
+
     def _move(self, machine: Machine, fact: Fact, source: str, council: Mapping[str, Any]) -> tuple[str | None, str]:
         candidates = machine.get_transitions(trigger=fact.trigger, source=source)
         if not candidates:
-            return None, f"{fact.trigger} is not a move from {source}"
+            return None, f"{move_name(fact)} is not a move from {source}"
         for transition in candidates:
             if self._guards_pass(transition, fact, council):
                 return transition.dest or source, ""
         names = ", ".join(sorted({str(c.func) for t in candidates for c in t.conditions}))
-        return None, f"{fact.trigger} from {source} needs {names}"
+        return None, f"{move_name(fact)} from {source} needs {names}"
 
     def _lenient_destination(self, machine: Machine, fact: Fact, source: str, council: Mapping[str, Any]) -> str:
         """Lenient mode follows what the fact says: the destination of any move with this trigger."""

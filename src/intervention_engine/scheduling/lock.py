@@ -6,7 +6,8 @@ firing twice; APScheduler's own advice is never to share a job store between sch
 lock before it starts (before it fires anything) and holds it for the life of its process.
 
 A lock is a tiny interface (`SchedulerLock`: acquire, release, is_held) so the backend can choose its own: an
-`flock` on a file beside a SQLite database, nothing for the in-memory store (it lives and dies with one process),
+file lock beside a SQLite database (`filelock`: `flock` on POSIX, `msvcrt.locking` on Windows, so the package
+imports on both), nothing for the in-memory store (it lives and dies with one process),
 and a session-level advisory lock on a PostgreSQL database that several service processes share. Both real locks
 are released by the operating system or the database server when their holder dies, so another process can take
 over (`leader.SchedulerLeader` retries the lock periodically).
@@ -15,11 +16,12 @@ over (`leader.SchedulerLeader` retries the lock periodically).
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import hashlib
 import os
 from pathlib import Path
 from typing import Any, Protocol
+
+import filelock
 
 from ..errors import ConfigurationError, InterventionError
 from ..settings import Settings
@@ -68,16 +70,18 @@ class NoLock:
 
 
 class FileLock:
-    """An exclusive `flock` on a lock file, holding the holder's pid; the OS releases it if the process dies.
+    """An exclusive lock on a lock file; the OS releases it if the process dies. The holder's pid is written
+    beside it (`<lock>.pid`), so a scheduler refused can name the process that holds the database.
 
-    `flock` locks belong to an open file description, so a second lock in the same process is refused too. The
-    file is never deleted: deleting it would let a third process lock a fresh file while the first still runs.
+    The lock is `filelock`'s native one for the platform (`flock` on POSIX, `msvcrt.locking` on Windows), which
+    keeps the lock file's removal on release safe against a process locking it at the same moment. It belongs to an
+    open file, so a second lock in the same process is refused too.
     """
 
     def __init__(self, path: Path, database: str) -> None:
         self.path = path
         self.database = database
-        self._fd: int | None = None
+        self._lock: filelock.BaseFileLock | None = None
 
     @classmethod
     def beside(cls, db: Path) -> FileLock:
@@ -86,29 +90,30 @@ class FileLock:
         return cls(resolved.with_name(resolved.name + ".scheduler.lock"), str(resolved))
 
     def acquire(self) -> None:
-        if self._fd is not None:
+        if self._lock is not None:
             raise SchedulerAlreadyRunning(self.database, os.getpid(), str(self.path))
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)  # not inherited by child processes (PEP 446)
+        lock = filelock.FileLock(self.path, timeout=0, thread_local=False)
         try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            holder = _read_pid(fd)
-            os.close(fd)
-            raise SchedulerAlreadyRunning(self.database, holder, str(self.path)) from None
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
-        self._fd = fd
+            lock.acquire()
+        except filelock.Timeout:
+            raise SchedulerAlreadyRunning(self.database, _read_pid(self._pid_file), str(self.path)) from None
+        self._lock = lock
+        self._pid_file.write_text(f"{os.getpid()}\n", encoding="ascii")
 
     def release(self) -> None:
-        fd, self._fd = self._fd, None
-        if fd is None:
+        lock, self._lock = self._lock, None
+        if lock is None:
             return
-        os.ftruncate(fd, 0)
-        fcntl.flock(fd, fcntl.LOCK_UN)
-        os.close(fd)
+        with contextlib.suppress(OSError):
+            self._pid_file.write_text("", encoding="ascii")
+        lock.release(force=True)
 
     def is_held(self) -> bool:
-        return self._fd is not None
+        return self._lock is not None
+
+    @property
+    def _pid_file(self) -> Path:
+        return self.path.with_name(self.path.name + ".pid")
 
 
 class PostgresAdvisoryLock:
@@ -192,8 +197,11 @@ def _holder_pid(row: Any) -> int | None:
     return int(tail) if tail.isdigit() else None
 
 
-def _read_pid(fd: int) -> int | None:
-    text = os.pread(fd, 32, 0).decode(errors="replace").strip()
+def _read_pid(path: Path) -> int | None:
+    try:
+        text = path.read_text(encoding="ascii", errors="replace").strip()
+    except OSError:
+        return None
     return int(text) if text.isdigit() else None
 
 

@@ -54,6 +54,7 @@ class ErrorBody(BaseModel):
     refused: dict[str, str] | None = None
     legal_moves: dict[str, list[str]] | None = None
     problems: list[Problem] | None = None
+    did_you_mean: list[str] | None = None
 
 
 # Most specific first: the first class an error is an instance of decides.
@@ -119,6 +120,8 @@ def error_body(error: InterventionError) -> ErrorBody:
         body.legal_moves = {region: list(moves) for region, moves in error.legal.items()}
     elif isinstance(error, ConcurrentWriteConflict):
         body.fact = error.fact_type
+    elif isinstance(error, CouncilNotFound) and error.suggestions:
+        body.did_you_mean = list(error.suggestions)
     return body
 
 

@@ -59,7 +59,7 @@ def stored_facts(engine: InterventionEngine, council: str, *, after: dt.date | N
     fell due (such a fact follows its `TimerFired` on the same day and names its rule as its source)."""
     cid = engine.index.find(council)
     if cid is None:
-        raise CouncilNotFound(council, len(engine.index.codes))
+        raise engine.index.not_found(council)
     facts: list[Fact] = []
     previous: Any = None
     events: Iterable[Any] = engine.store.events.get(cid)
@@ -100,12 +100,14 @@ class Branch:
         registry_for(self.policy)  # an unknown policy is refused now
         cid = self.baseline.index.find(self.council)
         if cid is None:
-            raise CouncilNotFound(self.council, len(self.baseline.index.codes))
+            raise self.baseline.index.not_found(self.council)
         self.council = self.baseline.index.codes[cid]
         self._cid = cid
         events = list(events_until(self.baseline, cid, self.at))
         if not events:
-            raise CouncilNotFound(f"{self.council} at {self.at} (registered later)", len(self.baseline.index.codes))
+            raise CouncilNotFound(
+                self.council, len(self.baseline.index.codes), later=f"on {self.at}: it was registered later"
+            )
         self.fork_day = dt.date.fromisoformat(events[-1].occurred_on) if isinstance(self.at, int) else self.at
 
     # ------------------------------------------------------------------------------------------------------------

@@ -17,7 +17,6 @@ from ..aggregates.council import Council
 from ..aggregates.expectations import describe_fact
 from ..calendar import add_months
 from ..engine import InterventionEngine
-from ..errors import CouncilNotFound
 from ..policies.rulebook import INTERVENTION_STAGES, OUT_OF_COUNCIL_STAGES, derive_stage
 from .start import events_until
 
@@ -117,7 +116,7 @@ def timeline(side: Side, council: str, start: dt.date, until: dt.date, dates: Se
     label, engine = side
     cid = engine.index.find(council)
     if cid is None:
-        raise CouncilNotFound(council, len(engine.index.codes))
+        raise engine.index.not_found(council)
     after, limit = start.isoformat(), until.isoformat()
     aggregate: Council | None = None
     changes: list[tuple[str, dict[str, str]]] = []
