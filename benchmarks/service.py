@@ -91,11 +91,32 @@ def workload(total: int, councils: int, first: int = 200) -> dict[str, list[tupl
 
 
 @dataclass
+class Costs:
+    """What recording cost the process that recorded: its CPU time in all (HTTP included, for a server), the CPU
+    time of deciding (recording less saving), and the saves (one transaction each: encode, insert, commit)."""
+
+    facts: int
+    cpu_seconds: float
+    deciding_cpu_seconds: float
+    saves: int
+    save_seconds: float
+
+    def __str__(self) -> str:
+        return (
+            f"    CPU {self.cpu_seconds / self.facts * 1000:.2f} ms per fact, deciding "
+            f"{self.deciding_cpu_seconds / self.facts * 1000:.2f} ms CPU per fact; save "
+            f"{self.save_seconds / max(self.saves, 1) * 1000:.2f} ms per transaction "
+            f"({self.facts / max(self.saves, 1):.1f} facts each)"
+        )
+
+
+@dataclass
 class Figures:
     label: str
     facts: int
     seconds: float
     latencies: list[float]
+    costs: Costs | None = None
 
     @property
     def per_second(self) -> float:
@@ -117,15 +138,19 @@ def direct(settings: Any, work: dict[str, list[tuple[str | None, dict[str, Any]]
 
     engine = build_engine(settings, clock=SystemClock())
     latencies: list[float] = []
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     try:
         for n, (council, fact) in enumerate(f for facts in work.values() for f in facts):
             begin = time.perf_counter()
             engine.record(council, fact, actor="benchmark", request_id=f"direct-{n}")
             latencies.append(time.perf_counter() - begin)
+        cpu = time.process_time() - cpu
+        saves = engine.store.saves
     finally:
         engine.close()
-    return Figures("direct engine.record, 1 thread", len(latencies), time.perf_counter() - started, latencies)
+    figures = Figures("direct engine.record, 1 thread", len(latencies), time.perf_counter() - started, latencies)
+    figures.costs = Costs(len(latencies), cpu, cpu - saves.cpu_seconds, saves.count, saves.seconds)
+    return figures
 
 
 def over_http(urls: list[str], work: dict[str, list[tuple[str | None, dict[str, Any]]]], clients: int) -> Figures:
@@ -216,13 +241,28 @@ def writes_beside_readers(url: str, work: dict[str, list[tuple[str | None, dict[
     return Figures(label, len(latencies), seconds, latencies)
 
 
-def batches(urls: list[str]) -> str:
+def batches(served: list[Served]) -> str:
     """Facts per batch the servers recorded (each batch is one transaction, but for a council's second fact)."""
-    import httpx2
-
-    healths = [httpx2.get(f"{url}/health").json() for url in urls]
+    healths = [served_health(server) for server in served]
     facts, made = sum(h["recorded_facts"] for h in healths), sum(h["recorded_batches"] for h in healths)
     return f"  ({facts / max(made, 1):.1f} facts per batch)"
+
+
+def served_health(server: Served) -> dict[str, Any]:
+    import httpx2
+
+    health: dict[str, Any] = httpx2.get(f"{server.url}/health").json()
+    return health
+
+
+def server_costs(served: list[Served], before: list[float]) -> Costs:
+    """The servers' CPU time since `before` (each process's, from /proc: HTTP, validation, deciding, saving) and
+    their health figures: the CPU time of `record_many` and of its saves."""
+    healths = [served_health(server) for server in served]
+    cpu = sum(server.cpu_seconds() - start for server, start in zip(served, before, strict=True))
+    deciding = sum(h["recorded_cpu_seconds"] - h["save_cpu_seconds"] for h in healths)
+    facts = sum(h["recorded_facts"] for h in healths)
+    return Costs(facts, cpu, deciding, sum(h["saves"] for h in healths), sum(h["save_seconds"] for h in healths))
 
 
 # ----------------------------------------------------------------------------------------------------------------
@@ -243,8 +283,21 @@ def env_of(options: dict[str, Any]) -> dict[str, str]:
     return env
 
 
+@dataclass
+class Served:
+    """A server process the benchmark started, and its URL."""
+
+    url: str
+    pid: int
+
+    def cpu_seconds(self) -> float:
+        """The process's CPU time so far, user and system, all threads (Linux /proc)."""
+        fields = Path(f"/proc/{self.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 @contextmanager
-def servers(options: dict[str, Any], count: int, log: Path, *shift: str) -> Iterator[list[str]]:
+def servers(options: dict[str, Any], count: int, log: Path, *shift: str) -> Iterator[list[Served]]:
     import httpx2
 
     processes, urls = [], []
@@ -265,7 +318,7 @@ def servers(options: dict[str, Any], count: int, log: Path, *shift: str) -> Iter
                         break
                 except httpx2.TransportError:
                     time.sleep(0.05)
-        yield urls
+        yield [Served(url, process.pid) for url, process in zip(urls, processes, strict=True)]
     finally:
         for process in processes:
             process.terminate()
@@ -386,10 +439,13 @@ def run_backend(name: str, options: dict[str, Any], make_settings: Any, args: ar
     print(f"\n{name}: {args.facts} facts for {args.councils} councils")
     baseline = direct(make_settings("direct"), work)
     print(baseline.row(None))
+    print(baseline.costs)
     for processes in [1, 2] if name == "PostgreSQL" else [1]:
         settings_options = options(f"http{processes}")
-        with servers(settings_options, processes, tmp / f"{name}-{processes}.log") as urls:
-            print(over_http(urls, work, args.clients).row(baseline) + batches(urls))
+        with servers(settings_options, processes, tmp / f"{name}-{processes}.log") as served:
+            urls, before = [server.url for server in served], [server.cpu_seconds() for server in served]
+            print(over_http(urls, work, args.clients).row(baseline) + batches(served))
+            print(server_costs(served, before))
             if processes == 1:  # the store now holds the facts above: writes alone, then beside four readers
                 facts = max(50, args.facts // 10)
                 alone = writes_beside_readers(urls[0], workload(facts, 10, first=600), 0)

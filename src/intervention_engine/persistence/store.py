@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import sqlite3
+import time
 import uuid
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any, ClassVar, cast
 
 from eventsourcing.application import (
@@ -134,6 +136,21 @@ class CouncilRecorder(SQLiteApplicationRecorder):
 _KNOWN_IDS = 10_000  # far more councils than England has; a store of other streams starts again at this many
 
 
+@dataclass
+class SaveTimes:
+    """The councils' saves this store made (each one transaction: encode, insert, commit) and the time they took:
+    wall clock, and the CPU time of the thread that saved (health figures, benchmarks/service.py)."""
+
+    count: int = 0
+    seconds: float = 0.0
+    cpu_seconds: float = 0.0
+
+    def add(self, seconds: float, cpu_seconds: float) -> None:
+        self.count += 1
+        self.seconds += seconds
+        self.cpu_seconds += cpu_seconds
+
+
 class CouncilStore(Application[uuid.UUID]):
     """Loads and saves Council aggregates; configured only by the settings it is given."""
 
@@ -144,6 +161,7 @@ class CouncilStore(Application[uuid.UUID]):
 
     def __init__(self, env: Mapping[str, str], snapshot_interval: int = 100) -> None:
         self.snapshotting_intervals = {Council: snapshot_interval}  # type: ignore[misc]
+        self.saves = SaveTimes()
         super().__init__(env=dict(env))
 
     def save(self, *objs: Any, **kwargs: Any) -> list[Recording[uuid.UUID]]:
@@ -155,7 +173,9 @@ class CouncilStore(Application[uuid.UUID]):
         for council in objs:
             processing_event.events.extend(council.collect_events())
             processing_event.aggregates[council.id] = council
+        started, cpu = time.perf_counter(), time.thread_time()
         recordings = self._record(processing_event)
+        self.saves.add(time.perf_counter() - started, time.thread_time() - cpu)
         self._take_snapshots(processing_event)
         self._notify(recordings)
         self.notify(processing_event.events)  # deprecated in eventsourcing, kept as its `save` does
