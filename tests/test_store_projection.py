@@ -119,7 +119,9 @@ def test_the_rows_of_a_stream_are_those_the_stock_recorder_selects(db: Path) -> 
     cid = council_id("383")
     stored = SQLiteApplicationRecorder.select_events(recorder, cid)
 
-    assert recorder.select_stream(cid) == [(s.originator_version, s.topic, s.state) for s in stored]
+    assert [tuple(row) for row in recorder.select_stream(cid)] == [
+        (s.originator_version, s.topic, s.state) for s in stored
+    ]
     assert [version for version, _, _ in recorder.select_stream(cid, after=10)] == list(range(11, len(stored) + 1))
 
 

@@ -34,6 +34,7 @@ from eventsourcing.domain import (
 from ..errors import StoreUnavailable
 from .transcoding import FastMapper
 
+StoredRow = Sequence[Any]  # a stored event's version, topic and state (bytes), as the SQLite recorder reads them
 Applier = tuple[Callable[..., None], tuple[str, ...]]  # the `@event` method and the names of its parameters
 _UNSEEN: Any = object()
 _APPLIERS: dict[type[Any], Applier | None] = {}
@@ -63,9 +64,7 @@ def project_events(
     return aggregate
 
 
-def project_rows(
-    aggregate: Any, originator_id: uuid.UUID, rows: Sequence[tuple[int, str, bytes]], mapper: FastMapper
-) -> Any:
+def project_rows(aggregate: Any, originator_id: uuid.UUID, rows: Sequence[StoredRow], mapper: FastMapper) -> Any:
     """Apply a stream's stored rows (version, topic, state: those of `originator_id` alone, in order) onto
     `aggregate` (None: the stream from its first event); the aggregate they make."""
     for version, topic, state in rows:

@@ -24,8 +24,8 @@ from eventsourcing.utils import Environment, get_topic, strtobool
 
 from ..aggregates.council import Council
 from ..errors import StoreUnavailable
+from .projection import StoredRow, project_rows
 from .projection import project_events as project_events
-from .projection import project_rows
 from .transcoding import FastJSONTranscoder, FastMapper
 
 
@@ -111,16 +111,18 @@ class CouncilRecorder(SQLiteApplicationRecorder):
         super().__init__(*args, **kwargs)
         self._ids: dict[str, uuid.UUID | str] = {}
 
-    def select_stream(self, originator_id: uuid.UUID, after: int | None = None) -> list[tuple[int, str, bytes]]:
+    def select_stream(self, originator_id: uuid.UUID, after: int | None = None) -> list[StoredRow]:
         """The version, topic and state of each stored event of `originator_id` (after version `after`), in order:
         `select_events` without a `StoredEvent` and a UUID per row (every row has the id asked for)."""
-        statement, params = self.select_events_statement, [originator_id.hex]
+        statement = f"SELECT originator_version, topic, state FROM {self.events_table_name} WHERE originator_id=? "
+        params = [originator_id.hex]
         if after is not None:
             statement += "AND originator_version>? "
             params.append(str(after))
         with self.datastore.transaction(commit=False) as cursor:
             cursor.execute(statement + "ORDER BY originator_version ASC", params)
-            return [(row[1], row[2], row[3]) for row in cursor.fetchall()]  # the columns in the table's order
+            rows: list[StoredRow] = cursor.fetchall()
+            return rows
 
     def convert_originator_id(self, originator_id: str) -> uuid.UUID | str:
         try:
