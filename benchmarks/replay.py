@@ -412,6 +412,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     console = Console() if sys.stdout.isatty() else Console(width=120)  # tables unclipped in a log
+    load = " ".join(Path("/proc/loadavg").read_text().split()[:3]) if Path("/proc/loadavg").exists() else "?"
+    console.print(f"replay benchmark: {os.cpu_count()} cores (load average {load}), Python {sys.version.split()[0]}")
     with tempfile.TemporaryDirectory(prefix="replay-bench-") as folder:
         db = Path(folder) / "replay.sqlite"
         engine = build_engine(
