@@ -110,12 +110,14 @@ class CouncilRecorder(SQLiteApplicationRecorder):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._ids: dict[str, uuid.UUID | str] = {}
+        self._select_stream = (
+            f"SELECT originator_version, topic, state FROM {self.events_table_name} WHERE originator_id=? "
+        )
 
     def select_stream(self, originator_id: uuid.UUID, after: int | None = None) -> list[StoredRow]:
         """The version, topic and state of each stored event of `originator_id` (after version `after`), in order:
         `select_events` without a `StoredEvent` and a UUID per row (every row has the id asked for)."""
-        statement = f"SELECT originator_version, topic, state FROM {self.events_table_name} WHERE originator_id=? "
-        params = [originator_id.hex]
+        statement, params = self._select_stream, [originator_id.hex]
         if after is not None:
             statement += "AND originator_version>? "
             params.append(str(after))
