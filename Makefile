@@ -33,6 +33,9 @@ bench: $(STAMP)
 	SHARED_DIR=$(abspath $(SHARED)) $(BIN)/python benchmarks/replay.py
 	SHARED_DIR=$(abspath $(SHARED)) $(BIN)/python benchmarks/simulate.py
 	SHARED_DIR=$(abspath $(SHARED)) $(BIN)/python benchmarks/report.py
+	SHARED_DIR=$(abspath $(SHARED)) $(BIN)/python benchmarks/service.py
+	SHARED_DIR=$(abspath $(SHARED)) $(BIN)/python benchmarks/sweep.py
+	SHARED_DIR=$(abspath $(SHARED)) $(BIN)/python benchmarks/cli_startup.py
 
 # Mutation testing of the domain core (issue 15): slow, so not part of `make test`. Starts afresh each time; the
 # mutants (and mutmut's results, for `mutmut show NAME`) are left in mutants/.

@@ -296,6 +296,32 @@ def test_requests_queued_together_are_recorded_in_one_batch_each_with_its_own_an
     assert [entry.request_id for entry in engine.audit("382") if entry.event == "FactRecorded"][-2:] == ["q1", "q4"]
 
 
+def test_the_gate_counts_the_cpu_time_of_its_batches_and_the_store_counts_its_transactions() -> None:
+    engine = memory_engine()
+    for code in CODES:
+        engine.record(None, registration(code, f"Council {code}"))
+    engine.record("382", inspection(D(2016, 11, 25), "inadequate"))
+    saves_before = engine.store.saves.count
+    gate = EngineGate(engine)
+    todo = [
+        RecordCommand("382", NOTICE),
+        RecordCommand("383", inspection(D(2016, 12, 1), "good")),
+        RecordCommand("384", REVOKED),  # refused: saves nothing
+        RecordCommand("382", VISIT),  # the same council again: the first two are saved, then this one
+    ]
+
+    async def all_at_once() -> list[Any]:
+        return await asyncio.gather(*(gate.record(command) for command in todo), return_exceptions=True)
+
+    try:
+        asyncio.run(all_at_once())
+    finally:
+        gate.close()
+    assert engine.store.saves.count - saves_before == 2
+    assert gate.recorded_cpu_seconds > 0
+    assert 0 < engine.store.saves.cpu_seconds <= engine.store.saves.seconds + 0.05  # one thread's CPU, one clock
+
+
 # ------------------------------------------------------------------------------------------------------------------
 # Reading the log: each index reads a notification once, and "nothing new" costs no read of notifications.
 

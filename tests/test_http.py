@@ -109,6 +109,19 @@ def test_reads_need_a_token_too_but_health_does_not(client: TestClient) -> None:
     assert get(client, "/whoami", ADMIN).json() == {"actor": "cat.admin", "role": "admin"}
 
 
+def test_health_tells_how_many_facts_and_transactions_the_process_recorded_and_what_they_cost(
+    client: TestClient,
+) -> None:
+    kirklees_inadequate(client)  # a registration and an inspection: two requests, two transactions
+    refused = post(client, "/councils/382/facts", {"type": "statutory_direction_revoked", "occurred_on": "2017-01-09"})
+    health = client.get("/health").json()
+
+    assert refused.status_code == 409
+    assert (health["recorded_facts"], health["saves"]) == (3, 2)  # the refused fact was decided, never saved
+    assert health["recorded_cpu_seconds"] > health["save_cpu_seconds"] > 0
+    assert health["save_seconds"] > 0
+
+
 def test_the_audit_trail_names_actor_and_trace_id_and_only_admins_read_it(client: TestClient) -> None:
     kirklees_inadequate(client)
     response = post(client, "/councils/382/facts", NOTICE, **{"X-Request-ID": "case-note-77"})

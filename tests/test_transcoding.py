@@ -174,6 +174,28 @@ def test_custom_transcodings_at_known_places_decode_as_stock(value: object) -> N
     assert fast.decode(data) == stock.decode(data) == state
 
 
+class DatetimeAsDay(Transcoding):
+    """Another transcoding under the stock name `datetime_iso`: the shortcut for eventsourcing's own must not apply."""
+
+    type = dt.datetime
+    name = "datetime_iso"
+
+    def encode(self, obj: dt.datetime) -> str:
+        return obj.date().isoformat()
+
+    def decode(self, data: str) -> dt.date:
+        return dt.date.fromisoformat(data)
+
+
+def test_a_timestamp_under_another_datetime_transcoding_decodes_as_stock() -> None:
+    stock, fast = _registered(JSONTranscoder()), _registered(FastJSONTranscoder())
+    for transcoder in (stock, fast):
+        transcoder.register(DatetimeAsDay())
+    data = stock.encode({"timestamp": dt.datetime(2024, 3, 1, 10, 30), "fact": "x"})
+
+    assert fast.decode(data) == stock.decode(data) == {"timestamp": dt.date(2024, 3, 1), "fact": "x"}
+
+
 def test_bytes_encoded_by_hand_with_a_type_key_decode_as_stock() -> None:
     looks_encoded = b'{"timestamp":{"_type_":"uuid_hex","_data_":"' + uuid.UUID(int=1).hex.encode() + b'"}}'
     unknown = b'{"timestamp":{"_type_":"nope","_data_":1}}'

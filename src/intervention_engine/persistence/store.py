@@ -3,26 +3,30 @@
 from __future__ import annotations
 
 import sqlite3
+import time
 import uuid
-from collections.abc import Iterable, Mapping
-from typing import Any, ClassVar
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, ClassVar, cast
 
-from eventsourcing.application import Application, ProcessingEvent, ProjectorFunction, Repository, project_aggregate
-from eventsourcing.domain import (
-    CanMutateProtocol,
-    EventSourcingError,
-    OriginatorVersionError,
-    TDomainEvent,
-    TMutableOrImmutableAggregate,
+from eventsourcing.application import (
+    AggregateNotFoundError,
+    Application,
+    ProcessingEvent,
+    ProjectorFunction,
+    Repository,
+    project_aggregate,
 )
+from eventsourcing.domain import EventSourcingError, TDomainEvent, TMutableOrImmutableAggregate
 from eventsourcing.persistence import Mapper, Recording, Transcoder
-from eventsourcing.utils import Environment, strtobool
+from eventsourcing.sqlite import SQLiteApplicationRecorder
+from eventsourcing.utils import Environment, get_topic, strtobool
 
 from ..aggregates.council import Council
 from ..errors import StoreUnavailable
+from .projection import StoredRow, project_rows
+from .projection import project_events as project_events
 from .transcoding import FastJSONTranscoder, FastMapper
-
-_MUTABLE_EVENT_CLASSES: set[type[Any]] = set()
 
 
 def _driver_errors() -> tuple[type[Exception], ...]:
@@ -50,37 +54,13 @@ def store_unavailable(error: BaseException) -> StoreUnavailable:
     return StoreUnavailable(f"{text[:300]} ({type(error).__name__})")
 
 
-def project_events(
-    aggregate: TMutableOrImmutableAggregate | None, domain_events: Iterable[TDomainEvent]
-) -> TMutableOrImmutableAggregate | None:
-    """eventsourcing's `project_aggregate`, with its protocol check made once per event class, not per event.
-
-    On Python 3.11 `isinstance(event, CanMutateProtocol)` walks the protocol's attributes every time; it cost
-    more than decoding the event (benchmarks/replay.py).
-    """
-    for domain_event in domain_events:
-        if type(domain_event) not in _MUTABLE_EVENT_CLASSES:
-            assert isinstance(domain_event, CanMutateProtocol)
-            _MUTABLE_EVENT_CLASSES.add(type(domain_event))
-        try:
-            aggregate = domain_event.mutate(aggregate)  # type: ignore[attr-defined]
-        except OriginatorVersionError:
-            raise _gap(aggregate, domain_event) from None
-    return aggregate
-
-
-def _gap(aggregate: Any, event: Any) -> StoreUnavailable:
-    """A stream with an event missing: the council, the version missing and the version found in its place."""
-    code = getattr(aggregate, "code", None) or getattr(event, "code", None) or str(event.originator_id)
-    expected = (aggregate.version + 1) if aggregate is not None else 1
-    return StoreUnavailable(
-        f"council {code!r}: its stream lacks version {expected} (the next stored event is version "
-        f"{event.originator_version})"
-    )
-
-
 class CouncilRepository(Repository[uuid.UUID]):
-    """eventsourcing's repository, projecting with `project_events` unless a caller passes its own projector."""
+    """eventsourcing's repository, projecting with `project_events` unless a caller passes its own projector.
+
+    The latest version of a council, on SQLite with the fast mapper and no aggregate cache (the engine keeps its
+    own, persistence/cache.py), is loaded from its latest snapshot and the stored rows after it, applied without
+    building event objects (projection.py): the cold load `benchmarks/replay.py` measures.
+    """
 
     def get(
         self,
@@ -92,6 +72,9 @@ class CouncilRepository(Repository[uuid.UUID]):
         deepcopy_from_cache: bool = True,
     ) -> TMutableOrImmutableAggregate:
         if projector_func is project_aggregate:
+            readers = self._row_readers(version)
+            if readers is not None and isinstance(aggregate_id, uuid.UUID):
+                return cast(TMutableOrImmutableAggregate, self._load(aggregate_id, *readers))
             projector_func = project_events
         return super().get(
             aggregate_id,
@@ -101,6 +84,76 @@ class CouncilRepository(Repository[uuid.UUID]):
             deepcopy_from_cache=deepcopy_from_cache,
         )
 
+    def _row_readers(self, version: int | None) -> tuple[CouncilRecorder, FastMapper] | None:
+        """The recorder and mapper `_load` reads with, if `get` loads the latest version from bare rows."""
+        recorder, mapper = self.event_store.recorder, self.event_store.mapper
+        if version is None and not self.cache and isinstance(recorder, CouncilRecorder):
+            return (recorder, mapper) if isinstance(mapper, FastMapper) else None
+        return None
+
+    def _load(self, aggregate_id: uuid.UUID, recorder: CouncilRecorder, mapper: FastMapper) -> Any:
+        """The council at its latest version: its latest snapshot (if any), then every stored row after it."""
+        snapshots = [] if self.snapshot_store is None else self.snapshot_store.get(aggregate_id, desc=True, limit=1)
+        aggregate = project_events(None, snapshots)
+        after = None if aggregate is None else aggregate.version
+        aggregate = project_rows(aggregate, aggregate_id, recorder.select_stream(aggregate_id, after), mapper)
+        if aggregate is None:
+            raise AggregateNotFoundError(f"Aggregate {aggregate_id!r} version None not found.")
+        return aggregate
+
+
+class CouncilRecorder(SQLiteApplicationRecorder):
+    """eventsourcing's SQLite recorder, which also reads a council's stream as bare rows (`select_stream`) and turns
+    each council id it reads from the notification log into a UUID once, not once per row (`UUID(text)` cost as
+    much as fetching the row, benchmarks/replay.py)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._ids: dict[str, uuid.UUID | str] = {}
+        self._select_stream = (
+            f"SELECT originator_version, topic, state FROM {self.events_table_name} WHERE originator_id=? "
+        )
+
+    def select_stream(self, originator_id: uuid.UUID, after: int | None = None) -> list[StoredRow]:
+        """The version, topic and state of each stored event of `originator_id` (after version `after`), in order:
+        `select_events` without a `StoredEvent` and a UUID per row (every row has the id asked for)."""
+        statement, params = self._select_stream, [originator_id.hex]
+        if after is not None:
+            statement += "AND originator_version>? "
+            params.append(str(after))
+        with self.datastore.transaction(commit=False) as cursor:
+            cursor.execute(statement + "ORDER BY originator_version ASC", params)
+            rows: list[StoredRow] = cursor.fetchall()
+            return rows
+
+    def convert_originator_id(self, originator_id: str) -> uuid.UUID | str:
+        try:
+            return self._ids[originator_id]
+        except KeyError:
+            converted = super().convert_originator_id(originator_id)
+            if len(self._ids) >= _KNOWN_IDS:
+                self._ids.clear()
+            self._ids[originator_id] = converted
+            return converted
+
+
+_KNOWN_IDS = 10_000  # far more councils than England has; a store of other streams starts again at this many
+
+
+@dataclass
+class SaveTimes:
+    """The councils' saves this store made (each one transaction: encode, insert, commit) and the time they took:
+    wall clock, and the CPU time of the thread that saved (health figures, benchmarks/service.py)."""
+
+    count: int = 0
+    seconds: float = 0.0
+    cpu_seconds: float = 0.0
+
+    def add(self, seconds: float, cpu_seconds: float) -> None:
+        self.count += 1
+        self.seconds += seconds
+        self.cpu_seconds += cpu_seconds
+
 
 class CouncilStore(Application[uuid.UUID]):
     """Loads and saves Council aggregates; configured only by the settings it is given."""
@@ -108,9 +161,11 @@ class CouncilStore(Application[uuid.UUID]):
     name = "InterventionEngine"
     snapshotting_intervals: ClassVar[dict[type[Any], int]] = {Council: 100}
     snapshotting_projectors: ClassVar[dict[type[Any], ProjectorFunction[Any, Any]]] = {Council: project_events}
+    sqlite_recorder: ClassVar[type[SQLiteApplicationRecorder]] = CouncilRecorder  # unless settings name another
 
     def __init__(self, env: Mapping[str, str], snapshot_interval: int = 100) -> None:
         self.snapshotting_intervals = {Council: snapshot_interval}  # type: ignore[misc]
+        self.saves = SaveTimes()
         super().__init__(env=dict(env))
 
     def save(self, *objs: Any, **kwargs: Any) -> list[Recording[uuid.UUID]]:
@@ -122,7 +177,9 @@ class CouncilStore(Application[uuid.UUID]):
         for council in objs:
             processing_event.events.extend(council.collect_events())
             processing_event.aggregates[council.id] = council
+        started, cpu = time.perf_counter(), time.thread_time()
         recordings = self._record(processing_event)
+        self.saves.add(time.perf_counter() - started, time.thread_time() - cpu)
         self._take_snapshots(processing_event)
         self._notify(recordings)
         self.notify(processing_event.events)  # deprecated in eventsourcing, kept as its `save` does
@@ -130,7 +187,10 @@ class CouncilStore(Application[uuid.UUID]):
 
     def construct_env(self, name: str, env: Mapping[str, str] | None = None) -> Environment:
         # Deliberately ignore os.environ: the host's variables must never choose the backend.
-        return Environment(name, dict(env or {}))
+        env = dict(env or {})
+        if env.get("PERSISTENCE_MODULE") == "eventsourcing.sqlite":
+            env.setdefault("APPLICATION_RECORDER_TOPIC", get_topic(self.sqlite_recorder))
+        return Environment(name, env)
 
     # The load path (see transcoding.py): the stored bytes are eventsourcing's own JSON; only decoding is faster.
     # A transcoder or mapper named in the settings still wins, as in eventsourcing.

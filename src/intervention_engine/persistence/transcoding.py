@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Hashable
+from datetime import datetime
 from typing import Any, cast
 from uuid import UUID
 
@@ -25,11 +26,13 @@ from eventsourcing.domain import DomainEventProtocol
 from eventsourcing.persistence import (
     Cipher,
     Compressor,
+    DatetimeAsISO,
     JSONTranscoder,
     Mapper,
     MapperDeserialisationError,
     StoredEvent,
     Transcoder,
+    Transcoding,
     find_id_convertor,
 )
 from eventsourcing.utils import resolve_topic
@@ -47,18 +50,26 @@ class FastJSONTranscoder(JSONTranscoder):
 
     def __init__(self) -> None:
         super().__init__()
-        self._plain = json.JSONDecoder()
+        # What `raw_decode` calls (the C scanner), less its own frame and `decode`'s two whitespace regexes.
+        self._scan: Callable[[str, int], tuple[Any, int]] = json.JSONDecoder().scan_once  # type: ignore[attr-defined]
+        self._iso = False  # whether `datetime_iso` is eventsourcing's own `DatetimeAsISO` (`datetime.fromisoformat`)
+
+    def register(self, transcoding: Transcoding) -> None:
+        super().register(transcoding)
+        self._iso = type(self.names.get("datetime_iso")) is DatetimeAsISO
 
     def decode(self, data: bytes) -> Any:
         text = data.decode("utf8")
         if _ESCAPE not in text:
             try:
-                obj, end = self._plain.raw_decode(text)  # `decode` less its two whitespace regexes
-            except ValueError:
+                obj, end = self._scan(text, 0)
+            except (StopIteration, ValueError):
                 end = -1
             if end == len(text):
                 expected = text.count(_MARKER)
-                if expected == 0 or (type(obj) is dict and self._revive_known(obj) == expected):
+                if expected == 0 or (expected == 1 and self._iso and _revive_timestamp(obj)):
+                    return obj  # no encoded object, or only an event's timestamp (nearly every stored event)
+                if type(obj) is dict and self._revive_known(obj) == expected:
                     return obj
         return self.decoder.decode(text)  # anything else: the stock decoder, with its hook and its errors
 
@@ -88,6 +99,23 @@ class FastJSONTranscoder(JSONTranscoder):
         return 1
 
 
+def _revive_timestamp(obj: Any) -> bool:
+    """Decode an event's `timestamp` where eventsourcing's `DatetimeAsISO` encoded it; whether it was."""
+    if type(obj) is not dict:
+        return False
+    value = obj.get("timestamp")
+    if type(value) is not dict or len(value) != 2 or value.get("_type_") != "datetime_iso":
+        return False
+    data = value.get("_data_")
+    if type(data) is not str:
+        return False
+    try:
+        obj["timestamp"] = datetime.fromisoformat(data)
+    except ValueError:
+        return False  # the stock decoder raises its own error
+    return True
+
+
 class FastMapper(Mapper[UUID]):
     """eventsourcing's mapper with the event class, its version and its id convertor looked up once per topic.
 
@@ -103,28 +131,46 @@ class FastMapper(Mapper[UUID]):
     def to_domain_event(self, stored_event: StoredEvent) -> DomainEventProtocol[UUID]:
         if self.cipher is not None or self.compressor is not None:
             return super().to_domain_event(stored_event)
-        key = (stored_event.topic, cast(Hashable, type(stored_event.originator_id)))
+        event_class, attributes = self.event_state(
+            stored_event.topic, stored_event.originator_id, stored_event.originator_version, stored_event.state
+        )
+        return self.event_of(event_class, attributes)
+
+    def event_state(
+        self, topic: str, originator_id: UUID | str, originator_version: int, state: bytes
+    ) -> tuple[type[Any], dict[str, Any]]:
+        """A stored event's class and its attributes (decoded, upcast, with its id and version), as
+        `to_domain_event` gives them but without the event object (persistence/projection.py applies them)."""
+        if self.cipher is not None or self.compressor is not None:
+            event = super().to_domain_event(StoredEvent(originator_id, originator_version, topic, state))
+            return type(event), event.__dict__
+        key = (topic, cast(Hashable, type(originator_id)))
         try:
             cls, class_version, id_convertor = self._classes[key]
         except KeyError:
-            cls = resolve_topic(stored_event.topic)
+            cls = resolve_topic(topic)
             class_version = getattr(cls, "class_version", 1)
             id_convertor = find_id_convertor(cls, key[1])
             self._classes[key] = (cls, class_version, id_convertor)
         try:
-            event_state: dict[str, Any] = self.transcoder.decode(stored_event.state)
+            event_state: dict[str, Any] = self.transcoder.decode(state)
         except Exception as e:
             msg = (
-                f"Failed to deserialise state of stored event with topic '{stored_event.topic}', originator_id "
-                f"'{stored_event.originator_id}' and originator_version {stored_event.originator_version}: {e}"
+                f"Failed to deserialise state of stored event with topic '{topic}', originator_id "
+                f"'{originator_id}' and originator_version {originator_version}: {e}"
             )
             raise MapperDeserialisationError(msg) from e
-        event_state["originator_id"] = id_convertor(stored_event.originator_id)
-        event_state["originator_version"] = stored_event.originator_version
+        event_state["originator_id"] = id_convertor(originator_id)
+        event_state["originator_version"] = originator_version
         from_version = event_state.pop("class_version", 1)
         while from_version < class_version:
             getattr(cls, f"upcast_v{from_version}_v{from_version + 1}")(event_state)
             from_version += 1
-        domain_event: DomainEventProtocol[UUID] = object.__new__(cls)
-        object.__setattr__(domain_event, "__dict__", event_state)
+        return cls, event_state
+
+    @staticmethod
+    def event_of(event_class: type[Any], attributes: dict[str, Any]) -> DomainEventProtocol[UUID]:
+        """The event object of `event_state`'s class and attributes, as eventsourcing's `Mapper` builds it."""
+        domain_event: DomainEventProtocol[UUID] = object.__new__(event_class)
+        object.__setattr__(domain_event, "__dict__", attributes)
         return domain_event

@@ -146,7 +146,8 @@ def store_routes(
     async def health(request: Request) -> Health:
         """Liveness: the process answers (no token needed, and the store is not asked). Whether this process runs
         the scheduler, how many saves it lost to a concurrent writer and decided again, and how many facts it
-        recorded in how many batches; which database it serves only to an admin's token."""
+        recorded in how many batches and the CPU time that took, and how many transactions it saved in how long;
+        which database it serves only to an admin's token."""
         caller = authenticate.caller(request.headers.get("authorization", ""))
         return Health(
             status="ok",
@@ -155,6 +156,10 @@ def store_routes(
             write_conflicts=gate.engine.write_conflicts,
             recorded_facts=gate.recorded_facts,
             recorded_batches=gate.recorded_batches,
+            recorded_cpu_seconds=gate.recorded_cpu_seconds,
+            saves=gate.engine.store.saves.count,
+            save_seconds=gate.engine.store.saves.seconds,
+            save_cpu_seconds=gate.engine.store.saves.cpu_seconds,
         )
 
     @router.get(

@@ -36,6 +36,10 @@ class Health(BaseModel):
     write_conflicts: int
     recorded_facts: int = Field(description="facts this process recorded over HTTP since it started")
     recorded_batches: int = Field(description="how many batches (transactions, mostly) they were recorded in")
+    recorded_cpu_seconds: float = Field(description="CPU seconds spent deciding and saving them")
+    saves: int = Field(description="transactions this process's writer engine saved (facts and timers)")
+    save_seconds: float = Field(description="wall-clock seconds those took (encode, insert, commit)")
+    save_cpu_seconds: float = Field(description="CPU seconds of those")
 
 
 class Ready(BaseModel):
