@@ -1,5 +1,8 @@
-"""The one module that reaches into eventsourcing's private API (persistence/store.py: `CouncilStore.save` calls
-`_record`, `_take_snapshots`, `_notify`; `CouncilRepository.get` passes `get`'s keywords on) is fenced by this test:
+"""The modules that reach into eventsourcing's private API (persistence/store.py: `CouncilStore.save` calls
+`_record`, `_take_snapshots`, `_notify`; `CouncilRepository.get` passes `get`'s keywords on and reads `cache`;
+`CouncilRecorder` reads the SQLite recorder's `events_table_name`; persistence/projection.py applies stored states
+as `CanMutateAggregate.mutate` and `DecoratedFuncCaller.apply` would, finding methods in `decorated_funcs`) are
+fenced by this test:
 an upgrade of the library that changes any of those signatures fails here, by name, before anything silently
 misbehaves (issue 11)."""
 
@@ -9,6 +12,8 @@ import inspect
 
 import pytest
 from eventsourcing.application import Application, ProcessingEvent, Repository
+from eventsourcing.domain import CanMutateAggregate, DecoratedFuncCaller, decorated_funcs
+from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteDatastore
 
 # Written out by hand from eventsourcing 9.5.6, the version the project pins within `>=9.5,<10`.
 EXPECTED = {
@@ -26,6 +31,11 @@ EXPECTED = {
         "self", "event_store", "snapshot_store", "cache_maxsize", "fastforward", "fastforward_skipping",
         "deepcopy_from_cache",
     ],
+    (CanMutateAggregate, "mutate"): ["self", "aggregate"],
+    (CanMutateAggregate, "apply"): ["self", "aggregate"],
+    (CanMutateAggregate, "_as_dict"): ["self"],
+    (DecoratedFuncCaller, "apply"): ["self", "aggregate"],
+    (SQLiteApplicationRecorder, "__init__"): ["self", "datastore", "events_table_name"],
 }  # fmt: skip
 
 
@@ -38,3 +48,11 @@ def test_the_private_api_the_store_relies_on_has_not_changed(owner: type, name: 
 def test_a_processing_event_still_collects_events_and_aggregates_as_the_store_fills_them() -> None:
     event = ProcessingEvent()
     assert (event.events, event.aggregates) == ([], {})
+
+
+def test_the_decorated_methods_are_still_found_by_event_class_and_the_recorder_names_its_table() -> None:
+    assert isinstance(decorated_funcs, dict)  # event class -> the @event method (projection.py looks it up)
+    recorder = SQLiteApplicationRecorder(SQLiteDatastore(":memory:"), events_table_name="council_events")
+    assert recorder.events_table_name == "council_events"  # CouncilRecorder's bare-row SELECT names it
+    # CouncilRepository.get reads `self.cache`: None unless a cache size is configured.
+    assert Application(env={"PERSISTENCE_MODULE": "eventsourcing.popo"}).repository.cache is None
