@@ -441,3 +441,36 @@ def test_a_server_given_an_ofsted_csv_it_cannot_read_refuses_to_start_naming_it(
     missing = tmp_path / "ofsted.csv"
     with pytest.raises(ConfigurationError, match=r"cannot calibrate the what-if world model on .*ofsted\.csv"):
         build_app(Settings(backend="memory", ofsted_csv=missing), scheduler=False)
+
+
+def test_a_server_given_the_council_table_puts_each_councils_neighbours_in_the_live_report(shared_data: Path) -> None:
+    # Without the table the page has no neighbours panel; with it, Kirklees's grid lists Sheffield (373), the
+    # nearest of its ten neighbours in councils.csv.
+    pages = []
+    for table in (shared_data / "councils.csv", None):
+        engine = build_engine(Settings(backend="memory"), clock=VirtualClock(dt.date(2017, 1, 1)))
+        with TestClient(create_app(engine, tokens=tokens(), councils=_table(table))) as served:
+            kirklees_inadequate(served)
+            assert post(served, "/councils/382/facts", NOTICE).status_code == 201
+            page = get(served, "/report", council="382")
+            assert page.status_code == 200
+            pages.append(page.text)
+    with_table, without = pages
+    assert "Statistical neighbours (10)" in with_table
+    assert "Sheffield (373)" in with_table
+    assert "Statistical neighbours" not in without
+
+
+def _table(path: Path | None) -> Any:
+    from intervention_engine.history.neighbours import read_council_table
+
+    return read_council_table(path) if path is not None else None
+
+
+def test_a_server_given_a_council_table_it_cannot_read_refuses_to_start_naming_it(tmp_path: Path) -> None:
+    from intervention_engine.errors import ConfigurationError
+    from intervention_engine.service.compose import build_app
+
+    missing = tmp_path / "councils.csv"
+    with pytest.raises(ConfigurationError, match=r"cannot read the council identity table: .*councils\.csv"):
+        build_app(Settings(backend="memory", councils_csv=missing), scheduler=False)

@@ -97,6 +97,9 @@ class Settings(BaseSettings):
     ofsted_csv: Path | None = Field(
         default=None, description="the national Ofsted CSV: calibrates the world model of what-ifs over HTTP"
     )
+    councils_csv: Path | None = Field(
+        default=None, description="the council identity table (councils.csv): statistical neighbours in GET /report"
+    )
     council_cache_size: int = Field(
         default=1000, ge=0, description="councils kept in memory between commands (0: load each from the store)"
     )

@@ -20,6 +20,7 @@ from starlette.routing import compile_path
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ..engine import InterventionEngine
+from ..history.neighbours import CouncilTable
 from ..persistence.store import STORE_ERRORS, store_unavailable
 from ..scheduling.leader import SchedulerLeader
 from ..settings import ServiceLimits
@@ -47,6 +48,7 @@ def create_app(
     stopping: threading.Event | None = None,
     database: str = "",
     world: WorldModel | None = None,
+    councils: CouncilTable | None = None,
     limits: ServiceLimits | None = None,
     unready: Callable[[], str | None] | None = None,
     readers: Sequence[InterventionEngine] = (),
@@ -54,6 +56,7 @@ def create_app(
     """The API over `engine`. `leader` (if any) is started and stopped with the app; with `owns_engines`, the app
     closes `engine` when it shuts down. `stopping`, once set, ends open event streams (a server shutting down).
     `world`, a calibrated world model, plays what a what-if's facts do not say (none: only the facts given).
+    `councils`, the council identity table, puts each council's statistical neighbours in `GET /report`.
     `limits` bound bodies and event streams (default: `Settings`' defaults). `unready` says why the store cannot
     be read and written, or None (`GET /ready`; default: whether the log can be read). `readers`, engines on the
     same store, answer reads without the writer's lock (closed with `engine` when the app owns them)."""
@@ -92,7 +95,7 @@ def create_app(
     app.include_router(store_routes(gate, authenticate, scheduler_state, database, unready or _readable(engine)))
     app.include_router(event_routes(engine, authenticate, stopping, limits))
     app.include_router(whatif_routes(gate, authenticate, world))
-    app.include_router(report_routes(gate, authenticate))
+    app.include_router(report_routes(gate, authenticate, councils))
     app.include_router(export_routes(gate, authenticate))
     _state_code_pattern(app, engine)
     app.add_middleware(BodyLimit, max_bytes=limits.max_body_bytes, tokens=tokens)

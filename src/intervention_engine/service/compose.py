@@ -26,6 +26,7 @@ from .app import create_app
 from .auth import TokenRegistry
 
 if TYPE_CHECKING:
+    from ..history.neighbours import CouncilTable
     from ..simulation import WorldModel
 
 
@@ -46,6 +47,7 @@ def build_app(
     settings = settings or Settings()
     clock = clock or SystemClock()
     world = calibrated_world(settings.ofsted_csv) if settings.ofsted_csv else None  # before opening anything
+    councils = council_table(settings.councils_csv) if settings.councils_csv else None
     engine = build_engine(settings, clock=clock)
     shared = settings.backend == "memory"  # no second engine sees the in-memory store's data
     readers = [] if shared else [
@@ -67,10 +69,21 @@ def build_app(
         stopping=stopping,
         database=settings.describe_database(),
         world=world,
+        councils=councils,
         limits=settings.service_limits(),
         unready=partial(unready, settings, engine.store),
         readers=readers,
     )
+
+
+def council_table(councils_csv: Path) -> CouncilTable:
+    """The council identity table the live report draws each council's statistical neighbours from."""
+    from ..history.neighbours import read_council_table
+
+    try:
+        return read_council_table(councils_csv)
+    except InterventionError as error:
+        raise ConfigurationError(f"cannot read the council identity table: {error}") from None
 
 
 def calibrated_world(ofsted_csv: Path) -> WorldModel:

@@ -1,9 +1,12 @@
 """The HTML report served live (`GET /report`): the same page `intervention-engine report` writes (lifecycle
-diagram, council timelines, national chart, deviations), drawn from the store as it is now.
+diagram, council timelines, national chart and by region, deviations; each council's statistical neighbours when
+the service is given the council identity table, `INTERVENTION_ENGINE_COUNCILS_CSV`), drawn from the store as it
+is now.
 
-The data is read under the engine's lock; the drawing (matplotlib, Agg, no pyplot state, SVG in memory only)
-happens outside it. Drawing every council takes a while (about a quarter of a second per chart), so the page is
-kept for as long as nothing new is recorded: asked again at the same position in the log, it is served at once.
+The data is read under the engine's lock; the drawing (matplotlib, Agg, no pyplot state, SVG in memory only, in
+this process: forking a threaded server is not safe) happens outside it. Drawing every council takes a while, so
+the page is kept for as long as nothing new is recorded: asked again at the same position in the log, it is
+served at once.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import HTMLResponse
 
+from ..history.neighbours import CouncilTable
 from ..reports import collect, report_page
 from ..settings import Role
 from .auth import Authenticator
@@ -48,7 +52,7 @@ class PageCache:
                 self._pages.popitem(last=False)
 
 
-def report_routes(gate: EngineGate, authenticate: Authenticator) -> APIRouter:
+def report_routes(gate: EngineGate, authenticate: Authenticator, councils: CouncilTable | None = None) -> APIRouter:
     router = APIRouter(tags=["report"])
     reader = Depends(authenticate.requiring(Role.reader))
     pages = PageCache()
@@ -71,7 +75,7 @@ def report_routes(gate: EngineGate, authenticate: Authenticator) -> APIRouter:
             kept = pages.get(asked, position)
             if kept is not None:
                 return HTMLResponse(kept)
-            data = collect(engine, asked)
+            data = collect(engine, asked, councils)
         page = report_page(data)
         pages.put(asked, position, page)
         return HTMLResponse(page)
