@@ -27,9 +27,6 @@ class PolicyRegistry:
                 chosen = policies
         return chosen
 
-    def versions(self) -> list[str]:
-        return sorted({policy.version for _, policies in self._eras for policy in policies})
-
 
 def default_registry() -> PolicyRegistry:
     """The policies in force in the real world: Ofsted's inspection cycle and the DfE regime of each era.
