@@ -3,8 +3,8 @@
 The score is killed / (killed + survived + no tests), over the mutants mutmut has checked, per module and in all;
 a timeout counts as killed (mutmut's convention) but has a column of its own, because under load a slow test can
 time out where it would not otherwise: `make mutate` runs every timed-out mutant again. Every survivor is listed by
-name (`mutmut show NAME` prints its diff). Mutants not yet checked (an interrupted run) are counted and named as
-such, never scored.
+name (`mutmut show NAME` prints its diff), flagged when docs/mutation-survivors.md has no line saying why it
+survives. Mutants not yet checked (an interrupted run) are counted and named as such, never scored.
 
 `--pending` prints instead the mutants `make mutate` still has to run, one per line: every mutant in scope that is
 not killed (not checked, survived, no tests, timed out, suspicious or interrupted). mutmut keeps a verdict per
@@ -18,6 +18,7 @@ mutates it again. `--unchecked` prints only the mutants with no verdict yet (or 
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from collections import Counter, defaultdict
@@ -38,6 +39,7 @@ KILLED = {"killed", "segfault", "caught by type check"}
 SCORED = ("killed", "timeout", "survived", "no tests")
 SOURCE = Path("src")
 MUTANTS = Path("mutants")
+TRIAGE = Path("docs/mutation-survivors.md")  # one line per survivor: why it is equivalent or not worth a test
 
 
 def module_of(name: str) -> str:
@@ -96,9 +98,11 @@ def main(argv: list[str]) -> int:
         print(_row(module, counts))
     print(_row("all", total))
     survivors = sorted(name for name, status in found.items() if status in ("survived", "no tests"))
-    print(f"\n{len(survivors)} surviving mutants (mutmut show NAME):")
+    explained = set(re.findall(r"`([^`]+__mutmut_\d+)`", TRIAGE.read_text())) if TRIAGE.exists() else set()
+    print(f"\n{len(survivors)} surviving mutants (mutmut show NAME; why each survives: {TRIAGE}):")
     for name in survivors:
-        print(f"  {name}  [{found[name]}]")
+        note = "" if name.removeprefix("intervention_engine.") in explained else f", no line in {TRIAGE}"
+        print(f"  {name}  [{found[name]}{note}]")
     unchecked = sorted(name for name, status in found.items() if status not in SCORED and status not in KILLED)
     if unchecked:
         print(f"\n{len(unchecked)} mutants not checked (run `make mutate` again):")
