@@ -6,10 +6,18 @@ Every expectation is written by hand; the day before, the first and the last day
 
 from __future__ import annotations
 
-import pytest
+import dataclasses
+import datetime as dt
 
+import pytest
+from eventsourcing.domain import Snapshot
+
+from intervention_engine import Settings, VirtualClock, build_engine
+from intervention_engine.aggregates.council import Council, council_id
 from intervention_engine.aggregates.coverage import coverage_span, covered, initial_coverage, partial_date, uncertain_on
 from intervention_engine.facts import CoverageDeclared, parse_fact
+
+from factories import registration
 
 REGIONS = ["judgement", "instrument", "delivery", "supervision"]
 
@@ -82,6 +90,16 @@ def test_a_one_day_gap_between_spans_is_not_covered() -> None:
     assert covered(spans, ["instrument"], "2016-01-01", "2016-06-01")  # the stretch after the gap is
 
 
+def test_a_one_day_span_fills_a_one_day_gap() -> None:
+    """A declaration of a single day (31 December 2015) joins the spans either side of it; so does one on the
+    stretch's first day."""
+    spans = [span("2015-01-01", "2015-12-30"), span("2015-12-31", "2015-12-31"), span("2016-01-01", "2016-12-31")]
+    assert covered(spans, ["instrument"], "2015-06-01", "2016-06-01")
+    assert covered(
+        [span("2015-06-01", "2015-06-01"), span("2015-06-02", None)], ["instrument"], "2015-06-01", "2016-01-01"
+    )
+
+
 def test_a_span_inside_one_already_counted_does_not_shorten_the_reach() -> None:
     spans = [span("2015-01-01", "2015-12-31"), span("2015-02-01", "2015-03-01"), span("2016-01-01", "2016-12-31")]
     assert covered(spans, ["instrument"], "2015-01-01", "2016-12-31")
@@ -147,3 +165,23 @@ def test_each_partial_date_holding_the_day_is_told() -> None:
         "statutory_direction_issued: known only to the year (2016-01-01 to 2016-12-31), placed on 2016-01-01; on "
         "2016-04-01 it is recorded as already happened, which the record cannot confirm"
     ]
+
+
+# ------------------------------------------------------------------------------------------------------------------
+# A council stored before coverage existed.
+
+
+def test_a_council_snapshotted_before_coverage_existed_is_read_as_covering_its_whole_record() -> None:
+    """A snapshot from before DESIGN decision 12 has no coverage: the council's record counts as complete from its
+    registration (1 January 2010), in every region, and not a day before."""
+    engine = build_engine(Settings(backend="memory"), clock=VirtualClock(dt.date(2010, 1, 1)))
+    engine.record(None, registration(on="2010-01-01"))
+    snapshot = Snapshot.take(engine.store.repository.get(council_id("382")))
+    assert "coverage" in snapshot.state
+    old = dataclasses.replace(snapshot, state={k: v for k, v in snapshot.state.items() if k != "coverage"})
+    council: Council = old.mutate(None)
+    assert "coverage" not in council.__dict__
+    assert council.coverage_on("2010-01-01") == dict.fromkeys(REGIONS, True)
+    assert council.coverage_on("2030-06-30") == dict.fromkeys(REGIONS, True)
+    assert council.coverage_on("2009-12-31") == dict.fromkeys(REGIONS, False)
+    engine.close()

@@ -67,6 +67,21 @@ def test_an_inspection_type_the_source_gives_is_kept() -> None:
 
 
 @pytest.mark.parametrize(
+    ("published", "previous", "expected"),
+    [
+        (D(2012, 9, 1), "inadequate", "pre_sif"),  # fieldwork June 2012: before the SIF
+        (D(2015, 3, 2), "inadequate", "sif_reinspection"),  # ILACS-09 under the SIF
+        (D(2015, 3, 2), "good", "sif"),
+    ],
+)
+def test_the_record_of_a_report_with_no_type_given_takes_its_framework_s_type(
+    published: dt.date, previous: str, expected: str
+) -> None:
+    record = details_of(inspection(published, "good"), previous=[{"judgements": {"overall": previous}}])["inspection"]
+    assert record["inspection_type"] == expected
+
+
+@pytest.mark.parametrize(
     ("framework", "previous", "expected"),
     [
         (Framework.pre_sif, "inadequate", InspectionType.pre_sif),

@@ -65,6 +65,14 @@ def test_dfe10_the_registry_names_the_regime_of_the_day(day: dt.date, version: s
     assert dfe == ([version] if version else [])
 
 
+@pytest.mark.parametrize(
+    ("day", "versions"),
+    [(D(1999, 12, 31), ["ofsted-inspection-cycle"]), (D(2000, 1, 1), ["ofsted-inspection-cycle", "dfe-2013"])],
+)
+def test_before_the_first_dfe_regime_the_inspection_cycle_alone_is_in_force(day: dt.date, versions: list[str]) -> None:
+    assert [p.version for p in default_registry().in_force(day)] == versions
+
+
 # A first, systemic inadequate judgement published on each boundary day: what the DfE is expected to do, by when,
 # under which rule and version; and whether the six-month check of DFE-04 runs. From November 2013 systemic
 # failure expects a commissioner (DFE-03 validation: Birmingham, Rotherham 2014; Sunderland 2015), before any

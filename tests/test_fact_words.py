@@ -32,6 +32,16 @@ WORDS = [
     ({"type": "statutory_direction_issued", "commissioner_review": False, "revises_earlier": True},
      "statutory direction issued without a commissioner (revised)"),
     ({"type": "improvement_notice_issued", "revises_earlier": False}, "improvement notice issued"),
+    ({"type": "coverage_declared", "regions": ["instrument", "delivery"], "covers_from": "2015-01-01",
+      "covers_until": "2015-12-31"}, "coverage declared: instrument, delivery from 2015-01-01 to 2015-12-31"),
+    ({"type": "coverage_declared", "regions": ["judgement"], "covers_from": "2013-11-01", "covers_until": None},
+     "coverage declared: judgement from 2013-11-01 to open-ended"),
+    ({"type": "statutory_direction_issued", "commissioner_review": False, "revises_earlier": True,
+      "inference": "INF-04 (DFE-01): a direction issued while another is open revises it"},
+     "statutory direction issued without a commissioner (revised) [read as such: INF-04 (DFE-01): a direction "
+     "issued while another is open revises it]"),
+    ({"type": "commissioner_appointed", "inferred": True, "inference": "INF-02", "implied_by": "a report"},
+     "commissioner appointed [inferred: INF-02; implied by a report]"),
 ]  # fmt: skip
 
 

@@ -70,7 +70,8 @@ def test_inf01_a_commissioner_appointed_under_a_direction_implies_nothing(instru
 
 def test_inf02_a_commissioner_report_with_no_direction_implies_a_direction_with_a_commissioner() -> None:
     report = fact({"type": "commissioner_reported", "recommendation": "retain"})
-    assert inferred(infer(report, states("improvement_notice"), {})) == [
+    result = infer(report, states("improvement_notice"), {})
+    assert inferred(result) == [
         {
             "type": "statutory_direction_issued",
             "commissioner_review": True,
@@ -78,6 +79,8 @@ def test_inf02_a_commissioner_report_with_no_direction_implies_a_direction_with_
             **marks(INF_02, "commissioner_reported on 2017-03-01"),
         }
     ]
+    assert result is not None
+    assert result.fact is report  # the report itself is recorded after the direction
 
 
 @pytest.mark.parametrize("led_by", [None, "adviser"])
@@ -86,9 +89,12 @@ def test_inf02_a_report_under_a_direction_led_by_advisers_implies_a_commissioner
 ) -> None:
     report = fact({"type": "commissioner_reported", "recommendation": "alternative_delivery"})
     details = {"direction_led_by": led_by} if led_by else {}
-    assert inferred(infer(report, states("statutory_direction"), details)) == [
+    result = infer(report, states("statutory_direction"), details)
+    assert inferred(result) == [
         {"type": "commissioner_appointed", **marks(INF_02, "commissioner_reported on 2017-03-01")}
     ]
+    assert result is not None
+    assert result.fact is report  # the report itself is recorded after the appointment
 
 
 @pytest.mark.parametrize(

@@ -127,6 +127,20 @@ def test_dfe04_the_six_month_rule_and_immediate_takeover_of_persistent_failure(e
     assert (expectation["rule_id"], expectation["policy_version"]) == ("DFE-04", "dfe-2015-12")
 
 
+def test_dfe04_a_notice_after_persistent_failure_contradicts_the_published_rule(engine: InterventionEngine) -> None:
+    """From December 2015 a published rule (DFE-04) takes persistently failing services over: a notice instead of a
+    commissioner contradicts it at once."""
+    inadequate(engine, D(2013, 3, 1))
+    inadequate(engine, D(2016, 2, 1))  # inadequate again within five years, nothing in place
+    assert expectations(engine)["direction_with_commissioner"]["rule_id"] == "DFE-04"
+    record(engine, "improvement_notice_issued", D(2016, 3, 1))
+    assert "direction_with_commissioner" not in expectations(engine)
+    contradicted = [d for d in deviations(engine) if d["how"] == "contradicted"]
+    assert [(d["occurred_on"], d["rule_id"], d["policy_version"], d["happened"]) for d in contradicted] == [
+        ("2016-03-01", "DFE-04", "dfe-2015-12", "improvement notice issued")
+    ]
+
+
 def test_dfe04_insufficient_progress_under_a_notice_expects_a_direction(engine: InterventionEngine) -> None:
     inadequate(engine, D(2018, 6, 1))
     record(engine, "improvement_notice_issued", D(2018, 7, 1))

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from intervention_engine.facts import parse_fact
 from intervention_engine.policies.rulebook import FACT_OF_TRIGGER, REGIONS, STAGES, Rulebook, derive_stage
 
 from factories import example
@@ -103,6 +104,18 @@ def test_lenient_ruling_follows_what_the_fact_says() -> None:
     ruling = RULEBOOK.rule(fact, RULEBOOK.initial_states(), {})
     assert ruling.refused == {"instrument": "commissioner_appointed is not a move from none"}
     assert ruling.states["instrument"] == "commissioner_review"
+
+
+@pytest.mark.parametrize(("commissioner", "dest"), [(True, "commissioner_review"), (False, "statutory_direction")])
+def test_lenient_ruling_of_a_guarded_move_follows_the_guard_the_fact_meets(commissioner: bool, dest: str) -> None:
+    """A direction issued while one is open (refused) leads where its own kind of direction leads: the guard picks
+    between the two moves of the trigger, with or without a commissioner (DFE-01, DFE-06)."""
+    states = {**RULEBOOK.initial_states(), "judgement": "inadequate", "instrument": "statutory_direction"}
+    fact = parse_fact({"type": "statutory_direction_issued", "occurred_on": "2019-06-03",
+                       "commissioner_review": commissioner})  # fmt: skip
+    ruling = RULEBOOK.rule(fact, states, {"direction_led_by": "adviser"})
+    assert ruling.refused == {"instrument": "issue_statutory_direction is not a move from statutory_direction"}
+    assert ruling.states == {**states, "instrument": dest}
 
 
 def test_machines_are_pure_rulebooks_without_auto_transitions() -> None:

@@ -39,6 +39,3 @@ class InspectionFramework:
 
     def judges_inadequate(self, inspection: Mapping[str, Any]) -> bool:
         return self.is_inadequate(Judgements.model_validate(inspection["judgements"]))
-
-    def judges_systemic(self, inspection: Mapping[str, Any]) -> bool:
-        return self.is_systemic(Judgements.model_validate(inspection["judgements"]))

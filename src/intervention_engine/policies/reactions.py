@@ -71,9 +71,6 @@ class Reactions:
     record: Sequence[Fact] = ()  # facts that follow automatically from a timer (for example DFE-08)
     version: str | None = None  # the policy version to record, when it differs from `Policy.version`
 
-    def __bool__(self) -> bool:
-        return bool(self.schedule or self.change or self.expect or self.withdraw or self.deviations or self.record)
-
 
 @dataclass(frozen=True)
 class CouncilView:

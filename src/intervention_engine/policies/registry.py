@@ -31,9 +31,6 @@ class PolicyRegistry:
         """These eras and one more from `start` (a new regime, for what-ifs and users' own policies)."""
         return PolicyRegistry([*self._eras, (start, policies)])
 
-    def versions(self) -> list[str]:
-        return sorted({policy.version for _, policies in self._eras for policy in policies})
-
 
 def default_registry() -> PolicyRegistry:
     """The policies in force in the real world: Ofsted's inspection cycle and the DfE regime of each era.
