@@ -198,7 +198,12 @@ TABLES: dict[str, TableSpec] = {
             (
                 Column("variant", "string", "the DfE policy simulated (`in force` for the regimes in force)"),
                 Column("run", "integer", "the run, from 0 (the same seed's run `r` is `simulation`'s run `r`)"),
-                Column("month", "date", "the sampled date (the first: the real state on `--from`)"),
+                Column(
+                    "month",
+                    "date",
+                    "the sampled date; the first is `--from`: its real state, where a DfE instrument the policy "
+                    "expected by then is not on record with that instrument given (as in `simulation`)",
+                ),
                 *IDENTITY,
                 _STAGE,
             ),
