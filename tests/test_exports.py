@@ -443,3 +443,127 @@ def test_the_command_line_offers_every_table_and_format_the_exports_know() -> No
 
     assert tuple(TABLES) == TABLE_NAMES
     assert tuple(FORMATS) == FORMAT_NAMES
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# The simulation per council: the same runs as `simulation`, one row per council and month.
+
+RECORD = DATA / "ofsted_inspections.csv"
+FROM = "2020-03-31"  # the national_db fixture's replay ends on this day
+SIMULATED = ("--ofsted-csv", str(RECORD), "--from", FROM, "--years", "1", "--runs", "3",
+             "--policy", "dfe-2016-07", "--policy", "dfe-2022", "--workers", "0")  # fmt: skip
+# The 2016 and the 2022 DfE regimes, 3 runs,
+# the first day and 12 months after it, 153 councils.
+COUNCIL_ROWS = 1 * 3 * 13 * 153 * 2
+
+
+@pytest.fixture(scope="module")
+def council_runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    folder = tmp_path_factory.mktemp("council_runs")
+    found = {}
+    for name, table, format in (("councils.parquet", "simulation_councils", "parquet"),
+                                ("councils.csv", "simulation_councils", "csv"),
+                                ("national.parquet", "simulation", "parquet")):  # fmt: skip
+        found[name] = folder / name
+        code, _, err = cli("export", table, "--format", format, "--out", str(found[name]), *SIMULATED)
+        assert code == 0, err
+        assert err.endswith(f"rows written to {found[name]}\n")
+    return found
+
+
+@pytest.mark.slow
+def test_council_rows_counted_by_stage_are_the_national_simulation_of_the_same_seed(
+    council_runs: dict[str, Path],
+) -> None:
+    councils = pd.read_parquet(council_runs["councils.parquet"])
+    national = pd.read_parquet(council_runs["national.parquet"])
+    assert len(councils) == COUNCIL_ROWS
+    assert len(national) == 2 * 3 * 13 * 13  # variants x runs x months x stages
+    keys = ["variant", "run", "month", "stage"]
+    counted = councils.groupby(keys).size().rename("counted")
+    both = national.set_index(keys).join(counted).fillna({"counted": 0})
+    assert (both["counted"] == both["councils"]).all(), both[both["counted"] != both["councils"]]
+    assert sorted(set(councils["variant"])) == ["dfe-2016-07", "dfe-2022"]
+
+
+@pytest.mark.slow
+def test_every_council_of_the_record_is_in_every_run_and_month_once(council_runs: dict[str, Path]) -> None:
+    councils = pd.read_parquet(council_runs["councils.parquet"])
+    record = pd.read_csv(RECORD)
+    assert record["local_authority"].nunique() == 153
+    per = councils.groupby(["variant", "run", "month"])["council"]
+    assert set(per.nunique()) == {153}
+    assert set(per.size()) == {153}  # no council twice
+    months = sorted(set(councils["month"]))
+    assert (len(months), months[0], months[1], months[-1]) == (13, D(2020, 3, 31), D(2020, 4, 30), D(2021, 3, 31))
+    kirklees = councils[(councils["council"] == "382")].iloc[0]
+    assert tuple(kirklees[["ons_code", "council_name", "region"]]) == ("E08000034", "Kirklees",
+                                                                       "Yorkshire and the Humber")  # fmt: skip
+    assert councils.groupby("region")["council"].nunique().to_dict() == REGION_COUNCILS
+
+
+@pytest.mark.slow
+def test_a_councils_first_month_is_its_real_stage_on_the_start_day(
+    council_runs: dict[str, Path], national_db: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "states.parquet"
+    code, _, err = cli("export", "states", "--format", "parquet", "--out", str(out), "--until", FROM,
+                       "--db", str(national_db))  # fmt: skip
+    assert code == 0, err
+    states = pd.read_parquet(out)
+    real = states[states["month_end"] == D(2020, 3, 31)].set_index("council")
+    councils = pd.read_parquet(council_runs["councils.parquet"])
+    first = councils[councils["month"] == D(2020, 3, 31)]
+    # The Ofsted CSV holds no DfE fact: a council whose latest report is inadequate has no instrument on record.
+    # Where the DfE's deadline has passed, the simulation gives it on the first day the instrument the policy
+    # expected (DFE-02, DFE-03; `start._gaps`); the others stay inadequate until the DfE acts.
+    unrecorded = set(real.index[(real["judgement"] == "inadequate") & (real["instrument"] == "none")])
+    assert len(unrecorded) == 20
+    for (variant, run), rows in first.groupby(["variant", "run"]):
+        stages = rows.set_index("council")["stage"]
+        kept = stages.drop(index=list(unrecorded))
+        assert (kept == real["stage"].drop(index=list(unrecorded)).loc[kept.index]).all(), (variant, run)
+        filled = set(stages.loc[list(unrecorded)])
+        assert filled <= {"inadequate", "improvement_notice", "commissioner_review"}, (variant, run, filled)
+        assert filled - {"inadequate"}, (variant, run)  # some are filled
+    assert set(first[first["council"] == "382"]["stage"]) == {"requires_improvement"}  # Kirklees, judged in 2019
+
+
+@pytest.mark.slow
+def test_council_runs_read_back_typed_from_parquet_and_csv(council_runs: dict[str, Path]) -> None:
+    spec = TABLES["simulation_councils"]
+    read = pq.read_table(council_runs["councils.parquet"])
+    assert tuple(read.schema.names) == spec.names == (
+        "variant", "run", "month", "council", "ons_code", "council_name", "region", "stage",
+    )  # fmt: skip
+    assert [str(read.schema.field(name).type) for name in spec.names] == [
+        "string", "int64", "date32[day]", "string", "string", "string", "string", "string",
+    ]  # fmt: skip
+    frame = read_csv(council_runs["councils.csv"], "simulation_councils")
+    assert len(frame) == COUNCIL_ROWS
+    assert str(frame["month"].dtype).startswith("datetime64")
+    assert str(frame["run"].dtype) == "int64"
+    assert frame["council"].str.fullmatch(r"\d{3}").all()  # codes keep their digits as text (no 382.0)
+    parquet = read.to_pandas()
+    assert list(frame["stage"]) == list(parquet["stage"])  # the same rows in the same order
+    assert list(frame["month"].dt.date) == list(parquet["month"])
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("--from", "2020-03-31", "--from", "2021-03-31"),
+         "Error: table 'simulation_councils' starts from one day: give --from once\n"),
+        (("--policy", "dfe-1999"), "Error: unknown DfE policy 'dfe-1999'; known: dfe-2013, "),
+    ],
+)  # fmt: skip
+def test_a_bad_council_runs_export_is_refused_in_one_line_and_writes_nothing(
+    tmp_path: Path, args: tuple[str, ...], message: str
+) -> None:
+    out = tmp_path / "councils.csv"
+    code, _, err = cli("export", "simulation_councils", "--out", str(out), "--ofsted-csv", str(RECORD),
+                       "--years", "1", "--runs", "1", "--workers", "0", *args)  # fmt: skip
+    assert code == 2
+    assert err.startswith(message)
+    assert err.count("\n") == 1
+    assert list(tmp_path.iterdir()) == []

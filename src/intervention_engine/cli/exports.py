@@ -25,7 +25,8 @@ if TYPE_CHECKING:  # the tables, pyarrow and the simulation are imported by the 
 
 # The tables and formats `export` offers, as projections.exports names them (a test keeps the two the same).
 TABLE_NAMES = (
-    "facts", "events", "states", "timers", "expectations", "deviations", "national", "simulation", "backtest",
+    "facts", "events", "states", "timers", "expectations", "deviations", "national", "simulation",
+    "simulation_councils", "backtest",
 )  # fmt: skip
 FORMAT_NAMES = ("csv", "parquet")
 
@@ -76,7 +77,11 @@ def export(
     on: Annotated[list[str] | None, typer.Option("--on", help="national: a date, YYYY-MM-DD (repeatable)")] = None,
     councils_csv: Annotated[
         Path | None,
-        typer.Option("--councils", dir_okay=False, help="council identity table, for ONS codes and regions"),
+        typer.Option(
+            "--councils",
+            dir_okay=False,
+            help="council identity table, for ONS codes and regions (store tables, simulation_councils)",
+        ),
     ] = None,
     ofsted_csv: Annotated[
         Path | None,
@@ -86,17 +91,19 @@ def export(
         list[str] | None,
         typer.Option(
             "--from",
-            help="simulation: from the real state on this day (default 2018-01-01); backtest: an origin "
+            help="simulation(_councils): from the real state on this day (default 2018-01-01); backtest: an origin "
             "(repeatable; default 2018-01-01, 2019-01-01 and 2020-01-01)",
         ),
     ] = None,
     to_date: Annotated[str, typer.Option("--to", help="backtest: to the end of this day")] = "2024-12-31",
-    years: Annotated[int, typer.Option("--years", min=1, help="simulation: years to project")] = 10,
-    runs: Annotated[int, typer.Option("--runs", min=1, help="simulation, backtest: Monte Carlo runs")] = 100,
-    seed: Annotated[int, typer.Option("--seed", help="simulation, backtest: master seed")] = 0,
+    years: Annotated[int, typer.Option("--years", min=1, help="simulation(_councils): years to project")] = 10,
+    runs: Annotated[int, typer.Option("--runs", min=1, help="simulation(_councils), backtest: Monte Carlo runs")] = 100,
+    seed: Annotated[int, typer.Option("--seed", help="simulation(_councils), backtest: master seed")] = 0,
     policy: Annotated[
         list[str] | None,
-        typer.Option("--policy", help="simulation: a DfE regime as a variant (repeatable; default: in force)"),
+        typer.Option(
+            "--policy", help="simulation(_councils): a DfE regime as a variant (repeatable; default: in force)"
+        ),
     ] = None,
     workers: WorkersOption = None,
     db: DbOption = None,
@@ -107,6 +114,7 @@ def export(
     from ..projections.exports.tables import check_table
     from ..simulation import RealRecord, backtest
     from ..simulation.backtest import ORIGINS
+    from ..simulation.council_runs import council_runs_table
     from ..simulation.exports import backtest_table, simulation_table
     from ..simulation.montecarlo import executor_for
 
@@ -132,9 +140,18 @@ def export(
                     found = backtest_table(result)
                 else:
                     if len(origins) > 1:
-                        raise BadArgument("table 'simulation' starts from one day: give --from once")
+                        raise BadArgument(f"table {table!r} starts from one day: give --from once")
                     first = origins[0] if origins else SIMULATION_FROM
-                    found = simulation_table(_simulate(record, first, years, runs, seed, policy or [None], pool))
+                    if table == "simulation":
+                        found = simulation_table(_simulate(record, first, years, runs, seed, policy or [None], pool))
+                    else:
+                        try:
+                            found = council_runs_table(record, first, years, runs, seed, policy or [None], pool,
+                                                       councils_csv)  # fmt: skip
+                        except ValueError as error:
+                            raise BadArgument(str(error)) from None
+                _write(found, format, out)  # the per-council rows are played while they are written
+                return
         _write(found, format, out)
 
 

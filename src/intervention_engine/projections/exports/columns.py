@@ -193,6 +193,24 @@ TABLES: dict[str, TableSpec] = {
             needs="the Ofsted CSV (`--ofsted-csv`), `--from`, `--years`, `--runs`, `--seed`, `--policy` (repeatable)",
         ),
         TableSpec(
+            "simulation_councils",
+            "the stage one Monte Carlo run put a council in on a sampled month (the `simulation` table, per council)",
+            (
+                Column("variant", "string", "the DfE policy simulated (`in force` for the regimes in force)"),
+                Column("run", "integer", "the run, from 0 (the same seed's run `r` is `simulation`'s run `r`)"),
+                Column(
+                    "month",
+                    "date",
+                    "the sampled date; the first is `--from`: its real state, where a DfE instrument the policy "
+                    "expected by then is not on record with that instrument given (as in `simulation`)",
+                ),
+                *IDENTITY,
+                _STAGE,
+            ),
+            needs="the Ofsted CSV (`--ofsted-csv`), `--from`, `--years`, `--runs`, `--seed`, `--policy` (repeatable), "
+            "`--councils` (for ONS codes and regions the record does not carry)",
+        ),
+        TableSpec(
             "backtest",
             "one origin's forecast of one count on 31 March of one year: the record beside the simulated band, scored",
             (
