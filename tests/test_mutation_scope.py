@@ -36,8 +36,10 @@ def test_every_mutated_file_holds_mutants_in_scope_and_every_scope_pattern_a_mut
 def test_the_scope_is_the_issue_s_list() -> None:
     """policies/, aggregates/, calendar.py, the partial-date parsing and simulation/kernel.py."""
     named = {p.removeprefix("intervention_engine.").split(".x_")[0].removesuffix(".*") for p in SCOPE}
-    assert named == {"calendar", "facts", "history.partial_dates", "policies", "aggregates", "simulation.kernel"}
+    assert named == {
+        "calendar", "facts.precision", "history.partial_dates", "policies", "aggregates", "simulation.kernel"
+    }  # fmt: skip
     assert [p for p in SCOPE if p.startswith("intervention_engine.facts.")] == [
-        "intervention_engine.facts.x_parse_partial_date__*",  # the partial dates only, of facts.py
-        "intervention_engine.facts.x_period_of__*",
+        "intervention_engine.facts.precision.x_parse_partial_date__*",  # the partial dates only, of facts/
+        "intervention_engine.facts.precision.x_period_of__*",
     ]

@@ -114,7 +114,7 @@ def test_lenient_ruling_of_a_guarded_move_follows_the_guard_the_fact_meets(commi
     fact = parse_fact({"type": "statutory_direction_issued", "occurred_on": "2019-06-03",
                        "commissioner_review": commissioner})  # fmt: skip
     ruling = RULEBOOK.rule(fact, states, {"direction_led_by": "adviser"})
-    assert ruling.refused == {"instrument": "issue_statutory_direction is not a move from statutory_direction"}
+    assert ruling.refused == {"instrument": "statutory_direction_issued is not a move from statutory_direction"}
     assert ruling.states == {**states, "instrument": dest}
 
 
