@@ -227,3 +227,39 @@ def test_a_piped_table_prints_one_record_per_block_without_splitting_words(tmp_p
         blocks[1].splitlines()[-1],
     ]
     assert blocks[1].splitlines()[-1].startswith("events: ")
+
+
+def script(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    """The installed console script itself (its `main`), as a user runs it."""
+    command = Path(sys.executable).with_name("intervention-engine")
+    return subprocess.run([str(command), *args], capture_output=True, text=True, timeout=120, cwd=cwd, check=False)
+
+
+@pytest.mark.parametrize(
+    ("args", "line"),
+    [
+        (
+            ("statuss", "382"),
+            "Error: No such command 'statuss'. Did you mean 'status'? (see 'intervention-engine --help')",
+        ),
+        (
+            ("simulate", "--ofsted-csv", "x.csv", "--runs", "many"),
+            "Error: Invalid value for '--runs': Input should be a valid integer, unable to parse string as an integer "
+            "(see 'intervention-engine simulate --help')",
+        ),
+        (("simulate",), "Error: Missing option '--ofsted-csv'. (see 'intervention-engine simulate --help')"),
+        (("status",), "Error: Missing argument 'council'. (see 'intervention-engine status --help')"),
+    ],
+)
+def test_a_command_line_that_cannot_be_read_is_one_line_with_exit_2(args: tuple[str, ...], line: str) -> None:
+    done = script(*args)
+    assert (done.returncode, done.stdout, done.stderr) == (2, "", line + "\n")
+
+
+def test_the_script_keeps_each_commands_own_exit_code(tmp_path: Path) -> None:
+    assert script("--version").returncode == 0
+    missing = tmp_path / "none.sqlite"
+    refused = script("status", "382", "--db", str(missing))
+    assert refused.returncode == 2
+    assert refused.stderr.startswith(f"Error: no database at {missing}")
+    assert not missing.exists()

@@ -8,7 +8,8 @@ Exit codes:
     1  a replay finished but some of its checkpoints do not hold
     2  input refused: bad option or argument, malformed fact or scenario file, impossible date, a move the
        rulebook forbids, a fact out of order or in the future, unusable settings; an unknown export table or
-       format, an export --out in a folder that does not exist; a --known-on before --as-of
+       format, an export --out in a folder that does not exist; a --known-on before --as-of; a command line that
+       cannot be read (an unknown command or option, a missing argument, a value of the wrong type)
     3  the council is not registered
     4  the store cannot be used: disk full, read-only, corrupt (SQLite's quick_check fails), another application's
        file, a schema version this engine does not read, an unreachable PostgreSQL server

@@ -99,8 +99,22 @@ def runs_done(tick: Callable[[str], None]) -> Callable[[int], None]:
 
 
 def main() -> None:
-    """Entry point of the `intervention-engine` console script."""
-    app()
+    """Entry point of the `intervention-engine` console script. A command line that cannot be read (an unknown
+    option, a missing argument, a value of the wrong type) is one line on stderr, like every other refusal, with
+    exit code 2, not a usage box."""
+    from typer.exceptions import TyperException  # click's exceptions, as typer carries them
+
+    try:
+        code = app(standalone_mode=False)
+    except typer.Abort:
+        raise SystemExit(130) from None  # Ctrl-C
+    except TyperException as error:
+        context = getattr(error, "ctx", None)
+        command = context.command_path if context is not None else "intervention-engine"
+        message = error.format_message() if hasattr(error, "format_message") else str(error)
+        typer.echo(f"Error: {message} (see '{command} --help')", err=True)
+        raise SystemExit(getattr(error, "exit_code", ExitCode.refused)) from None
+    raise SystemExit(code if isinstance(code, int) else 0)
 
 
 def _print_version(wanted: bool) -> None:
