@@ -18,7 +18,7 @@ from matplotlib.patches import Patch
 from ..history.neighbours import Neighbour, NeighbourView
 from ..policies.rulebook import STAGES
 from .charts import new_figure
-from .style import NOTHING_ON_RECORD_HATCH, RC_PARAMS, label, state_colour
+from .style import NOTHING_ON_RECORD_COLOUR, NOTHING_ON_RECORD_HATCH, RC_PARAMS, label, state_colour
 
 SILENT = "hatched: nothing on record for the DfE instrument and delivery (no source covers them)"
 
@@ -49,7 +49,7 @@ def neighbours_chart(view: NeighbourView) -> Figure:
     handles = [Patch(facecolor=state_colour(stage)) for stage in STAGES if stage in seen]
     labels = [label(stage) for stage in STAGES if stage in seen]
     if silent:
-        handles.append(Patch(facecolor="#bbbbbb", hatch=NOTHING_ON_RECORD_HATCH, edgecolor="white"))
+        handles.append(Patch(facecolor=NOTHING_ON_RECORD_COLOUR, hatch=NOTHING_ON_RECORD_HATCH, edgecolor="white"))
         labels.append(SILENT)
     figure.legend(handles, labels, loc="outside lower center", ncols=4, fontsize=8)
     return figure

@@ -20,6 +20,7 @@ import datetime as dt
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from ..aggregates.reacting import EXPECTATION_DEADLINE
 from ..clock import VirtualClock
 from ..engine import InterventionEngine
 from ..facts import Fact, parse_fact
@@ -27,8 +28,6 @@ from ..policies.inspection_cycle import InspectionCyclePolicy
 from ..policies.reactions import Policy
 from ..policies.registry import PolicyRegistry, default_registry
 from ..results import CouncilStatus, TimerFiring
-
-_DEADLINE = "expectation_deadline"  # an expectation's own timer: `then(expectations=...)` checks its due date
 
 
 class ScenarioMismatch(AssertionError):
@@ -164,7 +163,7 @@ def _listed(value: str | Sequence[str]) -> list[str]:
 def _pending(status: CouncilStatus) -> dict[str, list[str]]:
     found: dict[str, list[str]] = {}
     for timer in status.pending_timers:
-        if timer["kind"] != _DEADLINE:
+        if timer["kind"] != EXPECTATION_DEADLINE:  # an expectation's own timer: `then(expectations=...)` checks it
             found.setdefault(timer["kind"], []).append(str(timer["due_on"]))
     return {kind: sorted(days) for kind, days in found.items()}
 
