@@ -227,3 +227,20 @@ def test_the_command_line_names_the_regimes_in_force_as_the_sweep_does() -> None
     from intervention_engine.simulation.sweep import IN_FORCE
 
     assert COMMAND_IN_FORCE == IN_FORCE == "in-force"
+
+
+def test_the_sweep_command_reads_the_record_as_simulate_does_a_folder_and_the_register_included(
+    tmp_path: Path,
+) -> None:
+    from intervention_engine.cli.sweep import national_record
+
+    out = tmp_path / "sweep.csv"
+    register = OFSTED_CSV.with_name("dfe_interventions.csv")
+    done = CliRunner().invoke(app, ["sweep", "--ofsted-csv", str(OFSTED_CSV), str(ROOT / "scenarios"),
+                                    "--dfe-register", str(register), "--from", "2025-01-01", "--years", "1",
+                                    "--runs", "1", "--workers", "0", "--out", str(out), "--json"])  # fmt: skip
+    assert done.exit_code == 0, done.output
+    record = national_record(OFSTED_CSV, [ROOT / "scenarios"], register)
+    roles = sorted({source["role"] for source in record.sources})
+    assert roles == ["councils_csv", "dfe_register", "ofsted_csv", "scenario"]
+    assert len([s for s in record.sources if s["role"] == "scenario"]) == len(list((ROOT / "scenarios").glob("*.yaml")))

@@ -12,7 +12,7 @@ import yaml
 from rich.markup import escape
 
 from .app import BadArgument, JsonOption, app, emit, progress_bar, reporting, required_day, runs_done
-from .whatif import WorkersOption
+from .whatif import RegisterOption, WorkersOption, national_record
 
 if TYPE_CHECKING:  # the simulation (numpy, pyarrow) is imported when the command runs: a quick --help
     from ..simulation.sweep import Sweep
@@ -72,7 +72,10 @@ def _text(result: Sweep, rows: int, out: Path) -> list[str]:
 def sweep(
     ofsted_csv: Annotated[Path, typer.Option("--ofsted-csv", dir_okay=False, help="the national Ofsted CSV")],
     out: Annotated[Path, typer.Option("--out", dir_okay=False, help="the table: .parquet or .csv")],
-    scenarios: Annotated[list[Path] | None, typer.Argument(help="scenario files", dir_okay=False)] = None,
+    scenarios: Annotated[
+        list[Path] | None, typer.Argument(help="scenario files or research timelines, or folders of them")
+    ] = None,
+    dfe_register: RegisterOption = None,
     from_date: Annotated[str, typer.Option("--from", help="start from the real state on this day")] = "",
     years: Annotated[int, typer.Option("--years", help="years to project")] = 10,
     runs: Annotated[int, typer.Option("--runs", help="Monte Carlo runs per variant")] = 1000,
@@ -93,7 +96,7 @@ def sweep(
 ) -> None:
     """Run a grid of policies x world-model parameters, each a national Monte Carlo from the real state on a day,
     and write one tidy table: a row per variant x run x month x stage."""
-    from ..simulation import RealRecord, WorldModel
+    from ..simulation import WorldModel
     from ..simulation import sweep as sweep_grid
     from ..simulation.sweep import SUFFIXES, check_counts, variants
 
@@ -102,7 +105,7 @@ def sweep(
         if out.suffix not in SUFFIXES:
             raise BadArgument(f"--out {out}: write .parquet or .csv, not {out.suffix or 'no suffix'!r}")
         grid = dict(parse_setting(text) for text in setting or ())
-        record = RealRecord.load(ofsted_csv, scenarios or ())
+        record = national_record(ofsted_csv, scenarios, dfe_register)  # as simulate and backtest read it
         world = WorldModel.calibrated(record.calibration())
         try:
             check_counts(runs, years)  # refused here, before the record is replayed

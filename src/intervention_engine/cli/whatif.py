@@ -166,7 +166,7 @@ def simulate(
         _counts(runs=runs, years=years)
         if policy is not None:
             _known_policy(policy)
-        record = _record(ofsted_csv, scenarios, dfe_register)
+        record = national_record(ofsted_csv, scenarios, dfe_register)
         world = WorldModel.calibrated(record.calibration())
         with ExitStack() as stack:
             # A stored record is only read: a missing --db file is refused, never created.
@@ -216,7 +216,7 @@ def backtest(
         last = required_day(to_date, "--to")
         days = [required_day(day, "--from") for day in origins] if origins else list(ORIGINS)
         _counts(runs=runs)
-        record = _record(ofsted_csv, scenarios, dfe_register)
+        record = national_record(ofsted_csv, scenarios, dfe_register)
         with progress_bar(as_json, runs * len(days), "Backtesting") as tick, executor_for(workers) as pool:
             try:
                 result, _ = backtest_record(
@@ -245,7 +245,7 @@ def _known_policy(policy: str) -> None:
         raise BadArgument(str(error)) from None
 
 
-def _record(ofsted_csv: Path, files: list[Path] | None, register: Path | None) -> RealRecord:
+def national_record(ofsted_csv: Path, files: list[Path] | None, register: Path | None) -> RealRecord:
     """The national record: the CSV, the DfE register, scenario files and research timelines (a folder: its files)."""
     from ..history.timelines import is_research_timeline
     from ..simulation import RealRecord
