@@ -128,6 +128,11 @@ class Settings(BaseSettings):
     body_timeout_seconds: float = Field(
         default=30.0, gt=0, description="a request's body must arrive within this time of its headers"
     )
+    telemetry: bool = Field(
+        default=False,
+        description="FastAPI's OpenTelemetry spans, metrics and logs for each request, to the providers configured"
+        " in the process (off: no request pays for looking them up)",
+    )
     council_code_pattern: str = Field(
         default=DFE_CODE_PATTERN, min_length=1, description="what a council code looks like (default: DfE 3-digit code)"
     )

@@ -73,6 +73,7 @@ def build_app(
         limits=settings.service_limits(),
         unready=partial(unready, settings, engine.store),
         readers=readers,
+        telemetry=settings.telemetry,
     )
 
 
