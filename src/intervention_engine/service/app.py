@@ -55,14 +55,14 @@ def create_app(
     telemetry: bool = False,
 ) -> FastAPI:
     """The API over `engine`. `leader` (if any) is started and stopped with the app; with `owns_engines`, the app
-        closes `engine` when it shuts down. `stopping`, once set, ends open event streams (a server shutting down).
-        `world`, a calibrated world model, plays what a what-if's facts do not say (none: only the facts given).
-        `councils`, the council identity table, puts each council's statistical neighbours in `GET /report`.
-        `limits` bound bodies and event streams (default: `Settings`' defaults). `unready` says why the store cannot
-        be read and written, or None (`GET /ready`; default: whether the log can be read). `readers`, engines on the
-        same store, answer reads without the writer's lock (closed with `engine` when the app owns them). `telemetry`
-    turns on FastAPI's OpenTelemetry spans, metrics and logs (off, the default, spares every request from looking up the
-    process's providers: 3% of a recorded fact's time in the server, benchmarks/service.py)."""
+    closes `engine` when it shuts down. `stopping`, once set, ends open event streams (a server shutting down).
+    `world`, a calibrated world model, plays what a what-if's facts do not say (none: only the facts given).
+    `councils`, the council identity table, puts each council's statistical neighbours in `GET /report`.
+    `limits` bound bodies and event streams (default: `Settings`' defaults). `unready` says why the store cannot
+    be read and written, or None (`GET /ready`; default: whether the log can be read). `readers`, engines on the
+    same store, answer reads without the writer's lock (closed with `engine` when the app owns them). `telemetry`
+    turns on FastAPI's OpenTelemetry spans, metrics and logs (off, the default, spares every request looking up
+    the process's providers: 3% of a recorded fact's time in the server, benchmarks/service.py)."""
     limits = limits or ServiceLimits()
     gate = EngineGate(engine, readers=readers)
     stopping = stopping or threading.Event()
