@@ -12,7 +12,6 @@ A neighbour the store does not hold (or not yet on the date) is listed all the s
 from __future__ import annotations
 
 import bisect
-import csv
 import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -24,6 +23,7 @@ from ..engine import InterventionEngine, TimelineEntry
 from ..errors import CouncilNotFound, InvalidImport
 from ..facts import parse_fact
 from ..policies.rulebook import derive_stage
+from ..projections.identity import read_identity_rows
 
 TRAJECTORY_REGIONS = ("judgement", "instrument", "delivery")  # grade, instrument, delivery: what neighbours compare
 DFE_REGIONS = ("instrument", "delivery")  # the DfE's part of the record, often silent (dfe_interventions.csv)
@@ -60,19 +60,9 @@ class CouncilTable:
 
 
 def read_council_table(path: Path) -> CouncilTable:
-    """Read `councils.csv`; a missing file, a missing column or a neighbour that is not in the table is refused
-    naming the file (and the line)."""
-    try:
-        with path.open(encoding="utf-8-sig", newline="") as handle:
-            reader = csv.DictReader(handle)
-            missing = set(_COLUMNS) - set(reader.fieldnames or ())
-            if missing:
-                raise InvalidImport(f"{path}, line 1: missing columns {', '.join(sorted(missing))}")
-            lines = [(reader.line_num, row) for row in reader]
-    except OSError as error:
-        raise InvalidImport(f"{path}: cannot be read: {error.strerror}") from None
-    except (csv.Error, UnicodeDecodeError) as error:
-        raise InvalidImport(f"{path}: not a readable CSV file: {error}") from None
+    """Read `councils.csv` (`projections.identity.read_identity_rows`); a missing file, a missing column or a
+    neighbour that is not in the table is refused naming the file (and the line)."""
+    lines = read_identity_rows(path, _COLUMNS)
     rows = {
         row["la_code"].strip(): CouncilRow(
             code=row["la_code"].strip(),

@@ -15,6 +15,7 @@ from pathlib import Path
 from ..clock import VirtualClock
 from ..engine import InterventionEngine
 from ..facts import Fact
+from ..history.council_names import CouncilDirectory
 from ..history.national import gather, replay_record
 from ..history.ofsted_csv import OfstedImport, read_ofsted_csv
 from ..history.register import RegisterImport, read_register
@@ -48,8 +49,10 @@ class RealRecord:
         register: Path | None = None,
         timelines: Sequence[Path] = (),
     ) -> RealRecord:
-        """Read and check every input (nothing is recorded anywhere)."""
+        """Read and check every input (nothing is recorded anywhere); the council identity table (`councils_csv`, by
+        default beside the Ofsted CSV) is read once, and every source finds its councils in it."""
         councils = councils_csv or ofsted_csv.with_name("councils.csv")  # read_ofsted_csv's default
+        directory = CouncilDirectory.from_csv(councils)
         files = [
             ("ofsted_csv", ofsted_csv),
             ("councils_csv", councils),
@@ -58,10 +61,10 @@ class RealRecord:
             *(("timeline", path) for path in timelines),
         ]
         record = cls(
-            read_ofsted_csv(ofsted_csv, councils_csv),
+            read_ofsted_csv(ofsted_csv, directory),
             [load_scenario(path) for path in scenarios],
-            register=read_register(register, councils_csv) if register is not None else None,
-            timelines=[read_timeline(path, councils_csv) for path in timelines],
+            register=read_register(register, directory) if register is not None else None,
+            timelines=[read_timeline(path, directory) for path in timelines],
         )
         record.sources = [{"role": role, "path": str(path), "sha256": file_digest(path)} for role, path in files]
         return record
