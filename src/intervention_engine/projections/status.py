@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import itertools
 from collections.abc import Iterable
 from typing import Any
 
 from ..aggregates.council import PENDING, Council
 from ..aggregates.coverage import uncertain_on
+from ..persistence.projection import project_events
 from ..policies.rulebook import REGIONS
 from ..results import CouncilStatus
 
@@ -48,14 +50,10 @@ def council_status(council: Council, as_of: dt.date | None) -> CouncilStatus:
 
 
 def council_at_end_of(events: Iterable[Any], day: dt.date) -> Council | None:
-    """The council as its stored `events` say at the end of `day` (None: registered later)."""
+    """The council as its stored `events` say at the end of `day` (None: registered later), projected as the store
+    projects a stream (`persistence.projection.project_events`)."""
     limit = day.isoformat()
-    council: Council | None = None
-    for event in events:
-        if event.occurred_on > limit:
-            break
-        council = event.mutate(council)
-    return council
+    return project_events(None, itertools.takewhile(lambda event: event.occurred_on <= limit, events))
 
 
 def region_record(council: Council, day: str) -> dict[str, str]:
