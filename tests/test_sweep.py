@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import concurrent.futures as cf
 import datetime as dt
+import importlib
 import json
 import re
 import shlex
@@ -31,6 +32,8 @@ from shared_data import OFSTED_CSV
 ROOT = Path(__file__).resolve().parents[1]
 START = dt.date(2018, 1, 1)
 COLUMNS = ["variant", "policy", "p_alternative_delivery", "run", "month", "date", "stage", "councils"]
+
+sweep_module = importlib.import_module("intervention_engine.simulation.sweep")  # `sweep` is its function
 
 
 @pytest.fixture(scope="module")
@@ -158,13 +161,21 @@ def test_bad_input_is_refused_in_one_line_before_any_work(world: WorldModel, sta
     assert dotted.rows == 1 * 1 * 13 * len(STAGES)  # a dotted name is accepted: one variant x run x 13 dates x stages
 
 
-def test_sweep_command_writes_the_table_and_refuses_bad_input_in_one_line(tmp_path: Path) -> None:
+def test_sweep_command_writes_the_table_and_refuses_bad_input_in_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     runner = CliRunner()
     out = tmp_path / "sweep.csv"
     common = ["sweep", "--ofsted-csv", str(OFSTED_CSV), "--from", "2025-01-01", "--years", "1", "--workers", "0"]
+    built: list[object] = []  # each variant's world model, as the grid makes it
+    real = sweep_module.with_parameters
+    monkeypatch.setattr(sweep_module, "with_parameters", lambda *a: (built.append(a[1]), real(*a))[1])
     done = runner.invoke(app, [*common, "--runs", "2", "--policy", "in force", "--policy", "dfe-2022",
                                "--set", "p_alternative_delivery=0.5,1", "--out", str(out), "--json"])  # fmt: skip
+    monkeypatch.undo()
     assert done.exit_code == 0, done.output
+    # Built once, when the command checks them before replaying the record (before: again for the sweep itself).
+    assert len(built) == 4
     data = json.loads(done.stdout)
     assert (data["rows"], len(data["variants"])) == (4 * 2 * 13 * len(STAGES), 4)
     assert [v["parameters"] for v in data["variants"]] == [{"p_alternative_delivery": value} for value in

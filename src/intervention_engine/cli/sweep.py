@@ -109,12 +109,10 @@ def sweep(
         world = WorldModel.calibrated(record.calibration())
         try:
             check_counts(runs, years)  # refused here, before the record is replayed
-            variants(world, policy or [IN_FORCE], grid)
+            made = variants(world, policy or [IN_FORCE], grid)  # checked here, before the record is replayed
             engine = record.replay(start)
             try:
-                planned = sweep_grid(
-                    start, years, runs, seed, world=world, policies=policy or [IN_FORCE], grid=grid, engine=engine
-                )
+                planned = sweep_grid(start, years, runs, seed, world=world, engine=engine, planned=made)
             finally:
                 engine.close()
         except ValueError as error:

@@ -274,10 +274,13 @@ def sweep(
     batch_runs: int | None = None,
     window: int | None = None,
     progress: Callable[[int], None] | None = None,
+    planned: Sequence[Variant] | None = None,
 ) -> Sweep:
-    """Check a sweep and return it, ready to iterate or `write` (see the module's words)."""
+    """Check a sweep and return it, ready to iterate or `write` (see the module's words). `planned`: the variants
+    as `variants` built them (from `world`, `policies` and `grid`), when the caller checked them first (the command
+    does, before it replays the record); they are not built again."""
     check_counts(runs, years)
-    made = variants(world, list(policies), dict(grid or {}))
+    made = list(planned) if planned is not None else variants(world, list(policies), dict(grid or {}))
     councils = starts_from(from_date, engine, starts, who="sweep")
     if executor is not None and hasattr(executor, "get_executor"):  # a distributed.Client
         executor = executor.get_executor()
