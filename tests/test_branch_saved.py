@@ -72,7 +72,9 @@ def test_a_branch_calibrated_with_a_scenario_is_not_reloaded_without_it(
     engine.close()
 
 
-def test_whatif_branch_replays_the_inputs_it_names_or_refuses_in_one_line(tmp_path: Path) -> None:
+def test_whatif_branch_replays_the_inputs_it_names_or_refuses_in_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     db, saved, runner = tmp_path / "record.sqlite", tmp_path / "capacity.yaml", CliRunner()
     _store(db).close()
     common = ["--until", "2024-12-31", "--db", str(db), "--json"]
@@ -81,9 +83,15 @@ def test_whatif_branch_replays_the_inputs_it_names_or_refuses_in_one_line(tmp_pa
                                 str(KIRKLEES), "--save", str(saved), *common])  # fmt: skip
     assert first.exit_code == 0, first.output
     months = json.loads(first.stdout)["comparison"]["sides"][1]["months_in_intervention"]
-    # `--branch` alone reads the CSV and scenario the file names (checked against their digests).
+    # `--branch` alone reads the CSV and scenario the file names (checked against their digests), and the branch
+    # file once (before: once for the inputs it names, again to load the branch).
+    reads: list[Path] = []
+    read_text = Path.read_text
+    monkeypatch.setattr(Path, "read_text", lambda path, *a, **k: (reads.append(path), read_text(path, *a, **k))[1])
     alone = runner.invoke(app, ["whatif", "--branch", str(saved), *common])
+    monkeypatch.undo()
     assert alone.exit_code == 0, alone.output
+    assert reads.count(saved) == 1
     assert json.loads(alone.stdout)["comparison"]["sides"][1]["months_in_intervention"] == months
     assert json.loads(alone.stdout)["facts"] == json.loads(first.stdout)["facts"]
     # The CSV without the scenario: one line naming the missing input, and no file written.

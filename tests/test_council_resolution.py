@@ -16,7 +16,8 @@ from typer.testing import CliRunner
 
 from intervention_engine import CouncilNotFound, InterventionEngine, Settings, VirtualClock, build_engine
 from intervention_engine.cli import app
-from intervention_engine.history.ofsted_csv import council_registration, read_councils
+from intervention_engine.history.council_names import read_councils
+from intervention_engine.history.ofsted_csv import council_registration
 from intervention_engine.service import TokenRegistry, create_app
 
 from http_service import READER, TOKENS, auth

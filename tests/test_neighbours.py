@@ -266,3 +266,32 @@ def test_the_trajectory_changes_where_a_source_stops_covering_the_dfe_record() -
 )
 def test_the_report_grid_shows_every_31_march_and_the_last_day(until: D, days: list[D]) -> None:
     assert neighbour_days(until) == days
+
+
+def test_a_notice_lifted_keeps_the_dfe_record_on_record_in_the_trajectory_as_in_the_state() -> None:
+    """A partial record: an improvement notice issued on 10 January 2017 and lifted on 1 March 2019. After the lift
+    the instrument is back in its default state, but a fact on record put it there (DESIGN decision 12): the state
+    (`projections.status.region_record`) says on record, and so must the trajectory, the report's panels and the
+    neighbours' chart read off it (before, the trajectory said nothing on record, its own rule of default states)."""
+    engine = build_engine(Settings(backend="memory"), clock=VirtualClock(D(2014, 1, 1)))
+    try:
+        engine.record(None, {"type": "council_registered", "occurred_on": "2014-01-01", "code": "801",
+                             "name": "Partialshire", **PARTIAL})  # fmt: skip
+        engine.record("801", {"type": "improvement_notice_issued", "occurred_on": "2017-01-10"}, strict=False)
+        engine.record("801", {"type": "improvement_notice_lifted", "occurred_on": "2019-03-01"}, strict=False)
+        record = {day: engine.state("801", as_of=day).record for day in (D(2017, 1, 9), D(2019, 3, 1))}
+        entries = engine.timeline("801")
+    finally:
+        engine.close()
+    assert record[D(2017, 1, 9)]["instrument"] == "nothing_on_record"
+    assert record[D(2019, 3, 1)]["instrument"] == "on_record"
+    assert record[D(2019, 3, 1)]["delivery"] == "nothing_on_record"
+    assert trajectory(entries, D(2020, 1, 1)) == [
+        Position(D(2014, 1, 1), "not_inspected", "not_inspected", "none", "council", "nothing_on_record"),
+        Position(D(2017, 1, 10), "improvement_notice", "not_inspected", "improvement_notice", "council", "on_record"),
+        # Support and supervision after the lift: the stage is `returned`.
+        Position(D(2019, 3, 1), "returned", "not_inspected", "none", "council", "on_record"),
+    ]
+    assert [position.dfe_record for position in positions_on(entries, [D(2017, 1, 9), D(2019, 3, 1)]) if position] == [
+        "nothing_on_record", "on_record",
+    ]  # fmt: skip

@@ -13,6 +13,7 @@ from intervention_engine import InterventionEngine, Settings, VirtualClock, buil
 from intervention_engine.calendar import add_months
 from intervention_engine.facts import Fact, fact_to_data
 from intervention_engine.policies.registry import default_registry
+from intervention_engine.policies.rulebook import STAGES
 from intervention_engine.simulation import RealRecord, ScriptedInspection, WorldModel, counterfactual
 from intervention_engine.simulation.compare import timeline
 from intervention_engine.simulation.forward import play_forward
@@ -21,7 +22,7 @@ from intervention_engine.simulation.montecarlo import registry_for, sample_dates
 from intervention_engine.simulation.outcomes import inspection_fact
 from intervention_engine.simulation.start import CouncilStart, council_as_of, events_until, national_start, start_of
 from intervention_engine.simulation.tables import FIRST_INSPECTION, KernelTables, LaneStart
-from intervention_engine.simulation.tally import RunTally
+from intervention_engine.simulation.tally import EVENTS, READOUTS, RunTally
 from intervention_engine.simulation.world import WorldSwitches, action_fact, council_rng, run_seeds
 
 from factories import inspection, registration
@@ -245,3 +246,15 @@ def test_the_case_by_case_rules_in_2014_15_would_have_expected_less_than_the_rec
     assert "Birmingham (330)" in found.text("dfe_intervention")
     # Rotherham's commissioners came before the 2014 report; Kirklees failed in 2016: nothing new in 2014-15.
     assert engine.deviations("Slough") == council_as_of(engine, "871", dt.date(2016, 6, 30)).deviations
+
+
+def test_a_run_tally_is_made_from_its_dates_and_years_alone_every_count_at_zero() -> None:
+    tally = RunTally([dt.date(2025, 1, 1).toordinal(), dt.date(2025, 2, 1).toordinal()], 2025, 3)
+    # Two sample dates and the row past the last (3 rows) of 13 stages and of 8 readouts; three years; five events.
+    assert (len(STAGES), len(READOUTS), len(EVENTS)) == (13, 8, 5)
+    assert (tally.stage_diff, tally.readout_diff) == ([0] * 39, [0] * 24)
+    assert (tally.inadequate_by_year, tally.events) == ([0, 0, 0], [0] * 5)
+    assert (tally.intervention_days, tally.councils_in_intervention, tally.alternative_delivery_live) == (0, 0, 0)
+    for derived in ("stage_diff", "readout_diff", "inadequate_by_year", "events", "intervention_days"):
+        with pytest.raises(TypeError, match=derived):
+            RunTally([1], 2025, 1, **{derived: [0]})  # type: ignore[arg-type]

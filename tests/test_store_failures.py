@@ -153,6 +153,28 @@ def test_a_stream_with_a_missing_event_is_named_with_its_council_and_version(db:
     engine.close()
 
 
+@pytest.mark.parametrize(
+    "question",
+    [{"as_of": D(2018, 6, 1)}, {"known_on": D(2030, 1, 1)}, {"as_of_version": 5}],
+    ids=["as_of", "known_on", "as_of_version"],
+)
+def test_a_past_state_of_a_stream_with_a_missing_event_names_it_as_the_current_state_does(
+    db: Path, question: dict[str, Any]
+) -> None:
+    # A past state replays the stream as a load does (`persistence.projection.project_events`), so the same gap is
+    # the same one line, not eventsourcing's OriginatorVersionError.
+    kirklees(db, notes=3)
+    with sqlite3.connect(db) as connection:
+        connection.execute("DELETE FROM stored_events WHERE originator_version = 3")
+    engine = open_engine(db)
+    with pytest.raises(StoreUnavailable) as gap:
+        engine.state("382", **question)
+    assert str(gap.value) == (
+        "the store cannot be used: council '382': its stream lacks version 3 (the next stored event is version 4)"
+    )
+    engine.close()
+
+
 # ------------------------------------------------------------------------------------------------------------------
 # Over HTTP.
 

@@ -12,10 +12,12 @@ import pytest
 
 from intervention_engine.facts import Fact, parse_fact
 from intervention_engine.history.ofsted_csv import OfstedImport
+from intervention_engine.simulation import parameters as parameters_module
 from intervention_engine.simulation.calibration import calibrate
+from intervention_engine.simulation.named_parameters import with_parameters
 from intervention_engine.simulation.parameters import MIN_CASES, world_parameters
 from intervention_engine.simulation.skill import Scored, crps, interval_score, summary
-from intervention_engine.simulation.world import DfEResponses
+from intervention_engine.simulation.world import DfEResponses, WorldModel
 
 D = dt.date
 
@@ -84,6 +86,26 @@ def test_the_dfe_uses_the_record_s_rate_when_it_has_enough_cases() -> None:
     assert dfe._p_insufficient == pytest.approx(2 / 14)
     assert dfe._returns_per_day == pytest.approx(1 / 8 / 365.25)  # no trust on record: the fallback
     assert DfEResponses(calibration, p_insufficient=0.5)._p_insufficient == 0.5  # a sweep may set it
+
+
+def test_a_world_model_takes_the_values_without_drawing_a_bootstrap(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each world model (one per sweep variant, `with_parameters`) reads the parameters' values; the 1,000-resample
+    interval is for printing them (`calibrate`), and was drawn for every parameter of every world model before."""
+    calibration = calibrate(OfstedImport(Path("none.csv")), (), {**NOTICES, **TRUSTS, **REPORTS})
+    draws: list[int] = []
+    real = parameters_module.bootstrap
+    monkeypatch.setattr(parameters_module, "bootstrap", lambda *a: (draws.append(1), real(*a))[1])
+    world = WorldModel.calibrated(calibration)
+    variants = [with_parameters(world, {"p_alternative_delivery": share}) for share in (0.5, 0.9)]
+    assert draws == []
+    assert world.dfe._p_insufficient == pytest.approx(2 / 14)  # 5 notices: the record's rate
+    assert world.dfe._p == pytest.approx(9 / 13)  # 2 reports: too few, the fallback
+    assert world.dfe._returns_per_day == pytest.approx(1 / 8 / 365.25)  # 2 trusts: too few, the fallback
+    assert [variant.dfe._p for variant in variants] == [0.5, 0.9]
+    printed = {found.name: found for found in world_parameters(calibration)}
+    assert draws  # the intervals printed are still drawn
+    assert printed["insufficient_progress_per_review"].used == world.dfe._p_insufficient
+    assert printed["commissioner_recommends_alternative_delivery"].used == world.dfe._p
 
 
 # ------------------------------------------------------------------------------------------------------------------

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from contextlib import ExitStack
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.markup import escape
@@ -85,8 +86,9 @@ def whatif(
         if scenario and ofsted_csv is None:
             raise BadArgument("--scenario calibrates with the Ofsted CSV: give --ofsted-csv FILE too")
         record = RealRecord.load(ofsted_csv, files_in(scenario)) if ofsted_csv else None
-        if record is None and branch_file is not None:
-            record = saved_record(branch_file)  # the inputs the branch was calibrated on, checked against its digests
+        saved = Branch.read(branch_file) if branch_file is not None else None  # read once, here
+        if record is None and saved is not None:
+            record = saved_record(saved)  # the inputs the branch was calibrated on, checked against its digests
         calibration = record.calibration() if record is not None else None
         world = None
         if not no_world and keep != "all" and branch_file is None:
@@ -96,7 +98,9 @@ def whatif(
         with open_engine(db, SystemClock(), existing=True) as engine:
             try:
                 if branch_file is not None:
-                    what_if = Branch.load(branch_file, engine, calibration, record.sources if record else ())
+                    what_if = Branch.load(
+                        branch_file, engine, calibration, record.sources if record else (), contents=saved
+                    )
                 else:
                     fork = parse_day(at, "--at")
                     if council is None or fork is None:
@@ -123,11 +127,12 @@ def whatif(
         emit(as_json, data, lambda: [escape(comparison.text())])
 
 
-def saved_record(branch_file: Path) -> RealRecord | None:
-    """The record a saved branch was calibrated on, read from the files it names (None without a world model)."""
-    from ..simulation import Branch, RealRecord
+def saved_record(saved: Mapping[str, Any]) -> RealRecord | None:
+    """The record a saved branch (its file's contents, `Branch.read`) was calibrated on, read from the files it
+    names (None without a world model)."""
+    from ..simulation import RealRecord
 
-    inputs = (Branch.read(branch_file).get("saved") or {}).get("inputs") or []
+    inputs = (saved.get("saved") or {}).get("inputs") or []
     files = {role: [Path(item["path"]) for item in inputs if item["role"] == role] for role in ("ofsted_csv",
              "councils_csv", "scenario", "dfe_register", "timeline")}  # fmt: skip
     if not files["ofsted_csv"]:

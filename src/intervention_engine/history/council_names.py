@@ -12,11 +12,12 @@ did-you-mean, so "Kirklee" is refused with "did you mean Kirklees (382)?" rather
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 
 from ..council_identity import SUGGESTIONS, CouncilKeys
 from ..errors import InvalidImport
-from .ofsted_csv import also_known_as, read_councils
+from ..projections.identity import read_identity_rows
 
 _NAME_COLUMNS = ("local_authority_ons_name", "ofsted_ilacs_scrape_la_name", "ltla23nm", "utla23nm")
 _CODE_COLUMNS = ("la_code", "la_code_new", "urn")
@@ -40,6 +41,10 @@ class CouncilDirectory:
     def from_csv(cls, path: Path) -> CouncilDirectory:
         return cls(list(read_councils(path).values()), path.name)
 
+    def by_urn(self) -> dict[str, dict[str, str]]:
+        """The rows by Ofsted URN."""
+        return {row["urn"].strip(): row for row in self._rows}
+
     def resolve(self, text: str) -> dict[str, str]:
         """The identity-table row of the council `text` names; UnknownCouncil when none or several match."""
         matches = sorted(self._keys.matches(str(text)))
@@ -59,6 +64,24 @@ class CouncilDirectory:
     def _label(self, index: int) -> str:
         row = self._rows[index]
         return f"{row['local_authority_ons_name'].strip()} ({row['la_code'].strip()})"
+
+
+def directory_of(councils: Path | CouncilDirectory) -> CouncilDirectory:
+    """The directory a reader is given, or the table at a path read into one: callers reading several sources read
+    the table once and pass the directory to each."""
+    return councils if isinstance(councils, CouncilDirectory) else CouncilDirectory.from_csv(councils)
+
+
+def read_councils(path: Path) -> dict[str, dict[str, str]]:
+    """Council identity by Ofsted URN, from the council identity table."""
+    rows = read_identity_rows(path, ("urn", "la_code", "local_authority_ons_name"))
+    return {row["urn"].strip(): row for _, row in rows}
+
+
+def also_known_as(identity: Mapping[str, str]) -> list[str]:
+    """The `also_known_as` names of an identity-table row: "[Kingston Upon Hull, Hull]" is two names."""
+    aliases = identity.get("also_known_as", "").strip().strip("[]")
+    return [alias.strip() for alias in aliases.split(",") if alias.strip()]
 
 
 def _names_of(row: dict[str, str]) -> list[str]:

@@ -8,7 +8,7 @@ aside; councils already in the store are not replayed again. Timers fall due on 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -19,7 +19,7 @@ from .ofsted_csv import OfstedImport, Skipped
 from .partial_dates import period_end
 from .register import RegisterImport
 from .scenario import Scenario, replay_scenario
-from .sources import SourcedFact, merge_sources
+from .sources import Merged, SourcedFact, merge_sources
 from .timelines import TimelineImport
 
 Progress = Callable[[str], None]
@@ -51,6 +51,13 @@ class CouncilSources:
     facts: list[SourcedFact] = field(default_factory=list)
     coverage: list[CoverageDeclared] = field(default_factory=list)
     scenario_only: Scenario | None = None
+    _merged: Merged | None = field(default=None, repr=False, compare=False)
+
+    def merged(self) -> Merged:
+        """The council's facts merged (`sources.merge_sources`), once: every replay and calibration reads this."""
+        if self._merged is None:
+            self._merged = merge_sources(self.facts)
+        return self._merged
 
 
 def replay_record(
@@ -62,14 +69,18 @@ def replay_record(
     ofsted: OfstedImport | None = None,
     until: dt.date,
     progress: Progress | None = None,
+    gathered: Mapping[str, CouncilSources] | None = None,
 ) -> NationalReplay:
     """Record every council of every source, each council's sources merged (`sources.merge_sources`), then let
     timers fall due up to `until`. A council whose only source is one scenario file is replayed from it as
     `replay_scenario` does (strict unless the engine is lenient); any other council is recorded in lenient mode, so
-    the steps its record implies are inferred (`policies/inference.py`). Councils already in the store are left."""
+    the steps its record implies are inferred (`policies/inference.py`). Councils already in the store are left.
+    `gathered`: the same sources as `gather` gave them, when the caller keeps them (they are not gathered again)."""
     report = NationalReplay(skipped_rows=list(ofsted.skipped) if ofsted else [])
     present = {code.casefold() for code, _ in engine.councils()}
-    for code, sources in gather(scenarios, timelines, register, ofsted).items():
+    if gathered is None:
+        gathered = gather(scenarios, timelines, register, ofsted)
+    for code, sources in gathered.items():
         if code.casefold() in present:
             report.already_in_store.append(code)
         elif sources.scenario_only is not None:
@@ -156,7 +167,7 @@ def _record_council(
 ) -> int:
     """Register the council (its record partial: only what the sources cover is known), declare what each source
     covers, and record its merged facts in lenient mode up to `until`."""
-    merged = merge_sources(sources.facts)
+    merged = sources.merged()
     report.same_fact += [f"{code}: {line}" for line in merged.same_fact]
     report.conflicts += [f"{code}: {line}" for line in merged.conflicts]
     registration = sources.registration.model_copy(update={"occurred_on": REGISTERED_FROM, "record_complete": False})

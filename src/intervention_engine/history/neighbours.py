@@ -12,7 +12,6 @@ A neighbour the store does not hold (or not yet on the date) is listed all the s
 from __future__ import annotations
 
 import bisect
-import csv
 import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -24,6 +23,8 @@ from ..engine import InterventionEngine, TimelineEntry
 from ..errors import CouncilNotFound, InvalidImport
 from ..facts import parse_fact
 from ..policies.rulebook import derive_stage
+from ..projections.identity import read_identity_rows
+from ..projections.status import record_of
 
 TRAJECTORY_REGIONS = ("judgement", "instrument", "delivery")  # grade, instrument, delivery: what neighbours compare
 DFE_REGIONS = ("instrument", "delivery")  # the DfE's part of the record, often silent (dfe_interventions.csv)
@@ -60,19 +61,9 @@ class CouncilTable:
 
 
 def read_council_table(path: Path) -> CouncilTable:
-    """Read `councils.csv`; a missing file, a missing column or a neighbour that is not in the table is refused
-    naming the file (and the line)."""
-    try:
-        with path.open(encoding="utf-8-sig", newline="") as handle:
-            reader = csv.DictReader(handle)
-            missing = set(_COLUMNS) - set(reader.fieldnames or ())
-            if missing:
-                raise InvalidImport(f"{path}, line 1: missing columns {', '.join(sorted(missing))}")
-            lines = [(reader.line_num, row) for row in reader]
-    except OSError as error:
-        raise InvalidImport(f"{path}: cannot be read: {error.strerror}") from None
-    except (csv.Error, UnicodeDecodeError) as error:
-        raise InvalidImport(f"{path}: not a readable CSV file: {error}") from None
+    """Read `councils.csv` (`projections.identity.read_identity_rows`); a missing file, a missing column or a
+    neighbour that is not in the table is refused naming the file (and the line)."""
+    lines = read_identity_rows(path, _COLUMNS)
     rows = {
         row["la_code"].strip(): CouncilRow(
             code=row["la_code"].strip(),
@@ -94,7 +85,8 @@ def read_council_table(path: Path) -> CouncilTable:
 class Position:
     """Where a council stood from `since`: its stage, grade, instrument and delivery. `dfe_record` says whether its
     instrument and delivery are known there: `covered` (a source keeps its whole DfE record on those days),
-    `on_record` (a fact put them out of their default state) or `nothing_on_record`."""
+    `on_record` (a fact on record set one of them, even back to its default state) or `nothing_on_record`, by the
+    rule of the council's state (`projections.status.record_of`)."""
 
     since: dt.date
     stage: str
@@ -194,7 +186,7 @@ def trajectory(entries: Sequence[TimelineEntry], until: dt.date) -> list[Positio
     steps, spans = _steps(entries, until)
     bounds = {dt.date.fromisoformat(str(span["from"])) for span in spans}
     bounds |= {dt.date.fromisoformat(str(span["until"])) + dt.timedelta(days=1) for span in spans if span["until"]}
-    days = sorted({day for day, _ in steps} | {day for day in bounds if steps and steps[0][0] <= day <= until})
+    days = sorted({day for day, _, _ in steps} | {day for day in bounds if steps and steps[0][0] <= day <= until})
     found: list[Position] = []
     for position in _positions(steps, spans, days):
         if position is not None and (not found or _moved(found[-1], position)):
@@ -208,15 +200,17 @@ def positions_on(entries: Sequence[TimelineEntry], days: Sequence[dt.date]) -> l
     return _positions(steps, spans, days)
 
 
-Steps = list[tuple[dt.date, Mapping[str, str]]]
+Steps = list[tuple[dt.date, Mapping[str, str], frozenset[str]]]  # day, states at its end, regions a fact set
 Spans = list[dict[str, Any]]
 
 
 def _steps(entries: Sequence[TimelineEntry], until: dt.date) -> tuple[Steps, Spans]:
-    """The states at the end of each day a fact moved them, up to `until`, and what the council's sources cover:
-    the registration's span (a complete record from registration on) and every `coverage_declared` fact's."""
+    """The states at the end of each day a fact moved them, up to `until`, with the regions a fact on record has
+    set by then (as the council keeps them: `recorded_regions`), and what the council's sources cover: the
+    registration's span (a complete record from registration on) and every `coverage_declared` fact's."""
     steps: Steps = []
     spans: Spans = []
+    recorded: frozenset[str] = frozenset()
     for entry in entries:
         day = dt.date.fromisoformat(entry.occurred_on[:10])
         states = entry.data.get("states")
@@ -225,31 +219,38 @@ def _steps(entries: Sequence[TimelineEntry], until: dt.date) -> tuple[Steps, Spa
         fact = entry.data.get("fact") or {}
         if entry.event == "Registered":
             spans += initial_coverage(fact, entry.occurred_on, list(states))
-        elif entry.event == "FactRecorded" and fact.get("type") == "coverage_declared":
-            spans.append(coverage_span(parse_fact(fact)))  # type: ignore[arg-type]
+        elif entry.event == "FactRecorded":
+            before = steps[-1][1] if steps else {}
+            recorded |= {region for region, state in states.items() if before.get(region) != state}
+            if fact.get("type") == "coverage_declared":
+                spans.append(coverage_span(parse_fact(fact)))  # type: ignore[arg-type]
         if steps and steps[-1][0] == day:
             steps.pop()  # several facts on one day: the day ends in the last one's states
-        steps.append((day, states))
+        steps.append((day, states, recorded))
     return steps, spans
 
 
 def _positions(steps: Steps, spans: Spans, days: Sequence[dt.date]) -> list[Position | None]:
-    starts = [day for day, _ in steps]
+    starts = [day for day, _, _ in steps]
     found: list[Position | None] = []
     for day in days:
         held = bisect.bisect_right(starts, day)
-        found.append(_position(day, steps[held - 1][1], spans) if held else None)
+        found.append(_position(day, *steps[held - 1][1:], spans) if held else None)
     return found
 
 
-def _position(day: dt.date, states: Mapping[str, str], spans: Spans) -> Position:
-    if covered(spans, DFE_REGIONS, day.isoformat(), day.isoformat()):
-        record = "covered"
-    elif states["instrument"] != "none" or states["delivery"] != "council":
-        record = "on_record"
+def _position(day: dt.date, states: Mapping[str, str], recorded: frozenset[str], spans: Spans) -> Position:
+    text = day.isoformat()
+    record = record_of(states, recorded, {region: covered(spans, [region], text, text) for region in DFE_REGIONS})
+    if all(found == "covered" for found in record.values()):
+        dfe_record = "covered"
+    elif "on_record" in record.values():
+        dfe_record = "on_record"
     else:
-        record = "nothing_on_record"
-    return Position(day, derive_stage(states), states["judgement"], states["instrument"], states["delivery"], record)
+        dfe_record = "nothing_on_record"
+    return Position(
+        day, derive_stage(states), states["judgement"], states["instrument"], states["delivery"], dfe_record
+    )
 
 
 def _moved(before: Position, after: Position) -> bool:

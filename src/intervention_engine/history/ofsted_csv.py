@@ -17,6 +17,7 @@ from typing import Any
 
 from ..errors import InvalidFact, InvalidImport
 from ..facts import CouncilRegistered, InspectionPublished, InspectionType, parse_fact
+from .council_names import CouncilDirectory, also_known_as, directory_of
 
 # Councils enter the engine before the first SIF inspection (November 2013) so every report has a council.
 REGISTERED_ON = dt.date(2013, 1, 1)
@@ -61,20 +62,12 @@ class OfstedImport:
         return sum(len(found) for found in self.inspections.values())
 
 
-def read_councils(path: Path) -> dict[str, dict[str, str]]:
-    """Council identity by Ofsted URN, from the council identity table."""
-    rows = _rows(path)
-    missing = {"urn", "la_code", "local_authority_ons_name"} - set(rows[0][1]) if rows else set()
-    if missing:
-        raise InvalidImport(f"{path}, line 1: missing columns {', '.join(sorted(missing))}")
-    return {row["urn"].strip(): row for _, row in rows}
-
-
-def read_ofsted_csv(path: Path, councils_path: Path | None = None) -> OfstedImport:
-    """Read and check every row; nothing is recorded here (see `history.national` for replay)."""
+def read_ofsted_csv(path: Path, councils_path: Path | CouncilDirectory | None = None) -> OfstedImport:
+    """Read and check every row, with council identity from the identity table (beside the CSV unless named, or a
+    directory already read); nothing is recorded here (see `history.national` for replay)."""
     if not path.is_file():
         raise InvalidImport(f"{path}: cannot be read: no such file")
-    councils = read_councils(councils_path or path.with_name("councils.csv"))
+    councils = directory_of(councils_path or path.with_name("councils.csv")).by_urn()
     found = OfstedImport(path)
     for line, row in _rows(path):
         identity = councils.get(row.get("urn", "").strip())
@@ -126,12 +119,6 @@ def council_registration(
         also_known_as=also_known_as(identity) or None,
         source=f"council identity table ({table})",
     )
-
-
-def also_known_as(identity: Mapping[str, str]) -> list[str]:
-    """The `also_known_as` names of an identity-table row: "[Kingston Upon Hull, Hull]" is two names."""
-    aliases = identity.get("also_known_as", "").strip().strip("[]")
-    return [alias.strip() for alias in aliases.split(",") if alias.strip()]
 
 
 def _inspection(path: Path, line: int, row: Mapping[str, str]) -> InspectionPublished:

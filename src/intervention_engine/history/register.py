@@ -21,7 +21,7 @@ from typing import Any
 
 from ..errors import InvalidFact, InvalidImport
 from ..facts import CouncilRegistered, parse_fact, parse_partial_date
-from .council_names import CouncilDirectory, UnknownCouncil
+from .council_names import CouncilDirectory, UnknownCouncil, directory_of
 from .ofsted_csv import REGISTERED_ON, council_registration
 from .partial_dates import place_all
 from .reading import direction_appoints_commissioner, recommendation_of, revision_keeps_commissioner
@@ -63,15 +63,15 @@ class RegisterImport:
         return sum(len(found) for found in self.facts.values())
 
 
-def read_register(path: Path, councils_path: Path | None = None) -> RegisterImport:
-    """Read and check the whole register; raise `InvalidImport` (file, line, column) at the first bad row."""
-    councils_path = councils_path or path.parent / "councils.csv"
-    directory = CouncilDirectory.from_csv(councils_path)
+def read_register(path: Path, councils_path: Path | CouncilDirectory | None = None) -> RegisterImport:
+    """Read and check the whole register (council identity from the identity table beside it unless named, or a
+    directory already read); raise `InvalidImport` (file, line, column) at the first bad row."""
+    directory = directory_of(councils_path or path.parent / "councils.csv")
     found = RegisterImport(path)
     for line, row in _rows(path):
         identity = _council(path, line, row, directory)
         code = identity["la_code"].strip()
-        found.registrations.setdefault(code, council_registration(identity, councils_path.name, on=REGISTERED_ON))
+        found.registrations.setdefault(code, council_registration(identity, directory.table, on=REGISTERED_ON))
         data = _fact_data(path, line, row)
         try:
             fact = parse_fact(data, where=f"{path}, line {line}")

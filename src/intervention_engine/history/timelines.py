@@ -30,7 +30,7 @@ from yaml.nodes import Node
 from ..engine import InterventionEngine, Recorded
 from ..errors import InvalidFact, InvalidImport
 from ..facts import CouncilRegistered, Fact, parse_fact
-from .council_names import CouncilDirectory, UnknownCouncil
+from .council_names import CouncilDirectory, UnknownCouncil, directory_of
 from .ofsted_csv import council_registration
 from .partial_dates import Placed, UnreadableDate, place_all
 from .research_facts import OpenInstruments, read_event
@@ -54,7 +54,7 @@ class TimelineImport:
 
 
 def read_timeline(
-    path: Path, councils_path: Path | None = None, mapping: Mapping[str, TypeMapping] | None = None
+    path: Path, councils_path: Path | CouncilDirectory | None = None, mapping: Mapping[str, TypeMapping] | None = None
 ) -> TimelineImport:
     """Read a research timeline, with the types of `mapping` (see `load_mapping`) over the built-in ones.
 
@@ -64,7 +64,7 @@ def read_timeline(
     for event, line in zip(events, lines, strict=True):
         if not isinstance(event, dict):
             raise InvalidImport(f"{path}, line {line}: an event is a mapping (date, type, detail, source, ...)")
-    identity = _identity(path, root, data, councils_path or path.parent.parent / "councils.csv")
+    identity = _identity(path, root, data, directory_of(councils_path or path.parent.parent / "councils.csv"))
     vocabulary = {**BUILT_IN, **(mapping or {})}
     found = TimelineImport(path, identity)
     tracker = OpenInstruments()
@@ -121,9 +121,8 @@ def _load(path: Path) -> tuple[Node | None, dict[str, Any]]:
     return node, data
 
 
-def _identity(path: Path, root: Node | None, data: Mapping[str, Any], councils_path: Path) -> CouncilRegistered:
+def _identity(path: Path, root: Node | None, data: Mapping[str, Any], directory: CouncilDirectory) -> CouncilRegistered:
     """The council the file's `la_key` and `council` name; both, when given, must name the same one."""
-    directory = CouncilDirectory.from_csv(councils_path)
     rows: dict[str, dict[str, str]] = {}
     for key in ("la_key", "council"):
         if not data.get(key):
@@ -139,7 +138,7 @@ def _identity(path: Path, root: Node | None, data: Mapping[str, Any], councils_p
                              for key, row in rows.items())  # fmt: skip
         raise UnknownCouncil(f"{path}, line 1: the file names two councils: {names}")
     row = next(iter(rows.values()))
-    return council_registration(row, councils_path.name, on=TIMELINE_REGISTERED_ON)
+    return council_registration(row, directory.table, on=TIMELINE_REGISTERED_ON)
 
 
 @dataclass(frozen=True)

@@ -46,6 +46,8 @@ class CouncilIndex:
         self._log = LogFollower(store, self._fold, [event_topic(name) for name in _FOLDED])
         self.codes: dict[uuid.UUID, str] = {}
         self.names: dict[uuid.UUID, str] = {}
+        self.ons_codes: dict[uuid.UUID, str | None] = {}  # from the registration fact, when it names them
+        self.regions: dict[uuid.UUID, str | None] = {}
         self._lookup: dict[str, uuid.UUID] = {}  # casefolded code or name -> council
         self._keys: CouncilKeys[uuid.UUID] = CouncilKeys()  # names and codes as people type them
         self._pending: dict[tuple[uuid.UUID, str], dict[str, Any]] = {}
@@ -62,6 +64,7 @@ class CouncilIndex:
             self._lookup.setdefault(event.name.strip().casefold(), cid)
             self._lookup[event.code.strip().casefold()] = cid  # a code wins over another council's name
             fact = getattr(event, "fact", None) or {}
+            self.ons_codes[cid], self.regions[cid] = fact.get("ons_code"), fact.get("region")
             names = [event.name, *(fact.get("also_known_as") or ())]
             self._keys.add(cid, names, [event.code, fact.get("ons_code") or "", fact.get("ofsted_urn") or ""])
         elif name == "TimerScheduled":

@@ -315,7 +315,7 @@ class Rulebook:
         """The fact types the council's `states` accept now (guards aside), under each region they move: a fact
         is legal only when every region it moves accepts it, so a move refused in one region is listed in none.
         `refused`, the fact just refused, is never listed (it may have failed a guard only)."""
-        accepted = {region: set(machine.get_triggers(states[region])) for region, machine in self._machines.items()}
+        accepted = {region: set(triggers) for region, triggers in self.legal_moves(states).items()}
         legal: dict[str, list[str]] = {region: [] for region in self._machines}
         for trigger, fact_type in sorted(FACT_OF_TRIGGER.items(), key=lambda item: item[1]):
             regions = self.regions_moved_by(trigger)

@@ -17,6 +17,7 @@ from pydantic import AfterValidator, WithJsonSchema
 
 from ..dates import DAY_PATTERN
 from ..errors import InterventionError
+from ..persistence.projection import project_events
 
 Instant = dt.date | dt.datetime
 
@@ -101,11 +102,9 @@ def known_events(
 
 
 def replay(events: Iterable[Any]) -> Any:
-    """The aggregate the events make (None for no events)."""
-    aggregate: Any = None
-    for event in events:
-        aggregate = event.mutate(aggregate)
-    return aggregate
+    """The aggregate the events make (None for no events), projected as the store projects a stream
+    (`persistence.projection.project_events`: a missing version is named, not raised as eventsourcing's error)."""
+    return project_events(None, events)
 
 
 def describe_limits(as_of: dt.date | None, known_on: Instant | None, as_of_version: int | None) -> str:

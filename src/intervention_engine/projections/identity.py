@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -31,32 +32,42 @@ class CouncilIdentity:
 def council_identities(
     store: CouncilStore, index: CouncilIndex, councils_csv: Path | None = None
 ) -> dict[uuid.UUID, CouncilIdentity]:
-    """Every registered council's identity, by stream id (in code order)."""
+    """Every registered council's identity, by stream id (in code order): read off the council index, which folds
+    the registrations, so the store is not read (`store` stays in the signature for its callers); the identity
+    table, when one is given, is read once."""
+    del store
     table = read_identity_table(councils_csv) if councils_csv is not None else {}
     index.refresh()
     found: dict[uuid.UUID, CouncilIdentity] = {}
     for cid, code in sorted(index.codes.items(), key=lambda item: item[1]):
-        registered = next(iter(store.events.get(cid, limit=1))).__dict__.get("fact") or {}
         row = table.get(code, {})
         found[cid] = CouncilIdentity(
             code,
-            registered.get("ons_code") or row.get("la_code_new") or None,
+            index.ons_codes.get(cid) or row.get("la_code_new") or None,
             index.names[cid],
-            registered.get("region") or row.get("region_name") or NO_REGION,
+            index.regions.get(cid) or row.get("region_name") or NO_REGION,
         )
     return found
 
 
-def read_identity_table(path: Path) -> dict[str, dict[str, str]]:
-    """The council identity table's ONS codes, names and regions by DfE code; a one-line error if unreadable."""
+def read_identity_rows(path: Path, columns: Iterable[str]) -> list[tuple[int, dict[str, str]]]:
+    """The council identity table (`councils.csv`), each row with its line: the one reader of the table, for every
+    layer that needs it. A file that cannot be read, is no CSV or lacks one of `columns` is refused in one line
+    naming it."""
     try:
         with path.open(encoding="utf-8-sig", newline="") as handle:
-            rows = list(csv.DictReader(handle))
+            reader = csv.DictReader(handle)
+            missing = sorted(set(columns) - set(reader.fieldnames or ()))
+            if missing:
+                raise InvalidImport(f"{path}, line 1: missing columns {', '.join(missing)} (a council identity table)")
+            return [(reader.line_num, row) for row in reader]
     except OSError as error:
         raise InvalidImport(f"{path}: cannot be read: {error.strerror}") from None
     except (csv.Error, UnicodeDecodeError) as error:
         raise InvalidImport(f"{path}: not a readable CSV file: {error}") from None
-    missing = [column for column in _COLUMNS if not rows or column not in rows[0]]
-    if missing:
-        raise InvalidImport(f"{path}, line 1: missing columns {', '.join(missing)} (a council identity table)")
-    return {row["la_code"].strip(): {k: (row[k] or "").strip() for k in _COLUMNS} for row in rows}
+
+
+def read_identity_table(path: Path) -> dict[str, dict[str, str]]:
+    """The council identity table's ONS codes, names and regions by DfE code; a one-line error if unreadable."""
+    rows = read_identity_rows(path, _COLUMNS)
+    return {row["la_code"].strip(): {k: (row[k] or "").strip() for k in _COLUMNS} for _, row in rows}

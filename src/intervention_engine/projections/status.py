@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
-from collections.abc import Iterable
+import itertools
+from collections.abc import Collection, Iterable, Mapping
 from typing import Any
 
 from ..aggregates.council import PENDING, Council
 from ..aggregates.coverage import uncertain_on
+from ..persistence.projection import project_events
 from ..policies.rulebook import REGIONS
 from ..results import CouncilStatus
 
@@ -48,24 +50,27 @@ def council_status(council: Council, as_of: dt.date | None) -> CouncilStatus:
 
 
 def council_at_end_of(events: Iterable[Any], day: dt.date) -> Council | None:
-    """The council as its stored `events` say at the end of `day` (None: registered later)."""
+    """The council as its stored `events` say at the end of `day` (None: registered later), projected as the store
+    projects a stream (`persistence.projection.project_events`)."""
     limit = day.isoformat()
-    council: Council | None = None
-    for event in events:
-        if event.occurred_on > limit:
-            break
-        council = event.mutate(council)
-    return council
+    return project_events(None, itertools.takewhile(lambda event: event.occurred_on <= limit, events))
 
 
 def region_record(council: Council, day: str) -> dict[str, str]:
-    """Per region, what the record says on `day`: `covered` (a source that keeps everything covers it),
-    `on_record` (a fact on record set its state), or `nothing_on_record` (its default state, which may only mean
-    that no source said otherwise: DESIGN decision 12)."""
-    initial = {region: spec["initial"] for region, spec in REGIONS.items()}
+    """Per region, what the record says on `day` (`record_of`), from the council's states, the regions a fact on
+    record set, and what its sources cover on that day."""
     recorded = council.__dict__.get("recorded_regions", [])  # councils snapshotted before it existed: none
+    return record_of(council.states, recorded, council.coverage_on(day))
+
+
+def record_of(states: Mapping[str, str], recorded: Collection[str], coverage: Mapping[str, bool]) -> dict[str, str]:
+    """Per region of `coverage` (whether a source that keeps everything covers it on the day), what the record
+    says: `covered`, `on_record` (a fact on record set its state: it is in `recorded`, or out of its initial
+    state), or `nothing_on_record` (its default state, which may only mean that no source said otherwise: DESIGN
+    decision 12). The one rule for a council's state and for its trajectory (`history.neighbours`)."""
+    initial = {region: spec["initial"] for region, spec in REGIONS.items()}
     return {
         region: "covered" if known else
-        "on_record" if region in recorded or council.states[region] != initial.get(region) else "nothing_on_record"
-        for region, known in council.coverage_on(day).items()
+        "on_record" if region in recorded or states[region] != initial.get(region) else "nothing_on_record"
+        for region, known in coverage.items()
     }  # fmt: skip

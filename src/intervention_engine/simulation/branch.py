@@ -225,12 +225,13 @@ class Branch:
     @classmethod
     def load(
         cls, path: Path, baseline: InterventionEngine, calibration: Calibration | None = None,
-        sources: Sequence[Mapping[str, str]] = (),
+        sources: Sequence[Mapping[str, str]] = (), *, contents: Mapping[str, Any] | None = None,
     ) -> Branch:  # fmt: skip
         """A branch saved by `save`, given the calibration it draws from (if it has a world model) and that
         calibration's input files (`RealRecord.sources`, so a difference can be named). Refused, naming what
-        changed, unless the engine version, the calibration and the council's record are those it was saved with."""
-        data = cls.read(path)
+        changed, unless the engine version, the calibration and the council's record are those it was saved with.
+        `contents`: the file as `read` gave it, when the caller has read it already (it is not read again)."""
+        data = contents if contents is not None else cls.read(path)
         saved = Provenance.from_dict(data.get("saved"), where=str(path))
         made = cls.from_dict(data, baseline, calibration, where=str(path))
         made.sources = [dict(item) for item in sources]

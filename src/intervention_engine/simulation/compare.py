@@ -17,6 +17,7 @@ from ..aggregates.council import Council
 from ..aggregates.expectations import describe_fact
 from ..calendar import add_months
 from ..engine import InterventionEngine
+from ..persistence.projection import project_events
 from ..policies.rulebook import INTERVENTION_STAGES, OUT_OF_COUNCIL_STAGES, derive_stage
 from .start import events_until
 
@@ -118,11 +119,11 @@ def timeline(side: Side, council: str, start: dt.date, until: dt.date, dates: Se
     if cid is None:
         raise engine.index.not_found(council)
     after, limit = start.isoformat(), until.isoformat()
-    aggregate: Council | None = None
+    events = list(events_until(engine, cid, until))
+    aggregate: Council | None = project_events(None, events)
     changes: list[tuple[str, dict[str, str]]] = []
     facts: list[dict[str, Any]] = []
-    for event in events_until(engine, cid, until):
-        aggregate = event.mutate(aggregate)
+    for event in events:
         states = getattr(event, "states", None)
         if states is not None:
             changes.append((event.occurred_on, states))

@@ -12,9 +12,7 @@ from typing import Any
 from ..policies.rulebook import STAGES
 from ..projections.exports import TABLES, ExportTable
 from .backtest import Backtest
-from .montecarlo import Projection
-
-IN_FORCE = "in force"
+from .montecarlo import IN_FORCE, Projection
 
 
 def simulation_table(projections: Sequence[Projection]) -> ExportTable:

@@ -103,11 +103,11 @@ def bootstrap(cases: Sequence[Any], statistic: Callable[[Sequence[Any]], float])
 
 def _parameter(
     name: str, rule: str, unit: str, cases: Sequence[Any], statistic: Callable[[Sequence[Any]], float | None],
-    fallback: float, source: str,
+    fallback: float, source: str, intervals: bool,
 ) -> Parameter:  # fmt: skip
     value = statistic(cases) if cases else None
     low = high = None
-    if value is not None:
+    if value is not None and intervals:
         low, high = bootstrap(cases, lambda sample: statistic(sample) or 0.0)
     return Parameter(name, rule, unit, len(cases), value, low, high, fallback, source)
 
@@ -130,12 +130,14 @@ def _per_year(spells: Sequence[int]) -> float | None:
     return sum(spell < 0 for spell in spells) / (days / 365.25) if days else None
 
 
-def world_parameters(calibration: Calibration) -> list[Parameter]:
-    """Every parameter of the DfE's side of the world model, from the calibration's cases."""
+def world_parameters(calibration: Calibration, *, intervals: bool = True) -> list[Parameter]:
+    """Every parameter of the DfE's side of the world model, from the calibration's cases; with its bootstrap
+    interval unless `intervals` is False (the world model uses the values alone: `Parameter.used`)."""
     samples = calibration.samples
     found = [
         _parameter(f"lag {step.replace('_', ' ')}", LAG_RULES.get(step, "DFE-03a"), "days (median)",
-                   samples.get(f"dfe:{step}", []), _median, DEFAULT_LAGS.get(step, 0), "RULES.md's typical figure")
+                   samples.get(f"dfe:{step}", []), _median, DEFAULT_LAGS.get(step, 0), "RULES.md's typical figure",
+                   intervals)
         for step in DEFAULT_LAGS
     ]  # fmt: skip
     reports = [1] * calibration.recommendations.get("alternative_delivery", 0) + [0] * sum(
@@ -145,16 +147,16 @@ def world_parameters(calibration: Calibration) -> list[Parameter]:
     )
     found.append(
         _parameter("commissioner_recommends_alternative_delivery", "DFE-06", "of reports", reports,
-                   _share_alternative, DEFAULT_P_ALTERNATIVE_DELIVERY, "9 of the 13 reviews RULES.md names")
+                   _share_alternative, DEFAULT_P_ALTERNATIVE_DELIVERY, "9 of the 13 reviews RULES.md names", intervals)
     )  # fmt: skip
     found.append(
         _parameter("insufficient_progress_per_review", "DFE-04, DFE-05", "per review",
                    samples.get("notice_reviews", []), _per_review, DEFAULT_P_INSUFFICIENT,
-                   "Bradford: escalated at about the sixth review")
+                   "Bradford: escalated at about the sixth review", intervals)
     )  # fmt: skip
     found.append(
         _parameter("services_return_per_year", "DFE-07", "per year out of the council",
                    samples.get("alternative_delivery_spells", []), _per_year, DEFAULT_RETURNS_PER_YEAR,
-                   "Doncaster's trust: eight years")
+                   "Doncaster's trust: eight years", intervals)
     )  # fmt: skip
     return found

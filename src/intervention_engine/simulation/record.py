@@ -15,11 +15,11 @@ from pathlib import Path
 from ..clock import VirtualClock
 from ..engine import InterventionEngine
 from ..facts import Fact
-from ..history.national import gather, replay_record
+from ..history.council_names import CouncilDirectory
+from ..history.national import CouncilSources, gather, replay_record
 from ..history.ofsted_csv import OfstedImport, read_ofsted_csv
 from ..history.register import RegisterImport, read_register
 from ..history.scenario import Scenario, load_scenario
-from ..history.sources import merge_sources
 from ..history.timelines import TimelineImport, read_timeline
 from .calibration import Calibration, calibrate
 from .provenance import file_digest
@@ -37,6 +37,7 @@ class RealRecord:
     # The files read, in order: role ("ofsted_csv", "councils_csv", "scenario"), path and SHA-256 (a saved branch
     # records them, so it can name the input that changed).
     sources: list[dict[str, str]] = field(default_factory=list)
+    _gathered: dict[str, CouncilSources] | None = field(default=None, repr=False)
 
     @classmethod
     def load(
@@ -48,8 +49,10 @@ class RealRecord:
         register: Path | None = None,
         timelines: Sequence[Path] = (),
     ) -> RealRecord:
-        """Read and check every input (nothing is recorded anywhere)."""
+        """Read and check every input (nothing is recorded anywhere); the council identity table (`councils_csv`, by
+        default beside the Ofsted CSV) is read once, and every source finds its councils in it."""
         councils = councils_csv or ofsted_csv.with_name("councils.csv")  # read_ofsted_csv's default
+        directory = CouncilDirectory.from_csv(councils)
         files = [
             ("ofsted_csv", ofsted_csv),
             ("councils_csv", councils),
@@ -58,18 +61,24 @@ class RealRecord:
             *(("timeline", path) for path in timelines),
         ]
         record = cls(
-            read_ofsted_csv(ofsted_csv, councils_csv),
+            read_ofsted_csv(ofsted_csv, directory),
             [load_scenario(path) for path in scenarios],
-            register=read_register(register, councils_csv) if register is not None else None,
-            timelines=[read_timeline(path, councils_csv) for path in timelines],
+            register=read_register(register, directory) if register is not None else None,
+            timelines=[read_timeline(path, directory) for path in timelines],
         )
         record.sources = [{"role": role, "path": str(path), "sha256": file_digest(path)} for role, path in files]
         return record
 
+    def gathered(self) -> dict[str, CouncilSources]:
+        """Every council's sources (`history.national.gather`), gathered once and merged once for every calibration
+        and replay of the record."""
+        if self._gathered is None:
+            self._gathered = gather(self.scenarios, self.timelines, self.register, self.ofsted)
+        return self._gathered
+
     def histories(self) -> dict[str, list[Fact]]:
         """Every council's facts from every source, merged as the national replay merges them, by council code."""
-        found = gather(self.scenarios, self.timelines, self.register, self.ofsted)
-        return {code: merge_sources(sources.facts).facts for code, sources in found.items()}
+        return {code: list(sources.merged().facts) for code, sources in self.gathered().items()}
 
     def calibration(self) -> Calibration:
         if self._calibration is None:
@@ -81,6 +90,6 @@ class RealRecord:
         engine = InterventionEngine.in_memory(clock=VirtualClock(dt.date(2000, 1, 1)))
         replay_record(
             engine, scenarios=self.scenarios, timelines=self.timelines, register=self.register, ofsted=self.ofsted,
-            until=until + dt.timedelta(days=1), progress=progress,
+            until=until + dt.timedelta(days=1), progress=progress, gathered=self.gathered(),
         )  # fmt: skip
         return engine

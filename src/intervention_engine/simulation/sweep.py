@@ -39,12 +39,11 @@ import pyarrow.parquet as pq
 
 from ..engine import InterventionEngine
 from ..policies.rulebook import INTERVENTION_STAGES, STAGES
-from .montecarlo import OUT_OF_COUNCIL, Batch, BatchResult, _band, registry_for, run_batch, sample_dates
+from .montecarlo import IN_FORCE, OUT_OF_COUNCIL, Batch, BatchResult, _band, registry_for, run_batch, sample_dates
 from .named_parameters import resolve, with_parameters
 from .start import CouncilStart, starts_from
 from .world import WorldModel, run_seeds
 
-IN_FORCE = "in-force"  # the policy column's name for the regimes in force on each date
 SUFFIXES = (".parquet", ".csv")
 
 
@@ -77,7 +76,7 @@ def variants(world: WorldModel, policies: Sequence[str | None], grid: Mapping[st
     for policy in policies:
         registry_for(_policy(policy))  # an unknown policy fails here, with the known ones named
     if not policies:
-        raise ValueError("sweep: name at least one policy (or in-force)")
+        raise ValueError(f"sweep: name at least one policy (or {IN_FORCE!r})")
     empty = [name for name, values in grid.items() if not values]
     if empty:
         raise ValueError(f"sweep grid: parameter {empty[0]!r} has no values")
@@ -275,10 +274,13 @@ def sweep(
     batch_runs: int | None = None,
     window: int | None = None,
     progress: Callable[[int], None] | None = None,
+    planned: Sequence[Variant] | None = None,
 ) -> Sweep:
-    """Check a sweep and return it, ready to iterate or `write` (see the module's words)."""
+    """Check a sweep and return it, ready to iterate or `write` (see the module's words). `planned`: the variants
+    as `variants` built them (from `world`, `policies` and `grid`), when the caller checked them first (the command
+    does, before it replays the record); they are not built again."""
     check_counts(runs, years)
-    made = variants(world, list(policies), dict(grid or {}))
+    made = list(planned) if planned is not None else variants(world, list(policies), dict(grid or {}))
     councils = starts_from(from_date, engine, starts, who="sweep")
     if executor is not None and hasattr(executor, "get_executor"):  # a distributed.Client
         executor = executor.get_executor()

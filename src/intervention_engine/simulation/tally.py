@@ -19,23 +19,25 @@ READOUTS: tuple[str, ...] = (
 
 @dataclass
 class RunTally:
-    """What one run adds up over every council."""
+    """What one run adds up over every council: made from its sample dates and years alone, every count starting at
+    zero (the kernel adds to them), so no caller can start it with counts that do not fit its dates."""
 
     samples: list[int]  # ordinals of the sample dates
     first_year: int
     years: int
-    stage_diff: list[int] = field(default_factory=list)  # (sample, stage) differences, flattened
-    inadequate_by_year: list[int] = field(default_factory=list)
-    readout_diff: list[int] = field(default_factory=list)  # (sample, readout) differences, flattened
-    intervention_days: int = 0
-    councils_in_intervention: int = 0
-    alternative_delivery_live: int = 0
-    events: list[int] = field(default_factory=lambda: [0] * len(EVENTS))  # EVENTS order
+    stage_diff: list[int] = field(init=False)  # (sample, stage) differences, flattened
+    inadequate_by_year: list[int] = field(init=False)
+    readout_diff: list[int] = field(init=False)  # (sample, readout) differences, flattened
+    intervention_days: int = field(init=False, default=0)
+    councils_in_intervention: int = field(init=False, default=0)
+    alternative_delivery_live: int = field(init=False, default=0)
+    events: list[int] = field(init=False)  # EVENTS order
 
     def __post_init__(self) -> None:
         self.stage_diff = [0] * ((len(self.samples) + 1) * len(STAGES))
         self.readout_diff = [0] * ((len(self.samples) + 1) * len(READOUTS))
         self.inadequate_by_year = [0] * self.years
+        self.events = [0] * len(EVENTS)
 
     def stage_counts(self) -> list[list[int]]:
         """Councils in each stage on each sample date."""

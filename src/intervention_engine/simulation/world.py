@@ -161,7 +161,8 @@ class DfEResponses:
     _returns_per_day: float = field(init=False)
 
     def __post_init__(self) -> None:
-        used = {parameter.name: parameter.used for parameter in world_parameters(self.calibration)}
+        # The values alone: a world model (one per sweep variant) draws no bootstrap interval.
+        used = {parameter.name: parameter.used for parameter in world_parameters(self.calibration, intervals=False)}
         chosen = self.p_alternative_delivery
         self._p = chosen if chosen is not None else used["commissioner_recommends_alternative_delivery"]
         chosen = self.p_insufficient
