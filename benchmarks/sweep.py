@@ -6,7 +6,7 @@
    model (timed apart: every variant starts from that state).
 2. Baseline, measured in the same run: one national projection, `simulate(...)` (the Monte Carlo the sweep's
    variants each are), `--runs` runs on the same process pool.
-3. The sweep: the six DfE regimes applied to every date plus the regimes in force, and the regimes in force with
+3. The sweep: the six DfE regimes applied to every date plus the regimes in force, and the in-force regimes with
    three shares of commissioners recommending alternative delivery (10 variants), `--runs` runs each, streamed to
    a Parquet file batch by batch. Prints the wall time, rows per second, the time per variant against the
    baseline projection, the file's size, the CPU time of every process (which the machine's load does not change,
@@ -35,7 +35,7 @@ ROOT = Path(__file__).resolve().parents[1]
 OFSTED_CSV = Path(os.environ.get("SHARED_DIR") or ROOT.parent / "shared") / "data" / "ofsted_inspections.csv"
 SCENARIOS = sorted((ROOT / "scenarios").glob("*.yaml"))
 MB = 1024  # ru_maxrss is in kilobytes on Linux
-POLICIES = ["in force", "dfe-2013", "dfe-2013-11", "dfe-2015-12", "dfe-2016-07", "dfe-2022", "dfe-2026-04"]
+POLICIES = ["in-force", "dfe-2013", "dfe-2013-11", "dfe-2015-12", "dfe-2016-07", "dfe-2022", "dfe-2026-04"]
 
 
 @contextmanager

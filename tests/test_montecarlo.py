@@ -97,9 +97,6 @@ def test_the_summary_is_json_with_bands(projection: Projection) -> None:
     assert band["p5"] <= band["median"] <= band["p95"]
     assert len(data["monthly"]["out_of_council_control"]["50"]) == len(data["dates"]) == 37
     assert "Councils judged inadequate per year" in projection.text()
-    # The regimes in force on each date are "in force", as the sweep's policy column and the exports' variant say.
-    assert (data["policy"], projection.policy) == ("in force", None)
-    assert "policy: in force\n" in projection.text()
 
 
 def test_the_fan_chart_is_drawn_as_png_and_svg(projection: Projection, tmp_path: Path) -> None:

@@ -60,7 +60,7 @@ def starts(record: RealRecord) -> list[CouncilStart]:
 def table(world: WorldModel, starts: list[CouncilStart]) -> pa.Table:
     """2 policies x 2 shares of commissioners recommending alternative delivery x 3 runs x 1 year, in this process."""
     grid = {"p_alternative_delivery": [0.0, 1.0]}
-    planned = sweep(START, 1, 3, 11, world=world, policies=["in force", "dfe-2016-07"], grid=grid, starts=starts,
+    planned = sweep(START, 1, 3, 11, world=world, policies=["in-force", "dfe-2016-07"], grid=grid, starts=starts,
                     executor=SerialExecutor(), batch_runs=2)  # fmt: skip
     return planned.to_table()
 
@@ -70,8 +70,8 @@ def test_the_table_is_tidy_one_row_per_variant_run_month_and_stage(table: pa.Tab
     assert table.num_rows == 4 * 3 * 13 * len(STAGES)  # variants x runs x dates (1 Jan 2018 to 1 Jan 2019) x stages
     variants = table.group_by(["variant", "policy", "p_alternative_delivery"]).aggregate([]).sort_by("variant")
     assert variants.to_pylist() == [
-        {"variant": 0, "policy": "in force", "p_alternative_delivery": 0.0},
-        {"variant": 1, "policy": "in force", "p_alternative_delivery": 1.0},
+        {"variant": 0, "policy": "in-force", "p_alternative_delivery": 0.0},
+        {"variant": 1, "policy": "in-force", "p_alternative_delivery": 1.0},
         {"variant": 2, "policy": "dfe-2016-07", "p_alternative_delivery": 0.0},
         {"variant": 3, "policy": "dfe-2016-07", "p_alternative_delivery": 1.0},
     ]
@@ -170,7 +170,7 @@ def test_sweep_command_writes_the_table_and_refuses_bad_input_in_one_line(
     built: list[object] = []  # each variant's world model, as the grid makes it
     real = sweep_module.with_parameters
     monkeypatch.setattr(sweep_module, "with_parameters", lambda *a: (built.append(a[1]), real(*a))[1])
-    done = runner.invoke(app, [*common, "--runs", "2", "--policy", "in force", "--policy", "dfe-2022",
+    done = runner.invoke(app, [*common, "--runs", "2", "--policy", "in-force", "--policy", "dfe-2022",
                                "--set", "p_alternative_delivery=0.5,1", "--out", str(out), "--json"])  # fmt: skip
     monkeypatch.undo()
     assert done.exit_code == 0, done.output
@@ -202,7 +202,7 @@ def test_a_dask_cluster_gives_the_table_a_process_pool_gives(world: WorldModel, 
     distributed = pytest.importorskip("distributed")  # the [dask] extra is in [dev]: `make test` runs this
 
     def run(executor: Any) -> pa.Table:
-        return sweep(START, 1, 4, 23, world=world, policies=["in force", "dfe-2013"], grid={"fixed_lags": [0, 90]},
+        return sweep(START, 1, 4, 23, world=world, policies=["in-force", "dfe-2013"], grid={"fixed_lags": [0, 90]},
                      starts=starts, executor=executor, batch_runs=3).to_table()  # fmt: skip
 
     with cf.ProcessPoolExecutor(max_workers=2) as pool:
@@ -228,17 +228,16 @@ def test_the_readme_sweep_command_runs_as_written(tmp_path: Path, monkeypatch: p
     words = [w for w in words if not w.startswith("scenarios/")] + [str(p) for s in scenarios for p in ROOT.glob(s)]
     done = CliRunner().invoke(app, [*words, "--workers", "0", "--json"])
     assert done.exit_code == 0, done.output
-    assert [v["policy"] for v in json.loads(done.stdout)["variants"]] == ["in force"] * 2 + ["dfe-2016-07"] * 2
+    assert [v["policy"] for v in json.loads(done.stdout)["variants"]] == ["in-force"] * 2 + ["dfe-2016-07"] * 2
     assert pq.read_table(tmp_path / "sweep.parquet").num_rows == 4 * 2 * 13 * len(STAGES)
 
 
 def test_the_command_line_names_the_regimes_in_force_as_the_sweep_does() -> None:
     # The command line spells it without importing the simulation (a quick --help); the two must not drift apart.
-    # "in force", as the README and the simulation exports' `variant` column write it (not "in-force").
     from intervention_engine.cli.sweep import IN_FORCE as COMMAND_IN_FORCE
     from intervention_engine.simulation.sweep import IN_FORCE
 
-    assert COMMAND_IN_FORCE == IN_FORCE == "in force"
+    assert COMMAND_IN_FORCE == IN_FORCE == "in-force"
 
 
 def test_the_sweep_command_reads_the_record_as_simulate_does_a_folder_and_the_register_included(

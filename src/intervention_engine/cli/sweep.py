@@ -17,7 +17,7 @@ from .whatif import RegisterOption, WorkersOption, national_record
 if TYPE_CHECKING:  # the simulation (numpy, pyarrow) is imported when the command runs: a quick --help
     from ..simulation.sweep import Sweep
 
-IN_FORCE = "in force"  # simulation.montecarlo.IN_FORCE: the label of the regimes in force on each date
+IN_FORCE = "in-force"  # simulation.sweep.IN_FORCE: the policy column's name for the regimes in force on each date
 
 
 def parse_setting(text: str) -> tuple[str, list[Any]]:
@@ -82,7 +82,7 @@ def sweep(
     seed: Annotated[int, typer.Option("--seed", help="master seed (every variant plays the same runs)")] = 0,
     policy: Annotated[
         list[str] | None,
-        typer.Option("--policy", help=f'a DfE regime for every date, e.g. dfe-2016-07, or "{IN_FORCE}" (repeatable)'),
+        typer.Option("--policy", help=f"a DfE regime for every date, e.g. dfe-2016-07, or {IN_FORCE} (repeatable)"),
     ] = None,
     setting: Annotated[
         list[str] | None,

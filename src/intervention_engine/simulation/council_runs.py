@@ -28,8 +28,9 @@ from ..policies.registry import registry_with
 from ..policies.rulebook import STAGES
 from ..projections.exports import TABLES, ExportTable
 from ..projections.identity import NO_REGION, CouncilIdentity, council_identities
+from .exports import IN_FORCE
 from .kernel import Lane
-from .montecarlo import IN_FORCE, Batch, _tables, sample_dates
+from .montecarlo import Batch, _tables, sample_dates
 from .record import RealRecord
 from .start import CouncilStart, starts_from
 from .tables import LaneStart

@@ -12,7 +12,9 @@ from typing import Any
 from ..policies.rulebook import STAGES
 from ..projections.exports import TABLES, ExportTable
 from .backtest import Backtest
-from .montecarlo import IN_FORCE, Projection
+from .montecarlo import Projection
+
+IN_FORCE = "in force"
 
 
 def simulation_table(projections: Sequence[Projection]) -> ExportTable:

@@ -34,8 +34,6 @@ Progress = Callable[[int], None]
 QUANTILES = (5, 25, 50, 75, 95)
 OUT_OF_COUNCIL = OUT_OF_COUNCIL_STAGES
 
-IN_FORCE = "in force"  # the label of the DfE regimes in force on each date, in every output
-
 
 @dataclass(frozen=True)
 class Batch:
@@ -169,7 +167,7 @@ class Projection:
             "until": self.dates[-1].isoformat(),
             "runs": self.runs,
             "seed": self.seed,
-            "policy": self.policy or IN_FORCE,
+            "policy": self.policy or "in force on each date",
             "councils": self.councils,
             "stages_at_end": {
                 stage: _band(end[:, column]) for column, stage in enumerate(STAGES) if end[:, column].any()

@@ -39,11 +39,12 @@ import pyarrow.parquet as pq
 
 from ..engine import InterventionEngine
 from ..policies.rulebook import INTERVENTION_STAGES, STAGES
-from .montecarlo import IN_FORCE, OUT_OF_COUNCIL, Batch, BatchResult, _band, registry_for, run_batch, sample_dates
+from .montecarlo import OUT_OF_COUNCIL, Batch, BatchResult, _band, registry_for, run_batch, sample_dates
 from .named_parameters import resolve, with_parameters
 from .start import CouncilStart, starts_from
 from .world import WorldModel, run_seeds
 
+IN_FORCE = "in-force"  # the policy column's name for the regimes in force on each date
 SUFFIXES = (".parquet", ".csv")
 
 
@@ -76,7 +77,7 @@ def variants(world: WorldModel, policies: Sequence[str | None], grid: Mapping[st
     for policy in policies:
         registry_for(_policy(policy))  # an unknown policy fails here, with the known ones named
     if not policies:
-        raise ValueError(f"sweep: name at least one policy (or {IN_FORCE!r})")
+        raise ValueError("sweep: name at least one policy (or in-force)")
     empty = [name for name, values in grid.items() if not values]
     if empty:
         raise ValueError(f"sweep grid: parameter {empty[0]!r} has no values")
