@@ -12,6 +12,7 @@ import threading
 import uuid
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI
@@ -24,7 +25,7 @@ from ..history.neighbours import CouncilTable
 from ..persistence.store import STORE_ERRORS, store_unavailable
 from ..scheduling.leader import SchedulerLeader
 from ..settings import ServiceLimits
-from ..simulation import WorldModel
+from ..simulation import RealRecord, WorldModel
 from .api import REQUEST_ID_PATTERN, council_routes, store_routes
 from .auth import Authenticator, TokenRegistry
 from .errors import install_error_handlers
@@ -52,6 +53,8 @@ def create_app(
     limits: ServiceLimits | None = None,
     unready: Callable[[], str | None] | None = None,
     readers: Sequence[InterventionEngine] = (),
+    record: RealRecord | None = None,
+    councils_csv: Path | None = None,
 ) -> FastAPI:
     """The API over `engine`. `leader` (if any) is started and stopped with the app; with `owns_engines`, the app
     closes `engine` when it shuts down. `stopping`, once set, ends open event streams (a server shutting down).
@@ -59,7 +62,9 @@ def create_app(
     `councils`, the council identity table, puts each council's statistical neighbours in `GET /report`.
     `limits` bound bodies and event streams (default: `Settings`' defaults). `unready` says why the store cannot
     be read and written, or None (`GET /ready`; default: whether the log can be read). `readers`, engines on the
-    same store, answer reads without the writer's lock (closed with `engine` when the app owns them)."""
+    same store, answer reads without the writer's lock (closed with `engine` when the app owns them). `record`, the
+    national record, is what `GET /exports/simulation` (and the other simulated tables) simulate from (none: they are
+    refused); `councils_csv`, the council identity table, gives exports the ONS codes and regions registrations lack."""
     limits = limits or ServiceLimits()
     gate = EngineGate(engine, readers=readers)
     stopping = stopping or threading.Event()
@@ -96,7 +101,7 @@ def create_app(
     app.include_router(event_routes(engine, authenticate, stopping, limits))
     app.include_router(whatif_routes(gate, authenticate, world))
     app.include_router(report_routes(gate, authenticate, councils))
-    app.include_router(export_routes(gate, authenticate))
+    app.include_router(export_routes(gate, authenticate, record, councils_csv))
     _state_code_pattern(app, engine)
     app.add_middleware(BodyLimit, max_bytes=limits.max_body_bytes, tokens=tokens)
     app.add_middleware(ResponseHeaders)
