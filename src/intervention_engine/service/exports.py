@@ -14,7 +14,7 @@ request's worker thread (never the event loop, never the writer's lock), within 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable
 from contextlib import ExitStack
 from enum import StrEnum
 from pathlib import Path
@@ -148,6 +148,9 @@ def _store_table(
     except BaseException:
         lease.close()
         raise
+    rows = found.rows
+    if isinstance(rows, Generator):
+        lease.callback(rows.close)  # first (last in, first out): no row is read once the reader is given back
     return found, lease.close
 
 
@@ -203,7 +206,7 @@ class LeasedStream(StreamingResponse):
             await super().__call__(scope, receive, send)
         finally:
             try:
-                if isinstance(self.content, Iterator) and hasattr(self.content, "close"):
+                if isinstance(self.content, Generator):
                     self.content.close()
             finally:
                 self.release()
