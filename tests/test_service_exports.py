@@ -243,10 +243,14 @@ def test_simulation_councils_at_the_bound_is_played(simulating: str, replays: li
 # The store's tables, streamed from a reader engine.
 
 
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[tuple[InterventionEngine, InterventionEngine]]:
-    """A SQLite store with Kirklees (judged inadequate in June 2018) and Barnet, and one reader engine on it."""
-    settings = Settings(backend="sqlite", db=tmp_path / "exports.sqlite")
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[InterventionEngine, InterventionEngine]]:
+    """A store (SQLite, PostgreSQL) with Kirklees (judged inadequate in June 2018) and Barnet, and one reader engine
+    on it."""
+    if request.param == "postgres":
+        settings: Settings = request.getfixturevalue("postgres")
+    else:
+        settings = Settings(backend="sqlite", db=tmp_path / "exports.sqlite")
     engine = build_engine(settings, clock=VirtualClock(D(2018, 1, 1)))
     engine.record(None, registration(on="2018-01-01") | {"ons_code": "E08000034", "region": "Yorkshire and the Humber"})
     engine.record("382", inspection(D(2018, 6, 1), "inadequate"))
