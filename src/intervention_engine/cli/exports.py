@@ -108,8 +108,8 @@ def export(
     from ..projections.exports.formats import check_format
     from ..projections.exports.tables import check_table
     from ..simulation import RealRecord
-    from ..simulation.exports import SimulatedExport, simulated_table
     from ..simulation.montecarlo import executor_for
+    from ..simulation.simulated import SimulatedExport, simulated_table
 
     with reporting(False):
         check_table(table)

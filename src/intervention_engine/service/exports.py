@@ -5,7 +5,7 @@ and given back when the last chunk is sent or the client goes away; the writer's
 in-memory store has no reader engines (no second engine can see its data): there the rows are read whole under
 the lock, and only the encoding streams, so a slow client never holds the lock.
 
-The simulated tables (`simulation`, `simulation_councils`, `backtest`) are computed by `simulation.exports`, as
+The simulated tables (`simulation`, `simulation_councils`, `backtest`) are computed by `simulation.simulated`, as
 `intervention-engine export` computes them, from the national record the server was given
 (`INTERVENTION_ENGINE_OFSTED_CSV`, with `INTERVENTION_ENGINE_COUNCILS_CSV` for ONS codes and regions), on the
 request's worker thread (never the event loop, never the writer's lock), within the bounds below.
@@ -35,7 +35,7 @@ from .whatif import MAX_YEARS
 
 if TYPE_CHECKING:
     from ..simulation import RealRecord
-    from ..simulation.exports import SimulatedExport
+    from ..simulation.simulated import SimulatedExport
 
 # Bounds on the work of one request for a simulated table (the command line has none: it runs on the caller's
 # machine). A run-year is one Monte Carlo run of every council for one year (about 3 ms of one core).
@@ -117,7 +117,7 @@ def export_routes(
         if name in STORE_TABLES:
             found, release = _store_table(gate, name, until, on, councils_csv)
         else:
-            from ..simulation.exports import SimulatedExport
+            from ..simulation.simulated import SimulatedExport
 
             asked = SimulatedExport(origins=from_dates or (), to_date=to, years=years, runs=runs, seed=seed,
                                     policies=[str(p.value) for p in policy or ()] or [None])  # fmt: skip
@@ -157,8 +157,8 @@ def _store_table(
 def _simulated_table(
     name: str, record: RealRecord | None, asked: SimulatedExport, councils_csv: Path | None
 ) -> ExportTable:
-    from ..simulation.exports import simulated_table
     from ..simulation.montecarlo import SerialExecutor
+    from ..simulation.simulated import simulated_table
 
     if record is None:
         raise NoNationalRecord(
