@@ -5,6 +5,7 @@ away."""
 
 from __future__ import annotations
 
+import concurrent.futures as cf
 import datetime as dt
 import io
 from collections.abc import Iterator
@@ -26,7 +27,7 @@ from intervention_engine.projections.exports import store_tables
 from intervention_engine.service import TokenRegistry, create_app
 from intervention_engine.service.compose import build_app
 from intervention_engine.settings import Settings
-from intervention_engine.simulation import RealRecord
+from intervention_engine.simulation import RealRecord, simulated
 from served_app import served
 
 from factories import inspection, registration
@@ -154,6 +155,32 @@ def test_a_server_configured_with_the_ofsted_csv_serves_the_simulated_tables(tmp
     frame = pd.read_csv(io.BytesIO(response.content))
     assert sorted(set(frame["year"])) == [2023, 2024]
     assert len(frame) == 4 * 2
+
+
+def test_the_runs_are_played_by_the_services_own_process_which_stops_with_the_service(
+    record: RealRecord, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Not on the request's thread (whose interpreter lock the writer and the event loop share): a process."""
+    executors: list[cf.Executor] = []
+    simulate = simulated.simulate
+
+    def spied(*args: Any, **kwargs: Any) -> Any:
+        executors.append(args[5])  # simulate(start, years, runs, seed, policy, executor, ...)
+        return simulate(*args, **kwargs)
+
+    monkeypatch.setattr(simulated, "simulate", spied)
+    engine = build_engine(Settings(backend="memory"), clock=VirtualClock(D(2026, 1, 1)))
+    app = create_app(engine, tokens=tokens(), record=record)
+    assert not app.state.simulations.started  # started when first needed
+    with served(app) as url:
+        response = get(url, "simulation", {"from": "2025-01-01", "years": 1, "runs": 2}, CSV)
+        assert response.status_code == 200
+        assert app.state.simulations.started
+    engine.close()
+    assert len(executors) == 1
+    assert isinstance(executors[0], cf.ProcessPoolExecutor)
+    assert not app.state.simulations.started  # stopped when the service stopped
+    assert len(pd.read_csv(io.BytesIO(response.content))) == 2 * 13 * 13  # runs x months x stages
 
 
 # ----------------------------------------------------------------------------------------------------------------

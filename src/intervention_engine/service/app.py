@@ -30,7 +30,7 @@ from .api import REQUEST_ID_PATTERN, council_routes, store_routes
 from .auth import Authenticator, TokenRegistry
 from .errors import install_error_handlers
 from .events import event_routes
-from .exports import export_routes
+from .exports import SimulationProcess, export_routes
 from .gate import EngineGate
 from .limits import BodyLimit
 from .report import report_routes
@@ -68,6 +68,7 @@ def create_app(
     limits = limits or ServiceLimits()
     gate = EngineGate(engine, readers=readers)
     stopping = stopping or threading.Event()
+    simulations = SimulationProcess()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -78,6 +79,7 @@ def create_app(
         finally:
             stopping.set()
             gate.close()
+            simulations.close()
             if leader is not None:
                 leader.stop()
             if owns_engines:
@@ -92,6 +94,7 @@ def create_app(
         lifespan=lifespan,
     )
     app.state.gate = gate
+    app.state.simulations = simulations
     app.state.leader = leader
     install_error_handlers(app)
     authenticate = Authenticator(tokens)
@@ -101,7 +104,7 @@ def create_app(
     app.include_router(event_routes(engine, authenticate, stopping, limits))
     app.include_router(whatif_routes(gate, authenticate, world))
     app.include_router(report_routes(gate, authenticate, councils))
-    app.include_router(export_routes(gate, authenticate, record, councils_csv))
+    app.include_router(export_routes(gate, authenticate, record, councils_csv, simulations))
     _state_code_pattern(app, engine)
     app.add_middleware(BodyLimit, max_bytes=limits.max_body_bytes, tokens=tokens)
     app.add_middleware(ResponseHeaders)

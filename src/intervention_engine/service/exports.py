@@ -8,12 +8,16 @@ the lock, and only the encoding streams, so a slow client never holds the lock.
 The simulated tables (`simulation`, `simulation_councils`, `backtest`) are computed by `simulation.simulated`, as
 `intervention-engine export` computes them, from the national record the server was given
 (`INTERVENTION_ENGINE_OFSTED_CSV`, with `INTERVENTION_ENGINE_COUNCILS_CSV` for ONS codes and regions), on the
-request's worker thread (never the event loop, never the writer's lock), within the bounds below.
+request's worker thread (never the event loop, never the writer's lock) and their runs in a process of their own
+(`SimulationProcess`), within the bounds below.
 """
 
 from __future__ import annotations
 
+import concurrent.futures as cf
 import datetime as dt
+import multiprocessing
+import threading
 from collections.abc import Callable, Generator, Iterable
 from contextlib import ExitStack
 from enum import StrEnum
@@ -54,9 +58,12 @@ def export_routes(
     authenticate: Authenticator,
     record: RealRecord | None = None,
     councils_csv: Path | None = None,
+    simulations: SimulationProcess | None = None,
 ) -> APIRouter:
-    """The export route over `gate`'s store; the simulated tables from `record` (none: refused with a 409), and
-    ONS codes and regions that registrations lack from the council identity table `councils_csv`."""
+    """The export route over `gate`'s store; the simulated tables from `record` (none: refused with a 409), their
+    runs played by `simulations` (default: a process of their own, started when first needed; close it with the
+    app), and ONS codes and regions that registrations lack from the council identity table `councils_csv`."""
+    simulations = simulations or SimulationProcess()
     router = APIRouter(tags=["exports"])
     reader = Depends(authenticate.requiring(Role.reader))
     content: dict[str, dict[str, str]] = {media_type.split(";")[0]: {} for media_type in FORMATS.values()}
@@ -121,7 +128,7 @@ def export_routes(
 
             asked = SimulatedExport(origins=from_dates or (), to_date=to, years=years, runs=runs, seed=seed,
                                     policies=[str(p.value) for p in policy or ()] or [None])  # fmt: skip
-            found, release = _simulated_table(name, record, asked, councils_csv), _nothing
+            found, release = _simulated_table(name, record, asked, councils_csv, simulations), _nothing
         extension = "csv" if format == "csv" else "parquet"
         return LeasedStream(
             chunks(found, format),
@@ -155,9 +162,12 @@ def _store_table(
 
 
 def _simulated_table(
-    name: str, record: RealRecord | None, asked: SimulatedExport, councils_csv: Path | None
+    name: str,
+    record: RealRecord | None,
+    asked: SimulatedExport,
+    councils_csv: Path | None,
+    simulations: SimulationProcess,
 ) -> ExportTable:
-    from ..simulation.montecarlo import SerialExecutor
     from ..simulation.simulated import simulated_table
 
     if record is None:
@@ -171,9 +181,37 @@ def _simulated_table(
         raise InvalidExport(
             f"table {name!r}: {work:,} run-years asked ({product}); this server plays at most {limit:,} a request"
         )
-    # The runs are played on this worker thread (`simulation_councils`: as its rows are streamed, on the stream's
-    # worker threads), one request's work on one core: the other core stays free for the service.
-    return simulated_table(name, record, asked, SerialExecutor(), councils_csv)
+    # The record is replayed to the start on this worker thread; the runs are played by the service's simulation
+    # process (`simulation_councils`: as its rows are streamed).
+    return simulated_table(name, record, asked, simulations.executor(), councils_csv)
+
+
+class SimulationProcess:
+    """The process that plays the Monte Carlo runs of the simulated exports: one for the service, started when a
+    simulated table is first asked for. Its runs hold neither the event loop nor the interpreter lock the writer
+    needs, and requests that come together queue for it, so simulations take one core at most. Spawned, not
+    forked: the service's threads hold locks a forked child would inherit held."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._pool: cf.ProcessPoolExecutor | None = None
+
+    @property
+    def started(self) -> bool:
+        return self._pool is not None
+
+    def executor(self) -> cf.Executor:
+        with self._lock:
+            if self._pool is None:
+                self._pool = cf.ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
+            return self._pool
+
+    def close(self) -> None:
+        """Stop the process (the runs queued are dropped, the one playing is finished)."""
+        with self._lock:
+            if self._pool is not None:
+                self._pool.shutdown(wait=True, cancel_futures=True)
+                self._pool = None
 
 
 def _run_years(name: str, asked: SimulatedExport) -> int:
