@@ -42,7 +42,8 @@ if TYPE_CHECKING:
     from ..simulation.simulated import SimulatedExport
 
 # Bounds on the work of one request for a simulated table (the command line has none: it runs on the caller's
-# machine). A run-year is one Monte Carlo run of every council for one year (about 3 ms of one core).
+# machine). A run-year is one Monte Carlo run of every council for one year (about 1.6 ms of one core; 12 ms
+# for `simulation_councils` with its rows: README, Tidy exports).
 MAX_RUNS = 1000
 MAX_ORIGINS = 10  # backtest origins (`from`)
 MAX_RUN_YEARS = 10_000  # runs x years x variants; backtest: runs x years from each origin to `to`, summed
