@@ -17,6 +17,7 @@ from __future__ import annotations
 import concurrent.futures as cf
 import datetime as dt
 import multiprocessing
+import signal
 import threading
 from collections.abc import Callable, Generator, Iterable
 from contextlib import ExitStack
@@ -204,7 +205,9 @@ class SimulationProcess:
     def executor(self) -> cf.Executor:
         with self._lock:
             if self._pool is None:
-                self._pool = cf.ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
+                self._pool = cf.ProcessPoolExecutor(
+                    max_workers=1, mp_context=multiprocessing.get_context("spawn"), initializer=_ignore_interrupts
+                )
             return self._pool
 
     def close(self) -> None:
@@ -213,6 +216,12 @@ class SimulationProcess:
             if self._pool is not None:
                 self._pool.shutdown(wait=True, cancel_futures=True)
                 self._pool = None
+
+
+def _ignore_interrupts() -> None:
+    """In the simulation process: Ctrl-C (sent to the terminal's whole process group) is the service's to handle;
+    the service then stops this process."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def _run_years(name: str, asked: SimulatedExport) -> int:
