@@ -157,6 +157,38 @@ def test_a_server_configured_with_the_ofsted_csv_serves_the_simulated_tables(tmp
     assert len(frame) == 4 * 2
 
 
+@pytest.mark.slow
+def test_a_server_given_the_dfe_register_simulates_from_it_as_the_command_line_does(tmp_path: Path) -> None:
+    register = DATA / "dfe_interventions.csv"
+    settings = Settings(backend="memory", ofsted_csv=OFSTED_CSV, dfe_register=register,
+                        tokens=TOKENS)  # type: ignore[arg-type]  # fmt: skip
+    params = {"from": "2018-01-01", "to": "2018-12-31", "runs": 2}
+    with served(build_app(settings, scheduler=False)) as url:
+        response = get(url, "backtest", params, PARQUET)
+    assert response.status_code == 200, response.text
+    table = pq.read_table(io.BytesIO(response.content))
+    out = tmp_path / "backtest.parquet"
+    cli("export", "backtest", "--format", "parquet", "--out", str(out), "--ofsted-csv", str(OFSTED_CSV),
+        "--dfe-register", str(register), "--from", "2018-01-01", "--to", "2018-12-31", "--runs", "2",
+        "--workers", "0")  # fmt: skip
+    assert table.equals(pq.read_table(out))
+    notices = table.to_pandas().set_index("quantity").loc["improvement_notice"]
+    # The Ofsted CSV alone holds no DfE fact; the register's notices are on record on 31 March 2018.
+    assert notices["record"] > 0
+
+
+def test_a_server_given_the_dfe_register_without_the_ofsted_csv_refuses_to_start() -> None:
+    from intervention_engine.errors import ConfigurationError
+
+    settings = Settings(backend="memory", dfe_register=DATA / "dfe_interventions.csv")
+    with pytest.raises(ConfigurationError) as refused:
+        build_app(settings, scheduler=False)
+    assert str(refused.value) == (
+        "the DfE register (INTERVENTION_ENGINE_DFE_REGISTER) is read with the national Ofsted CSV: set "
+        "INTERVENTION_ENGINE_OFSTED_CSV too"
+    )
+
+
 def test_the_runs_are_played_by_the_services_own_process_which_stops_with_the_service(
     record: RealRecord, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -99,6 +99,11 @@ class Settings(BaseSettings):
         description="the national Ofsted CSV: calibrates the world model of what-ifs over HTTP; the simulated "
         "exports (GET /exports/simulation, simulation_councils, backtest) start from it",
     )
+    dfe_register: Path | None = Field(
+        default=None,
+        description="the DfE register (dfe_interventions.csv): read with the Ofsted CSV into the national record of "
+        "what-ifs and simulated exports (DfE instruments on record at the start), as --dfe-register is",
+    )
     councils_csv: Path | None = Field(
         default=None,
         description="the council identity table (councils.csv): statistical neighbours in GET /report; ONS "

@@ -82,6 +82,14 @@ def export(
         Path | None,
         typer.Option("--ofsted-csv", dir_okay=False, help="simulation, backtest: the national Ofsted CSV"),
     ] = None,
+    dfe_register: Annotated[
+        Path | None,
+        typer.Option(
+            "--dfe-register",
+            dir_okay=False,
+            help="simulation(_councils), backtest: the DfE register, read with the CSV",
+        ),
+    ] = None,
     from_dates: Annotated[
         list[str] | None,
         typer.Option(
@@ -128,7 +136,7 @@ def export(
                 origins=[required_day(day, "--from") for day in from_dates or ()],
                 to_date=required_day(to_date, "--to"), years=years, runs=runs, seed=seed, policies=policy or [None],
             )  # fmt: skip
-            record = RealRecord.load(ofsted_csv)
+            record = RealRecord.load(ofsted_csv, register=dfe_register)
             with executor_for(workers) as pool:
                 found = simulated_table(table, record, asked, pool, councils_csv, option="--")
                 _write(found, format, out)  # the per-council rows are played while they are written

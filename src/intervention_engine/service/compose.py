@@ -46,7 +46,14 @@ def build_app(
     """
     settings = settings or Settings()
     clock = clock or SystemClock()
-    record = national_record(settings.ofsted_csv) if settings.ofsted_csv else None  # before opening anything
+    if settings.dfe_register is not None and settings.ofsted_csv is None:
+        raise ConfigurationError(
+            "the DfE register (INTERVENTION_ENGINE_DFE_REGISTER) is read with the national Ofsted CSV: set "
+            "INTERVENTION_ENGINE_OFSTED_CSV too"
+        )
+    record = (  # before opening anything
+        national_record(settings.ofsted_csv, settings.dfe_register) if settings.ofsted_csv else None
+    )
     world = calibrated_world(record) if record is not None else None
     councils = council_table(settings.councils_csv) if settings.councils_csv else None
     engine = build_engine(settings, clock=clock)
@@ -89,16 +96,18 @@ def council_table(councils_csv: Path) -> CouncilTable:
         raise ConfigurationError(f"cannot read the council identity table: {error}") from None
 
 
-def national_record(ofsted_csv: Path) -> RealRecord:
-    """The national Ofsted record (with `councils.csv` beside it): what-ifs' world model is calibrated on it and
-    the simulated exports (`GET /exports/simulation`, ...) start from it, as `intervention-engine export` reads it."""
+def national_record(ofsted_csv: Path, register: Path | None = None) -> RealRecord:
+    """The national Ofsted record (with `councils.csv` beside it) and the DfE register, if given: what-ifs' world
+    model is calibrated on it and the simulated exports (`GET /exports/simulation`, ...) start from it, as
+    `intervention-engine export --ofsted-csv ... [--dfe-register ...]` reads it."""
     from ..simulation import RealRecord  # only when the service is given the record (start-up time)
 
     try:
-        return RealRecord.load(ofsted_csv)
+        return RealRecord.load(ofsted_csv, register=register)
     except (OSError, InterventionError) as error:
+        read = f"{ofsted_csv} and {register}" if register is not None else str(ofsted_csv)
         raise ConfigurationError(
-            f"cannot calibrate the what-if world model on {ofsted_csv} (nor simulate exports from it): {error}"
+            f"cannot calibrate the what-if world model on {read} (nor simulate exports from it): {error}"
         ) from None
 
 
