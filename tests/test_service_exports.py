@@ -27,7 +27,9 @@ from intervention_engine.projections.exports import store_tables
 from intervention_engine.service import TokenRegistry, create_app
 from intervention_engine.service.compose import build_app
 from intervention_engine.settings import Settings
-from intervention_engine.simulation import RealRecord, simulated
+from intervention_engine.simulation import RealRecord, WorldModel, simulated
+from intervention_engine.simulation.council_runs import council_stages
+from intervention_engine.simulation.start import starts_from
 from served_app import served
 
 from factories import inspection, registration
@@ -213,6 +215,36 @@ def test_the_runs_are_played_by_the_services_own_process_which_stops_with_the_se
     assert isinstance(executors[0], cf.ProcessPoolExecutor)
     assert not app.state.simulations.started  # stopped when the service stopped
     assert len(pd.read_csv(io.BytesIO(response.content))) == 2 * 13 * 13  # runs x months x stages
+
+
+class FirstOnly(cf.Executor):
+    """Plays the first call submitted; the others wait, as behind a busy simulation process."""
+
+    def __init__(self) -> None:
+        self.futures: list[cf.Future[Any]] = []
+
+    def submit(self, fn: Any, /, *args: Any, **kwargs: Any) -> cf.Future[Any]:
+        future: cf.Future[Any] = cf.Future()
+        if not self.futures:
+            future.set_result(fn(*args, **kwargs))
+        self.futures.append(future)
+        return future
+
+
+def test_per_council_rows_given_up_leave_no_batch_queued_for_the_simulation_process(record: RealRecord) -> None:
+    engine = record.replay(D(2020, 3, 31))
+    try:
+        starts = starts_from(D(2020, 3, 31), engine, None, who="simulate")
+    finally:
+        engine.close()
+    world = WorldModel.calibrated(record.calibration())
+    pool = FirstOnly()
+    runs = council_stages(starts, None, world, D(2020, 3, 31), 1, 20, 0, pool, batch_runs=1)
+    run, stages = next(runs)  # the first run's stages, taken once more batches than the window are queued
+    assert (run, stages.shape) == (0, (153, 13))  # councils x (the first day and 12 months on)
+    assert len(pool.futures) > 1
+    runs.close()  # the client went away
+    assert [future.cancelled() for future in pool.futures[1:]] == [True] * (len(pool.futures) - 1)
 
 
 # ----------------------------------------------------------------------------------------------------------------
