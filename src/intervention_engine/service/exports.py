@@ -33,6 +33,7 @@ from ..dates import DATE_RANGE, WorldDate
 from ..policies.registry import DFE_REGIMES
 from ..projections.exports import FORMATS, STORE_TABLES, TABLES, ExportTable, InvalidExport, chunks
 from ..settings import Role
+from ..simulation.simulated import BACKTEST_TO
 from .auth import Authenticator
 from .errors import ERROR_RESPONSES, ErrorBody, NoNationalRecord
 from .gate import EngineGate
@@ -109,7 +110,7 @@ def export_routes(
                 "backtest: an origin (repeatable; default 2018-01-01, 2019-01-01 and 2020-01-01)",
             ),
         ] = None,
-        to: Annotated[WorldDate, Query(description="backtest: to the end of this day")] = dt.date(2024, 12, 31),
+        to: Annotated[WorldDate, Query(description="backtest: to the end of this day")] = BACKTEST_TO,
         years: Annotated[int, Query(ge=1, le=MAX_YEARS, description="simulation(_councils): years to project")] = 10,
         runs: Annotated[int, Query(ge=1, le=MAX_RUNS, description="simulated tables: Monte Carlo runs")] = 100,
         seed: Annotated[int, Query(ge=0, le=2**32 - 1, description="simulated tables: master seed")] = 0,
