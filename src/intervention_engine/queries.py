@@ -143,14 +143,18 @@ class EngineQueries:
         until: dt.date | None = None,
         days: Sequence[dt.date] | None = None,
         councils_csv: Path | None = None,
+        streamed: bool = False,
     ) -> ExportTable:
         """A tidy table of the store (`facts`, `events`, `states`, `timers`, `expectations`, `deviations`,
         `national`): its columns (docs/exports.md) and rows. `states` runs monthly to `until` (default today),
         `national` counts on `days` (default: 31 March of each year, as `national`); `councils_csv` gives ONS codes
-        and regions that registrations lack. Write it with `projections.exports.write_export`."""
+        and regions that registrations lack. Write it with `projections.exports.write_export`. With `streamed` the
+        rows are read from the store as they are taken: take them all (or close them) before using this engine for
+        anything else, on one thread at a time."""
         today = self.clock.today()
         days = list(days) if days else [dt.date(year, 3, 31) for year in range(2014, today.year + 1)]
-        return store_table(self.store, self.index, table, until=until or today, days=days, councils_csv=councils_csv)
+        return store_table(self.store, self.index, table, until=until or today, days=days, councils_csv=councils_csv,
+                           streamed=streamed)  # fmt: skip
 
     def councils(self) -> list[tuple[str, str]]:
         self.index.refresh()

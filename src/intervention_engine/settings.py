@@ -95,10 +95,19 @@ class Settings(BaseSettings):
     tokens_file: Path | None = Field(default=None, description="a JSON file holding a list of API tokens")
     write_retries: int = Field(default=20, ge=1, description="attempts at a command that meets a concurrent write")
     ofsted_csv: Path | None = Field(
-        default=None, description="the national Ofsted CSV: calibrates the world model of what-ifs over HTTP"
+        default=None,
+        description="the national Ofsted CSV: calibrates the world model of what-ifs over HTTP; the simulated "
+        "exports (GET /exports/simulation, simulation_councils, backtest) start from it",
+    )
+    dfe_register: Path | None = Field(
+        default=None,
+        description="the DfE register (dfe_interventions.csv): read with the Ofsted CSV into the national record of "
+        "what-ifs and simulated exports (DfE instruments on record at the start), as --dfe-register is",
     )
     councils_csv: Path | None = Field(
-        default=None, description="the council identity table (councils.csv): statistical neighbours in GET /report"
+        default=None,
+        description="the council identity table (councils.csv): statistical neighbours in GET /report; ONS "
+        "codes and regions registrations lack in GET /exports",
     )
     council_cache_size: int = Field(
         default=1000, ge=0, description="councils kept in memory between commands (0: load each from the store)"

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import sys
 from collections.abc import Sequence
-from concurrent.futures import Executor
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -21,7 +19,6 @@ from .whatif import WorkersOption
 if TYPE_CHECKING:  # the tables, pyarrow and the simulation are imported by the commands that use them: quick --help
     from ..projections.exports import ExportTable
     from ..projections.national import NationalCount
-    from ..simulation import Projection, RealRecord
 
 # The tables and formats `export` offers, as projections.exports names them (a test keeps the two the same).
 TABLE_NAMES = (
@@ -29,8 +26,6 @@ TABLE_NAMES = (
     "simulation_councils", "backtest",
 )  # fmt: skip
 FORMAT_NAMES = ("csv", "parquet")
-
-SIMULATION_FROM = dt.date(2018, 1, 1)  # `export simulation` starts from the real state on this day by default
 
 
 class By(StrEnum):
@@ -87,6 +82,14 @@ def export(
         Path | None,
         typer.Option("--ofsted-csv", dir_okay=False, help="simulation, backtest: the national Ofsted CSV"),
     ] = None,
+    dfe_register: Annotated[
+        Path | None,
+        typer.Option(
+            "--dfe-register",
+            dir_okay=False,
+            help="simulation(_councils), backtest: the DfE register, read with the CSV",
+        ),
+    ] = None,
     from_dates: Annotated[
         list[str] | None,
         typer.Option(
@@ -112,11 +115,9 @@ def export(
     from ..projections.exports import STORE_TABLES, InvalidExport
     from ..projections.exports.formats import check_format
     from ..projections.exports.tables import check_table
-    from ..simulation import RealRecord, backtest
-    from ..simulation.backtest import ORIGINS
-    from ..simulation.council_runs import council_runs_table
-    from ..simulation.exports import backtest_table, simulation_table
+    from ..simulation import RealRecord
     from ..simulation.montecarlo import executor_for
+    from ..simulation.simulated import SimulatedExport, simulated_table
 
     with reporting(False):
         check_table(table)
@@ -131,50 +132,16 @@ def export(
         else:
             if ofsted_csv is None:
                 raise BadArgument(f"table {table!r} is simulated from the record: give --ofsted-csv FILE")
-            origins = [required_day(day, "--from") for day in from_dates or ()]
-            record = RealRecord.load(ofsted_csv)
+            asked = SimulatedExport(
+                origins=[required_day(day, "--from") for day in from_dates or ()],
+                to_date=required_day(to_date, "--to"), years=years, runs=runs, seed=seed, policies=policy or [None],
+            )  # fmt: skip
+            record = RealRecord.load(ofsted_csv, register=dfe_register)
             with executor_for(workers) as pool:
-                if table == "backtest":
-                    result, _ = backtest(record, origins=origins or ORIGINS, to_date=required_day(to_date, "--to"),
-                                         runs=runs, seed=seed, executor=pool)  # fmt: skip
-                    found = backtest_table(result)
-                else:
-                    if len(origins) > 1:
-                        raise BadArgument(f"table {table!r} starts from one day: give --from once")
-                    first = origins[0] if origins else SIMULATION_FROM
-                    if table == "simulation":
-                        found = simulation_table(_simulate(record, first, years, runs, seed, policy or [None], pool))
-                    else:
-                        try:
-                            found = council_runs_table(record, first, years, runs, seed, policy or [None], pool,
-                                                       councils_csv)  # fmt: skip
-                        except ValueError as error:
-                            raise BadArgument(str(error)) from None
+                found = simulated_table(table, record, asked, pool, councils_csv, option="--")
                 _write(found, format, out)  # the per-council rows are played while they are written
                 return
         _write(found, format, out)
-
-
-def _simulate(
-    record: RealRecord,
-    start: dt.date,
-    years: int,
-    runs: int,
-    seed: int,
-    policies: Sequence[str | None],
-    pool: Executor,
-) -> list[Projection]:
-    """One projection per policy (None: the regimes in force), each from the real state on `start`."""
-    from ..simulation import WorldModel, simulate
-
-    world = WorldModel.calibrated(record.calibration())
-    engine = record.replay(start)
-    try:
-        return [simulate(start, years, runs, seed, policy, pool, engine=engine, world=world) for policy in policies]
-    except ValueError as error:
-        raise BadArgument(str(error)) from None
-    finally:
-        engine.close()
 
 
 def _write(found: ExportTable, format: str, out: Path | None) -> None:

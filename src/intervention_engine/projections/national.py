@@ -62,14 +62,17 @@ def national_counts(
     index: CouncilIndex,
     dates: Iterable[dt.date],
     group_of: Callable[[Any], str] | None = None,
+    *,
+    with_total: bool = False,
 ) -> list[NationalCount]:
     """Councils by stage and grade on each date; with `group_of` (a council's stream id to its group, such as its
-    region), one count per group and date, by date then group."""
+    region), one count per group and date, by date then group, and with `with_total` also the count of every
+    council (region None) first on each date, from the same single pass over each stream."""
     wanted = sorted(set(dates))
     stages: dict[tuple[int, str | None], Counter[str]] = {}
     grades: dict[tuple[int, str | None], Counter[str]] = {}
     covered_stages: dict[tuple[int, str | None], Counter[str]] = {}
-    if group_of is None:  # every date is counted, even in an empty store
+    if group_of is None or with_total:  # every date is counted, even in an empty store
         for position in range(len(wanted)):
             stages[position, None], grades[position, None], covered_stages[position, None] = (
                 Counter(),
@@ -79,16 +82,18 @@ def national_counts(
     index.refresh()
     for cid in index.codes:
         group = group_of(cid) if group_of is not None else None
+        groups = (group, None) if group is not None and with_total else (group,)
         for position, (states, spans) in enumerate(_states_on(store, cid, wanted)):
             # A council registered later than the date is in the store's population all the same: on that date
             # the record holds no inspection of it.
             stage, grade = (derive_stage(states), states["judgement"]) if states else ("not_inspected", "not_inspected")
-            key = (position, group)
-            stages.setdefault(key, Counter())[stage] += 1
-            grades.setdefault(key, Counter())[grade] += 1
-            covered_stages.setdefault(key, Counter())
-            if covered(spans, _DFE_REGIONS, wanted[position].isoformat(), wanted[position].isoformat()):
-                covered_stages[key][stage] += 1
+            dfe_covered = covered(spans, _DFE_REGIONS, wanted[position].isoformat(), wanted[position].isoformat())
+            for key in ((position, counted) for counted in groups):
+                stages.setdefault(key, Counter())[stage] += 1
+                grades.setdefault(key, Counter())[grade] += 1
+                covered_stages.setdefault(key, Counter())
+                if dfe_covered:
+                    covered_stages[key][stage] += 1
     keys = sorted(stages, key=lambda key: (key[0], key[1] or ""))
     return [_count(wanted[key[0]], key[1], stages[key], grades[key], covered_stages[key]) for key in keys]
 

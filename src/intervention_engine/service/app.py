@@ -12,6 +12,7 @@ import threading
 import uuid
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI
@@ -24,12 +25,12 @@ from ..history.neighbours import CouncilTable
 from ..persistence.store import STORE_ERRORS, store_unavailable
 from ..scheduling.leader import SchedulerLeader
 from ..settings import ServiceLimits
-from ..simulation import WorldModel
+from ..simulation import RealRecord, WorldModel
 from .api import REQUEST_ID_PATTERN, council_routes, store_routes
 from .auth import Authenticator, TokenRegistry
 from .errors import install_error_handlers
 from .events import event_routes
-from .exports import export_routes
+from .exports import SimulationProcess, export_routes
 from .gate import EngineGate
 from .limits import BodyLimit
 from .report import report_routes
@@ -52,6 +53,8 @@ def create_app(
     limits: ServiceLimits | None = None,
     unready: Callable[[], str | None] | None = None,
     readers: Sequence[InterventionEngine] = (),
+    record: RealRecord | None = None,
+    councils_csv: Path | None = None,
     telemetry: bool = False,
 ) -> FastAPI:
     """The API over `engine`. `leader` (if any) is started and stopped with the app; with `owns_engines`, the app
@@ -60,12 +63,15 @@ def create_app(
     `councils`, the council identity table, puts each council's statistical neighbours in `GET /report`.
     `limits` bound bodies and event streams (default: `Settings`' defaults). `unready` says why the store cannot
     be read and written, or None (`GET /ready`; default: whether the log can be read). `readers`, engines on the
-    same store, answer reads without the writer's lock (closed with `engine` when the app owns them). `telemetry`
-    turns on FastAPI's OpenTelemetry spans, metrics and logs (off, the default, spares every request looking up
-    the process's providers: 3% of a recorded fact's time in the server, benchmarks/service.py)."""
+    same store, answer reads without the writer's lock (closed with `engine` when the app owns them). `record`, the
+    national record, is what `GET /exports/simulation` (and the other simulated tables) simulate from (none: they are
+    refused); `councils_csv`, the council identity table, gives exports the ONS codes and regions registrations lack.
+    `telemetry` turns on FastAPI's OpenTelemetry spans, metrics and logs (off, the default, spares every request
+    looking up the process's providers: 3% of a recorded fact's time in the server, benchmarks/service.py)."""
     limits = limits or ServiceLimits()
     gate = EngineGate(engine, readers=readers)
     stopping = stopping or threading.Event()
+    simulations = SimulationProcess()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -76,6 +82,7 @@ def create_app(
         finally:
             stopping.set()
             gate.close()
+            simulations.close()
             if leader is not None:
                 leader.stop()
             if owns_engines:
@@ -91,6 +98,7 @@ def create_app(
         telemetry={"tracing": telemetry, "metrics": telemetry, "logs": telemetry},
     )
     app.state.gate = gate
+    app.state.simulations = simulations
     app.state.leader = leader
     install_error_handlers(app)
     authenticate = Authenticator(tokens)
@@ -100,7 +108,7 @@ def create_app(
     app.include_router(event_routes(engine, authenticate, stopping, limits))
     app.include_router(whatif_routes(gate, authenticate, world))
     app.include_router(report_routes(gate, authenticate, councils))
-    app.include_router(export_routes(gate, authenticate))
+    app.include_router(export_routes(gate, authenticate, record, councils_csv, simulations))
     _state_code_pattern(app, engine)
     app.add_middleware(BodyLimit, max_bytes=limits.max_body_bytes, tokens=tokens)
     app.add_middleware(ResponseHeaders)

@@ -27,7 +27,7 @@ from .auth import TokenRegistry
 
 if TYPE_CHECKING:
     from ..history.neighbours import CouncilTable
-    from ..simulation import WorldModel
+    from ..simulation import RealRecord, WorldModel
 
 
 def build_app(
@@ -46,7 +46,15 @@ def build_app(
     """
     settings = settings or Settings()
     clock = clock or SystemClock()
-    world = calibrated_world(settings.ofsted_csv) if settings.ofsted_csv else None  # before opening anything
+    if settings.dfe_register is not None and settings.ofsted_csv is None:
+        raise ConfigurationError(
+            "the DfE register (INTERVENTION_ENGINE_DFE_REGISTER) is read with the national Ofsted CSV: set "
+            "INTERVENTION_ENGINE_OFSTED_CSV too"
+        )
+    record = (  # before opening anything
+        national_record(settings.ofsted_csv, settings.dfe_register) if settings.ofsted_csv else None
+    )
+    world = calibrated_world(record) if record is not None else None
     councils = council_table(settings.councils_csv) if settings.councils_csv else None
     engine = build_engine(settings, clock=clock)
     shared = settings.backend == "memory"  # no second engine sees the in-memory store's data
@@ -73,6 +81,8 @@ def build_app(
         limits=settings.service_limits(),
         unready=partial(unready, settings, engine.store),
         readers=readers,
+        record=record,
+        councils_csv=settings.councils_csv,
         telemetry=settings.telemetry,
     )
 
@@ -87,12 +97,24 @@ def council_table(councils_csv: Path) -> CouncilTable:
         raise ConfigurationError(f"cannot read the council identity table: {error}") from None
 
 
-def calibrated_world(ofsted_csv: Path) -> WorldModel:
-    """The world model of what-ifs, calibrated on the national Ofsted record in `ofsted_csv`."""
-    from ..simulation import RealRecord, WorldModel  # only when the service is given the record (start-up time)
+def national_record(ofsted_csv: Path, register: Path | None = None) -> RealRecord:
+    """The national Ofsted record (with `councils.csv` beside it) and the DfE register, if given: what-ifs' world
+    model is calibrated on it and the simulated exports (`GET /exports/simulation`, ...) start from it, as
+    `intervention-engine export --ofsted-csv ... [--dfe-register ...]` reads it."""
+    from ..simulation import RealRecord  # only when the service is given the record (start-up time)
 
     try:
-        record = RealRecord.load(ofsted_csv)
+        return RealRecord.load(ofsted_csv, register=register)
     except (OSError, InterventionError) as error:
-        raise ConfigurationError(f"cannot calibrate the what-if world model on {ofsted_csv}: {error}") from None
+        read = f"{ofsted_csv} and {register}" if register is not None else str(ofsted_csv)
+        raise ConfigurationError(
+            f"cannot calibrate the what-if world model on {read} (nor simulate exports from it): {error}"
+        ) from None
+
+
+def calibrated_world(ofsted_csv: Path | RealRecord) -> WorldModel:
+    """The world model of what-ifs, calibrated on the national Ofsted record (or the CSV that holds it)."""
+    from ..simulation import WorldModel
+
+    record = national_record(ofsted_csv) if isinstance(ofsted_csv, Path) else ofsted_csv
     return WorldModel.calibrated(record.calibration())

@@ -38,6 +38,10 @@ class TooManyStreams(InterventionError, RuntimeError):
     """Every event stream this process allows is open (`max_streams`); the client should try again shortly."""
 
 
+class NoNationalRecord(InterventionError, RuntimeError):
+    """A simulated table asked of a server that was not given the national Ofsted record to simulate from."""
+
+
 class Problem(BaseModel):
     where: str
     problem: str
@@ -69,6 +73,7 @@ _STATUS: tuple[tuple[type[InterventionError], int, str], ...] = (
     (InvalidFact, status.HTTP_422_UNPROCESSABLE_CONTENT, "invalid_fact"),
     (StoreUnavailable, status.HTTP_503_SERVICE_UNAVAILABLE, "store_unavailable"),
     (TooManyStreams, status.HTTP_503_SERVICE_UNAVAILABLE, "too_many_streams"),
+    (NoNationalRecord, status.HTTP_409_CONFLICT, "no_national_record"),
 )
 
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {

@@ -64,6 +64,11 @@ class EngineGate:
         self.recorded_cpu_seconds = 0.0
         self._draining: asyncio.Task[None] | None = None
 
+    @property
+    def idle_readers(self) -> int:
+        """Reader engines not lent at this moment (a streamed export holds one until its stream ends)."""
+        return self._idle_readers.qsize()
+
     @contextmanager
     def use(self) -> Iterator[InterventionEngine]:
         with self._lock:

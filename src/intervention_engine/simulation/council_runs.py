@@ -77,12 +77,16 @@ def council_stages(
     )  # fmt: skip
     window = _IN_FLIGHT * (os.cpu_count() or 1)
     pending: deque[tuple[Batch, cf.Future[npt.NDArray[np.int8]]]] = deque()
-    for batch in batches:
-        pending.append((batch, executor.submit(council_stage_batch, batch)))
-        if len(pending) > window:
+    try:
+        for batch in batches:
+            pending.append((batch, executor.submit(council_stage_batch, batch)))
+            if len(pending) > window:
+                yield from _runs_of(*pending.popleft())
+        while pending:
             yield from _runs_of(*pending.popleft())
-    while pending:
-        yield from _runs_of(*pending.popleft())
+    finally:  # the rows were left untaken (a download given up): the batches not begun are not played
+        for _, future in pending:
+            future.cancel()
 
 
 def _runs_of(batch: Batch, future: cf.Future[npt.NDArray[np.int8]]) -> Iterator[tuple[int, npt.NDArray[np.int8]]]:

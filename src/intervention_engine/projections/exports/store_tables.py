@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 from ...aggregates.council import Council
@@ -113,7 +113,7 @@ def states(store: CouncilStore, identities: Identities, until: dt.date) -> Itera
             )
 
 
-def timers(councils: Sequence[tuple[CouncilIdentity, Council]]) -> Iterator[Row]:
+def timers(councils: Iterable[tuple[CouncilIdentity, Council]]) -> Iterator[Row]:
     for identity, council in councils:
         for timer_id, timer in sorted(council.timers.items(), key=lambda item: item[1]["seq"]):
             yield (
@@ -129,7 +129,7 @@ def timers(councils: Sequence[tuple[CouncilIdentity, Council]]) -> Iterator[Row]
             )
 
 
-def expectations(councils: Sequence[tuple[CouncilIdentity, Council]]) -> Iterator[Row]:
+def expectations(councils: Iterable[tuple[CouncilIdentity, Council]]) -> Iterator[Row]:
     for identity, council in councils:
         for expectation_id, found in sorted(council.expectations.items(), key=lambda item: item[1]["seq"]):
             yield (
@@ -147,7 +147,7 @@ def expectations(councils: Sequence[tuple[CouncilIdentity, Council]]) -> Iterato
             )
 
 
-def deviations(councils: Sequence[tuple[CouncilIdentity, Council]]) -> Iterator[Row]:
+def deviations(councils: Iterable[tuple[CouncilIdentity, Council]]) -> Iterator[Row]:
     for identity, council in councils:
         for found in sorted(council.deviations, key=lambda deviation: deviation["occurred_on"]):
             yield (

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
@@ -30,15 +31,21 @@ def store_table(
     until: dt.date,
     days: Sequence[dt.date],
     councils_csv: Path | None = None,
+    streamed: bool = False,
 ) -> ExportTable:
-    """The table `name` of the store; `states` runs monthly to `until`, `national` counts on `days`."""
+    """The table `name` of the store; `states` runs monthly to `until`, `national` counts on `days`. The rows are
+    read before this returns; `streamed=True` reads them as they are taken, one council at a time (the store must
+    then stay open, and unshared with another thread, until the last row is taken or the rows are closed)."""
     if check_table(name) not in STORE_TABLES:
         needs = TABLES[name].needs
         raise InvalidExport(f"table {name!r} is simulated, not read from the store: it needs {needs}")
     identities = council_identities(store, index, councils_csv)
 
-    def final() -> list[tuple[CouncilIdentity, Council]]:
-        return [(identity, store.repository.get(cid)) for cid, identity in identities.items()]
+    def final() -> Iterator[tuple[CouncilIdentity, Council]]:
+        return ((identity, store.repository.get(cid)) for cid, identity in identities.items())
+
+    def region(cid: uuid.UUID) -> str:
+        return identities[cid].region
 
     rows: dict[str, Callable[[], Iterator[tuple[object, ...]]]] = {
         "facts": lambda: store_tables.facts(store, identities),
@@ -47,11 +54,8 @@ def store_table(
         "timers": lambda: store_tables.timers(final()),
         "expectations": lambda: store_tables.expectations(final()),
         "deviations": lambda: store_tables.deviations(final()),
-        "national": lambda: store_tables.national(
-            [
-                *national_counts(store, index, days),
-                *national_counts(store, index, days, lambda cid: identities[cid].region),
-            ]
-        ),
+        # England and every region from one pass over each stream (DESIGN: one replay per council).
+        "national": lambda: store_tables.national(national_counts(store, index, days, region, with_total=True)),
     }
-    return ExportTable(TABLES[name], list(rows[name]()))
+    found = rows[name]()
+    return ExportTable(TABLES[name], found if streamed else list(found))
