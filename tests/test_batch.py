@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -26,7 +25,6 @@ from intervention_engine.persistence.unit_of_work import options_of
 from intervention_engine.service.gate import EngineGate
 
 from factories import GRADES, SIMPLE, drawn_fact, inspection, registration
-from waiting import TIMEOUT, eventually
 
 D = dt.date
 CODES = ["382", "383", "384"]
@@ -271,7 +269,7 @@ def test_requests_queued_together_are_recorded_in_one_batch_each_with_its_own_an
     for code in CODES:
         engine.record(None, registration(code, f"Council {code}"))
     engine.record("382", inspection(D(2016, 11, 25), "inadequate"))
-    batches = watch(engine, "decide_many", lambda args, _: len(args[0]))  # record_many decides with it too
+    batches = watch(engine, "record_many", lambda args, _: len(args[0]))
     gate = EngineGate(engine, inline_writes=inline)
     todo = [
         RecordCommand("382", NOTICE, actor="a", request_id="q1"),
@@ -322,93 +320,6 @@ def test_the_gate_counts_the_cpu_time_of_its_batches_and_the_store_counts_its_tr
     assert engine.store.saves.count - saves_before == 2
     assert gate.recorded_cpu_seconds > 0
     assert 0 < engine.store.saves.cpu_seconds <= engine.store.saves.seconds + 0.05  # one thread's CPU, one clock
-
-
-def test_while_the_saver_thread_commits_a_batch_the_event_loop_takes_the_next_requests() -> None:
-    """The loop decides a batch and the saver thread saves it: while the store commits, requests that arrive are
-    read and queued (here: one more fact, and a coroutine that counts turns of the loop), then recorded next."""
-    engine = memory_engine()
-    for code in CODES:
-        engine.record(None, registration(code, f"Council {code}"))
-    engine.record("382", inspection(D(2016, 11, 25), "inadequate"))
-    committing, release = threading.Event(), threading.Event()
-    saved_on: list[str] = []
-    store_save = engine.store.save
-
-    def slow_save(*councils: Any) -> Any:
-        saved_on.append(threading.current_thread().name)
-        committing.set()
-        assert release.wait(TIMEOUT), "the test never released the save"
-        return store_save(*councils)
-
-    engine.store.save = slow_save  # type: ignore[method-assign]
-    gate = EngineGate(engine)
-
-    async def scenario() -> tuple[list[Any], int]:
-        first = asyncio.ensure_future(gate.record(RecordCommand("382", NOTICE)))
-        while not committing.is_set():  # the loop turns while the saver thread is inside the save
-            await asyncio.sleep(0.001)
-        turns = 0
-        for _ in range(5):
-            await asyncio.sleep(0)
-            turns += 1
-        second = asyncio.ensure_future(gate.record(RecordCommand("383", inspection(D(2016, 12, 1), "good"))))
-        await asyncio.sleep(0)
-        assert not first.done()
-        release.set()
-        return list(await asyncio.gather(first, second)), turns
-
-    try:
-        (notice, good), turns = asyncio.run(scenario())
-    finally:
-        release.set()
-        gate.close()
-    assert turns == 5  # the loop was never blocked by the commit
-    assert (notice.stage, good.stage) == ("improvement_notice", "good")
-    assert (gate.recorded_facts, gate.recorded_batches) == (2, 2)
-    assert saved_on == ["engine-saver_0", "engine-saver_0"]
-    assert gate._lock.acquire(blocking=False)  # given back by the saver thread
-    gate._lock.release()
-
-
-def test_the_engine_lock_is_held_until_the_save_ends_even_if_the_batch_is_cancelled() -> None:
-    """A batch whose recording is cancelled while it is being saved (a server stopping cancels its loop's tasks)
-    must not hand the engine to anybody else before the save has finished."""
-    engine = memory_engine()
-    engine.record(None, registration("382", "Kirklees"))
-    engine.record("382", inspection(D(2016, 11, 25), "inadequate"))
-    committing, release = threading.Event(), threading.Event()
-    store_save = engine.store.save
-
-    def slow_save(*councils: Any) -> Any:
-        committing.set()
-        assert release.wait(TIMEOUT), "the test never released the save"
-        return store_save(*councils)
-
-    engine.store.save = slow_save  # type: ignore[method-assign]
-    gate = EngineGate(engine)
-
-    async def cancel_mid_save() -> bool:
-        waiting = asyncio.ensure_future(gate.record(RecordCommand("382", NOTICE)))
-        while not committing.is_set():
-            await asyncio.sleep(0.001)
-        assert gate._draining is not None
-        gate._draining.cancel()  # as a stopping server's loop cancels its tasks
-        waiting.cancel()
-        await asyncio.sleep(0)
-        await asyncio.sleep(0)
-        return gate._lock.acquire(blocking=False)
-
-    try:
-        taken_mid_save = asyncio.run(cancel_mid_save())
-        release.set()
-        eventually(lambda: gate._lock.acquire(blocking=False), "the saver thread to give the lock back")
-        gate._lock.release()
-    finally:
-        release.set()
-        gate.close()
-    assert not taken_mid_save
-    assert engine.state("382").stage == "improvement_notice"  # the save itself went through
 
 
 # ------------------------------------------------------------------------------------------------------------------

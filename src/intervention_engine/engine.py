@@ -141,13 +141,6 @@ class InterventionEngine(EngineQueries):
         of that transaction is decided again on its own, as `record` does. A server records the requests that
         queued while it was saving the last ones this way (service/gate.py): one commit for many facts.
         """
-        return self.decide_many(commands).outcomes()
-
-    def decide_many(self, commands: Sequence[RecordCommand]) -> Batch[Recorded]:
-        """`record_many` up to its last transaction: the commands decided (what had to be saved first, saved), the
-        rest waiting in the batch, whose `outcomes()` saves it and gives every command's outcome. Nothing else may
-        use the engine until then (a server decides on its event loop and saves on another thread,
-        service/gate.py, so the loop reads the next requests while the store commits)."""
         with self.work.looked():  # one look at the log for the councils and requests of every command
             batch: Batch[Recorded] = self.work.batch(len(commands))
             for n, command in enumerate(commands):
@@ -175,7 +168,7 @@ class InterventionEngine(EngineQueries):
                     batch.add(n, decide, metadata, _subject(command.council, fact))
                 except Exception as error:  # the command's own outcome; the others go on
                     batch.settle(n, error)
-            return batch
+            return batch.outcomes()
 
     def _decider(
         self, council: str | None, fact: Fact, strict: bool | None, request_id: str | None, actor: str | None

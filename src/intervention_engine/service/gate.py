@@ -11,12 +11,12 @@ are recorded together: `InterventionEngine.record_many` decides each one as `rec
 different councils in one transaction, so a burst of requests costs one commit, not one each, and each request
 still gets its own answer or its own error. Before a batch is taken the loop turns a few more times, for as long
 as requests it is already reading keep joining the queue (no clock is involved, so a lone request does not wait).
-When nobody else holds the engine, the event loop decides a batch itself (`InterventionEngine.decide_many`: a hop
-to another thread and back, and two threads taking turns at the interpreter lock, cost more than deciding, on
-PostgreSQL too, benchmarks/service.py), and the saver thread saves it (`Batch.outcomes`: encode, insert, commit),
-so that while the store commits (SQLite waits for the disk, PostgreSQL for its server) the loop goes on reading
-the next requests. The engine's lock is held from the decision to the end of the save, and released by the saver
-thread. Otherwise the batch waits for the writer thread, which records it as a whole.
+The event loop records a batch itself when nobody else holds the engine, which blocks the loop for that batch
+(a few milliseconds): a hop to another thread and back, and the two threads taking turns at the interpreter lock,
+cost more (on PostgreSQL too, measured by benchmarks/service.py). Otherwise the batch waits for the writer thread.
+Saving on a thread of its own while the loop decided (so the loop read the next requests while the store
+committed) was measured too: the batches halved (4 facts against 7.5 with 8 clients, who then wait on two
+transactions in turn), each fact cost 10 to 30% more CPU, and the rate fell on an idle machine.
 """
 
 from __future__ import annotations
@@ -32,7 +32,6 @@ from functools import partial
 from typing import TypeVar
 
 from ..engine import InterventionEngine, RecordCommand, Recorded
-from ..persistence.unit_of_work import Batch
 
 T = TypeVar("T")
 
@@ -57,7 +56,6 @@ class EngineGate:
         self.inline_writes = inline_writes
         self._lock = threading.Lock()
         self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="engine-writer")
-        self._saver = ThreadPoolExecutor(max_workers=1, thread_name_prefix="engine-saver")  # never waits for the lock
         self._queue: list[tuple[RecordCommand, asyncio.Future[Recorded]]] = []
         self.recorded_facts = 0  # facts handed to `record_many`, in how many batches, and the CPU time that took
         self.recorded_batches = 0  # (its saves included: `engine.store.saves`) (health figures)
@@ -108,10 +106,14 @@ class EngineGate:
             self.recorded_facts += len(commands)
             self.recorded_batches += 1
             try:
+                call = partial(self._record_many, commands)
                 if self.inline_writes and self._lock.acquire(blocking=False):  # nobody else is using the engine
-                    outcomes = await self._decide_here_save_there(commands)
+                    try:
+                        outcomes = call(self.engine)
+                    finally:
+                        self._lock.release()
                 else:
-                    outcomes = await self.run(partial(self._record_many, commands))
+                    outcomes = await self.run(call)
             except Exception as error:  # the engine failed as a whole (its store is gone): every caller hears it
                 outcomes = [error] * len(batch)
             for (_, future), outcome in zip(batch, outcomes, strict=True):
@@ -131,39 +133,15 @@ class EngineGate:
             if len(self._queue) == queued or len(self._queue) >= MAX_BATCH:
                 return
 
-    async def _decide_here_save_there(self, commands: list[RecordCommand]) -> list[Recorded | Exception]:
-        """Decide `commands` on the event loop, under the lock the caller took, and save them on the saver thread,
-        which releases the lock once the batch is stored (even if the caller stops waiting)."""
-        try:
-            batch = self._timed(self.engine.decide_many, commands)
-        except BaseException:
-            self._lock.release()
-            raise
-        if not batch:  # every command answered or refused: nothing to save
-            self._lock.release()
-            return batch.outcomes()
-        return await asyncio.get_running_loop().run_in_executor(self._saver, self._save_and_release, batch)
-
-    def _save_and_release(self, batch: Batch[Recorded]) -> list[Recorded | Exception]:
-        try:
-            return self._timed(batch.outcomes)
-        finally:
-            self._lock.release()
-
     def _record_many(self, commands: list[RecordCommand], engine: InterventionEngine) -> list[Recorded | Exception]:
-        return self._timed(engine.record_many, commands)
-
-    def _timed(self, call: Callable[..., T], *args: object) -> T:
-        """`call(*args)`, its thread's CPU time counted in `recorded_cpu_seconds`."""
         cpu = time.thread_time()
         try:
-            return call(*args)
+            return engine.record_many(commands)
         finally:
             self.recorded_cpu_seconds += time.thread_time() - cpu
 
     def close(self) -> None:
         self._writer.shutdown(wait=True)
-        self._saver.shutdown(wait=True)
 
     def _locked(self, call: Callable[[InterventionEngine], T]) -> T:
         with self._lock:
