@@ -65,7 +65,7 @@ def test_identities_come_from_the_index_and_one_reading_of_the_table(
     reads: list[Any] = []
     real_get = engine.store.events.get
     monkeypatch.setattr(engine.store.events, "get", lambda *a, **k: reads.append(a) or real_get(*a, **k))
-    found = {identity.code: identity for identity in council_identities(engine.store, engine.index, table).values()}
+    found = {identity.code: identity for identity in council_identities(engine.index, table).values()}
     assert found == {
         # Kirklees's registration names its ONS code and region; Barnet's does not: the table gives them.
         "302": CouncilIdentity("302", "E09000003", "Barnet", "London"),
@@ -99,3 +99,25 @@ def test_the_real_record_reads_the_council_table_once_for_all_its_sources(monkey
     assert record.ofsted.councils["382"].name == "Kirklees"
     assert record.register is not None
     assert "382" in record.register.registrations
+
+
+def test_replay_reads_the_council_table_once_and_gathers_the_sources_once(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """`replay --councils` read the table for each timeline and source, and gathered the sources twice (once to
+    count them for the progress bar, once to replay them)."""
+    from typer.testing import CliRunner
+
+    from intervention_engine.cli import app
+    from intervention_engine.history import national
+
+    opened = opens_of(monkeypatch, "councils.csv")
+    gathered: list[int] = []
+    real_gather = national.gather
+    monkeypatch.setattr(national, "gather", lambda *a: (found := real_gather(*a), gathered.append(len(found)))[0])
+    timelines = [str(DATA / "timelines" / "kirklees.yaml"), str(DATA / "timelines" / "barnet.yaml")]
+    done = CliRunner().invoke(app, ["replay", *timelines, "--councils", str(DATA / "councils.csv"),
+                                    "--db", str(tmp_path / "replayed.sqlite"), "--json"])  # fmt: skip
+    assert done.exit_code == 0, done.output
+    assert opened == [(DATA / "councils.csv", "r")]
+    assert gathered == [2]

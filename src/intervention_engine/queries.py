@@ -133,7 +133,7 @@ class EngineQueries:
             days = [dt.date(year, 3, 31) for year in range(2014, self.clock.today().year + 1)]
         if not by_region:
             return national_counts(self.store, self.index, days)
-        identities = council_identities(self.store, self.index, councils_csv)
+        identities = council_identities(self.index, councils_csv)
         return national_counts(self.store, self.index, days, lambda cid: identities[cid].region)
 
     def export(

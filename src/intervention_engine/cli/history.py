@@ -72,6 +72,7 @@ def replay(
 ) -> None:
     """Replay scenario files, research timelines, the DfE register and the national Ofsted record into the store
     under the policies in force, each council's sources merged (one fact from two sources is recorded once)."""
+    from ..history.council_names import directory_of
     from ..history.national import gather, replay_record, replay_summary
     from ..history.ofsted_csv import read_ofsted_csv
     from ..history.register import read_register, register_report
@@ -89,10 +90,12 @@ def replay(
         notes = [path for path in files or () if is_research_timeline(path)]
         scenarios = [load_scenario(path) for path in files or () if path not in notes]
         vocabulary = load_mapping(mapping) if mapping else None
-        timelines = [read_timeline(path, councils_csv, vocabulary) for path in notes]
-        ofsted = read_ofsted_csv(ofsted_csv, councils_csv) if ofsted_csv else None
-        register = read_register(dfe_register, councils_csv) if dfe_register else None
-        total = len(gather(scenarios, timelines, register, ofsted))
+        councils = directory_of(councils_csv) if councils_csv else None  # read once for every source
+        timelines = [read_timeline(path, councils, vocabulary) for path in notes]
+        ofsted = read_ofsted_csv(ofsted_csv, councils) if ofsted_csv else None
+        register = read_register(dfe_register, councils) if dfe_register else None
+        gathered = gather(scenarios, timelines, register, ofsted)
+        total = len(gathered)
         with open_engine(db, VirtualClock(), lenient) as engine, progress_bar(as_json, total, "Replaying") as tick:
             report = replay_record(
                 engine,
@@ -102,6 +105,7 @@ def replay(
                 ofsted=ofsted,
                 until=until,
                 progress=tick,
+                gathered=gathered,
             )
             # A checkpoint after `--as-of` speaks of what the replay has not reached yet.
             checks = [

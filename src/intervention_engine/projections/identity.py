@@ -15,7 +15,6 @@ from pathlib import Path
 
 from ..errors import InvalidImport
 from ..persistence.council_index import CouncilIndex
-from ..persistence.store import CouncilStore
 
 NO_REGION = "no region on record"
 _COLUMNS = ("la_code", "la_code_new", "local_authority_ons_name", "region_name")
@@ -29,13 +28,9 @@ class CouncilIdentity:
     region: str
 
 
-def council_identities(
-    store: CouncilStore, index: CouncilIndex, councils_csv: Path | None = None
-) -> dict[uuid.UUID, CouncilIdentity]:
+def council_identities(index: CouncilIndex, councils_csv: Path | None = None) -> dict[uuid.UUID, CouncilIdentity]:
     """Every registered council's identity, by stream id (in code order): read off the council index, which folds
-    the registrations, so the store is not read (`store` stays in the signature for its callers); the identity
-    table, when one is given, is read once."""
-    del store
+    the registrations, so the store is not read; the identity table, when one is given, is read once."""
     table = read_identity_table(councils_csv) if councils_csv is not None else {}
     index.refresh()
     found: dict[uuid.UUID, CouncilIdentity] = {}

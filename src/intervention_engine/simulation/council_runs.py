@@ -116,7 +116,7 @@ def council_runs_table(
     engine = record.replay(start)
     try:
         starts = starts_from(start, engine, None, who="simulate")
-        identities = {i.code: i for i in council_identities(engine.store, engine.index, councils_csv).values()}
+        identities = {i.code: i for i in council_identities(engine.index, councils_csv).values()}
     finally:
         engine.close()
     who = [identities.get(s.code) or CouncilIdentity(s.code, None, s.name, NO_REGION) for s in starts]

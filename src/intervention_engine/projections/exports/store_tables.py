@@ -14,6 +14,7 @@ from typing import Any
 
 from ...aggregates.council import Council
 from ...aggregates.expectations import describe_fact
+from ...persistence.projection import project_events
 from ...persistence.store import CouncilStore
 from ...policies.rulebook import REGIONS, STAGES, derive_stage
 from ..identity import CouncilIdentity
@@ -90,17 +91,19 @@ def month_ends(first: dt.date, last: dt.date) -> list[dt.date]:
 
 
 def states(store: CouncilStore, identities: Identities, until: dt.date) -> Iterator[Row]:
-    """Each council at the end of each month from its registration to `until`'s month."""
+    """Each council at the end of each month from its registration to `until`'s month, its stream projected a
+    month at a time as the store projects it (`persistence.projection.project_events`)."""
     for cid, identity in identities.items():
         council: Council | None = None
         pending: Iterator[Any] = iter(store.events.get(cid))
         upcoming = next(pending, None)
         registered = dt.date.fromisoformat(upcoming.__dict__["occurred_on"]) if upcoming is not None else until
         for month_end in month_ends(registered, until):
-            day = month_end.isoformat()
+            day, month = month_end.isoformat(), []
             while upcoming is not None and upcoming.__dict__["occurred_on"] <= day:
-                council = upcoming.mutate(council)
+                month.append(upcoming)
                 upcoming = next(pending, None)
+            council = project_events(council, month)
             if council is None:
                 continue
             record = region_record(council, day)

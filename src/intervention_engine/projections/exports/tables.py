@@ -39,7 +39,7 @@ def store_table(
     if check_table(name) not in STORE_TABLES:
         needs = TABLES[name].needs
         raise InvalidExport(f"table {name!r} is simulated, not read from the store: it needs {needs}")
-    identities = council_identities(store, index, councils_csv)
+    identities = council_identities(index, councils_csv)
 
     def final() -> Iterator[tuple[CouncilIdentity, Council]]:
         return ((identity, store.repository.get(cid)) for cid, identity in identities.items())
