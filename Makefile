@@ -36,6 +36,7 @@ bench: $(STAMP)
 	SHARED_DIR=$(abspath $(SHARED)) $(BIN)/python benchmarks/service.py
 	SHARED_DIR=$(abspath $(SHARED)) $(BIN)/python benchmarks/sweep.py
 	SHARED_DIR=$(abspath $(SHARED)) $(BIN)/python benchmarks/cli_startup.py
+	$(BIN)/python benchmarks/http_stack.py
 
 # Mutation testing of the domain core (issue 15): slow, so not part of `make test`. It resumes: mutmut keeps a verdict
 # per mutant in mutants/ and resets it when the function it mutates changes; each pass runs every mutant in scope not
