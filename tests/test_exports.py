@@ -567,3 +567,14 @@ def test_a_bad_council_runs_export_is_refused_in_one_line_and_writes_nothing(
     assert err.startswith(message)
     assert err.count("\n") == 1
     assert list(tmp_path.iterdir()) == []
+
+
+def test_the_data_dictionarys_pandas_recipes_give_typed_dates(
+    engine: InterventionEngine, councils_csv: Path, tmp_path: Path
+) -> None:
+    """docs/exports.md: pandas reads a Parquet date as Python dates (object); its two recipes keep them typed."""
+    out = tmp_path / "states.parquet"
+    write_export(engine.export("states", until=UNTIL, councils_csv=councils_csv), "parquet", out)
+    assert str(pd.read_parquet(out)["month_end"].dtype) == "object"
+    assert str(pd.read_parquet(out, dtype_backend="pyarrow")["month_end"].dtype) == "date32[day][pyarrow]"
+    assert str(pq.read_table(out).to_pandas(date_as_object=False)["month_end"].dtype) == "datetime64[ms]"
