@@ -346,6 +346,22 @@ def test_failures_counts_the_record_s_systemic_and_persistent_cases_that_expect_
     assert (missing.exit_code, missing.output.strip()) == (2, "Error: no-such.csv: cannot be read: no such file")
 
 
+@pytest.mark.parametrize("command", [["export", "simulation", "--runs", "1", "--out", "sim.csv"], ["calibrate"],
+                                     ["sweep", "--from", "2025-01-01", "--runs", "1", "--out", "sweep.csv"]])  # fmt: skip
+def test_a_mistyped_ofsted_csv_is_named_not_the_councils_csv_beside_it(command: list[str], tmp_path: Path) -> None:
+    """Commands that load the national record read councils.csv first, and named it for a mistyped Ofsted CSV."""
+    from typer.testing import CliRunner
+
+    from intervention_engine.cli import app
+
+    missing = tmp_path / "no-such.csv"
+    command = [str(tmp_path / part) if part.endswith(".csv") else part for part in command]
+    done = CliRunner().invoke(app, [*command, "--ofsted-csv", str(missing)])
+    assert done.exit_code == 2, done.output
+    assert done.output.strip() == f"Error: {missing}: cannot be read: no such file"
+    assert sorted(path.name for path in tmp_path.iterdir()) == []  # nothing written
+
+
 SOURCE_FILES = [("scenario", "barnet"), ("timeline", "barnet"), ("scenario", "slough"), ("timeline", "slough")]
 
 

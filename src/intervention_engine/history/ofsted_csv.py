@@ -62,11 +62,16 @@ class OfstedImport:
         return sum(len(found) for found in self.inspections.values())
 
 
+def require_file(path: Path) -> None:
+    """Refuse a path that names no file, in the importers' words (before anything beside it is read)."""
+    if not path.is_file():
+        raise InvalidImport(f"{path}: cannot be read: no such file")
+
+
 def read_ofsted_csv(path: Path, councils_path: Path | CouncilDirectory | None = None) -> OfstedImport:
     """Read and check every row, with council identity from the identity table (beside the CSV unless named, or a
     directory already read); nothing is recorded here (see `history.national` for replay)."""
-    if not path.is_file():
-        raise InvalidImport(f"{path}: cannot be read: no such file")
+    require_file(path)
     councils = directory_of(councils_path or path.with_name("councils.csv")).by_urn()
     found = OfstedImport(path)
     for line, row in _rows(path):

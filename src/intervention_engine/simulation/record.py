@@ -17,7 +17,7 @@ from ..engine import InterventionEngine
 from ..facts import Fact
 from ..history.council_names import CouncilDirectory
 from ..history.national import CouncilSources, gather, replay_record
-from ..history.ofsted_csv import OfstedImport, read_ofsted_csv
+from ..history.ofsted_csv import OfstedImport, read_ofsted_csv, require_file
 from ..history.register import RegisterImport, read_register
 from ..history.scenario import Scenario, load_scenario
 from ..history.timelines import TimelineImport, read_timeline
@@ -51,6 +51,7 @@ class RealRecord:
     ) -> RealRecord:
         """Read and check every input (nothing is recorded anywhere); the council identity table (`councils_csv`, by
         default beside the Ofsted CSV) is read once, and every source finds its councils in it."""
+        require_file(ofsted_csv)  # a mistyped CSV is named as such, not as a missing councils.csv beside it
         councils = councils_csv or ofsted_csv.with_name("councils.csv")  # read_ofsted_csv's default
         directory = CouncilDirectory.from_csv(councils)
         files = [
