@@ -346,8 +346,14 @@ def test_failures_counts_the_record_s_systemic_and_persistent_cases_that_expect_
     assert (missing.exit_code, missing.output.strip()) == (2, "Error: no-such.csv: cannot be read: no such file")
 
 
-@pytest.mark.parametrize("command", [["export", "simulation", "--runs", "1", "--out", "sim.csv"], ["calibrate"],
-                                     ["sweep", "--from", "2025-01-01", "--runs", "1", "--out", "sweep.csv"]])  # fmt: skip
+NATIONAL_COMMANDS = [
+    ["export", "simulation", "--runs", "1", "--out", "sim.csv"],
+    ["calibrate"],
+    ["sweep", "--from", "2025-01-01", "--runs", "1", "--out", "sweep.csv"],
+]
+
+
+@pytest.mark.parametrize("command", NATIONAL_COMMANDS)
 def test_a_mistyped_ofsted_csv_is_named_not_the_councils_csv_beside_it(command: list[str], tmp_path: Path) -> None:
     """Commands that load the national record read councils.csv first, and named it for a mistyped Ofsted CSV."""
     from typer.testing import CliRunner
