@@ -132,6 +132,15 @@ def test_the_backtest_sets_the_record_beside_the_simulated_range(record: RealRec
     assert set(data["scores"]) == set(QUANTITIES)
 
 
+def test_a_backtest_from_the_day_after_the_first_unscored_31_march_is_scored_from_2014(record: RealRecord) -> None:
+    """The first 31 March the record scores is 2014's: an origin on 1 April 2013 is the earliest that reaches it (on
+    31 March 2013, the day before, it was refused with a KeyError, after the runs)."""
+    result, _ = backtest(
+        record, origins=[dt.date(2013, 4, 1)], to_date=dt.date(2014, 3, 31), runs=2, seed=1, executor=SerialExecutor()
+    )
+    assert sorted({(f.origin, f.year) for f in result.forecasts}) == [(dt.date(2013, 4, 1), 2014)]
+
+
 def test_simulate_command_is_reproducible_and_draws_the_fan(tmp_path: Path) -> None:
     args = ["simulate", "--ofsted-csv", str(OFSTED_CSV), *map(str, SCENARIOS), "--from", "2019-04-01",
             "--years", "2", "--runs", "6", "--seed", "3", "--workers", "0", "--json"]  # fmt: skip
@@ -172,6 +181,8 @@ def test_backtest_and_counterfactual_commands(tmp_path: Path) -> None:
         (["simulate", "--from", "2025-01-01", "--policy", "dfe-1066"], "unknown DfE policy 'dfe-1066'"),
         (["backtest", "--runs", "0"], "--runs must be at least 1, not 0"),
         (["backtest", "--from", "2025-06-01", "--to", "2024-12-31"], "every origin must come before 2024-12-31"),
+        (["backtest", "--from", "2013-03-31"], "every origin must come after 2013-03-31"),  # was a KeyError
+        (["backtest", "--from", "2013-06-01", "--to", "2014-03-30"], "the backtest must run to 2014-03-31 or later"),
     ],
 )
 def test_bad_input_is_one_line_and_writes_nothing(tmp_path: Path, command: list[str], words: str) -> None:
@@ -183,3 +194,15 @@ def test_bad_input_is_one_line_and_writes_nothing(tmp_path: Path, command: list[
     assert len(lines) == 1, result.stderr
     assert words in lines[0]
     assert not chart.exists()
+
+
+def test_the_command_lines_backtest_ends_where_the_library_does_by_default() -> None:
+    """The commands keep `--to` as text so that --help imports no simulation; it must name simulation's BACKTEST_TO."""
+    import inspect
+
+    from intervention_engine.cli import exports as export_command
+    from intervention_engine.cli import whatif as whatif_commands
+    from intervention_engine.simulation.backtest import BACKTEST_TO
+
+    for command in (export_command.export, whatif_commands.backtest):
+        assert inspect.signature(command).parameters["to_date"].default == BACKTEST_TO.isoformat() == "2024-12-31"

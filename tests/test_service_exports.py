@@ -307,6 +307,9 @@ def replays(record: RealRecord, monkeypatch: pytest.MonkeyPatch) -> list[dt.date
          "table 'backtest': 10,500 run-years asked (runs x years from each origin to `to`, summed); this server plays "
          "at most 10,000 a request"),
         ("backtest", {"from": "2025-01-01", "to": "2024-12-31"}, "every origin must come before 2024-12-31"),
+        ("backtest", {"from": "2013-03-31", "to": "2014-12-31", "runs": 1}, "every origin must come after 2013-03-31"),
+        ("backtest", {"from": "2013-06-01", "to": "2014-03-30", "runs": 1},
+         "the backtest must run to 2014-03-31 or later"),
     ],
 )  # fmt: skip
 def test_a_bad_simulated_export_is_a_422_in_one_line_and_nothing_is_computed(

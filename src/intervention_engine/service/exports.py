@@ -33,7 +33,7 @@ from ..dates import DATE_RANGE, WorldDate
 from ..policies.registry import DFE_REGIMES
 from ..projections.exports import FORMATS, STORE_TABLES, TABLES, ExportTable, InvalidExport, chunks
 from ..settings import Role
-from ..simulation.simulated import BACKTEST_TO
+from ..simulation.backtest import BACKTEST_TO
 from .auth import Authenticator
 from .errors import ERROR_RESPONSES, ErrorBody, NoNationalRecord
 from .gate import EngineGate

@@ -40,6 +40,7 @@ from .world import WorldModel
 QUANTITIES: tuple[str, ...] = READOUTS[:4]
 ORIGINS: tuple[dt.date, ...] = (dt.date(2018, 1, 1), dt.date(2019, 1, 1), dt.date(2020, 1, 1))
 FIRST_RECORD_YEAR = 2014  # the first 31 March after the start of SIF (November 2013): the CSV covers every council
+BACKTEST_TO = dt.date(2024, 12, 31)  # a backtest scores every 31 March to the end of this day by default
 
 
 @dataclass(frozen=True)
@@ -149,7 +150,7 @@ def backtest(
     record: RealRecord,
     *,
     origins: Sequence[dt.date] = ORIGINS,
-    to_date: dt.date = dt.date(2024, 12, 31),
+    to_date: dt.date = BACKTEST_TO,
     runs: int = 1000,
     seed: int = 2018,
     executor: cf.Executor | None = None,
@@ -161,6 +162,12 @@ def backtest(
         raise ValueError(f"--runs must be at least 1, not {runs}")
     if not origins or any(origin >= to_date for origin in origins):
         raise ValueError(f"every origin must come before {to_date}")
+    first_scored = dt.date(FIRST_RECORD_YEAR - 1, 3, 31)  # an origin after it is scored from 31 March of the first year
+    if any(origin <= first_scored for origin in origins):
+        raise ValueError(f"every origin must come after {first_scored}: the record is scored on each 31 March from "
+                         f"{FIRST_RECORD_YEAR}, the first after the Ofsted CSV covers every council")  # fmt: skip
+    if to_date < dt.date(FIRST_RECORD_YEAR, 3, 31):
+        raise ValueError(f"the backtest must run to {FIRST_RECORD_YEAR}-03-31 or later, the first day it scores")
     world = world or WorldModel.calibrated(record.calibration())
     last_year = to_date.year if to_date >= dt.date(to_date.year, 3, 31) else to_date.year - 1
     truth = record.replay(to_date)

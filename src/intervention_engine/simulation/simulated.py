@@ -11,7 +11,7 @@ from pathlib import Path
 
 from ..policies.registry import registry_with
 from ..projections.exports import ExportTable, InvalidExport
-from .backtest import ORIGINS, backtest
+from .backtest import BACKTEST_TO, ORIGINS, backtest
 from .council_runs import council_runs_table
 from .exports import backtest_table, simulation_table
 from .montecarlo import simulate
@@ -20,7 +20,6 @@ from .world import WorldModel
 
 SIMULATED_TABLES = ("simulation", "simulation_councils", "backtest")
 SIMULATION_FROM = dt.date(2018, 1, 1)  # `simulation(_councils)` start from the real state on this day by default
-BACKTEST_TO = dt.date(2024, 12, 31)  # `backtest` scores every 31 March to the end of this day by default
 
 
 @dataclass(frozen=True)
