@@ -123,11 +123,22 @@ def _next_apply(event_class: type[Any]) -> Any:
     return None
 
 
+def check_versions(code: str, events: Sequence[Any]) -> None:
+    """Refuse council `code`'s stored `events` (its whole stream, in order) if one is missing, as projecting them
+    would, before any of them is used."""
+    for expected, event in enumerate(events, start=1):
+        if event.__dict__["originator_version"] != expected:
+            raise _missing(code, expected, event.__dict__["originator_version"])
+
+
 def _gap(aggregate: Any, attributes: dict[str, Any]) -> StoreUnavailable:
     """A stream with an event missing: the council, the version missing and the version found in its place."""
     code = getattr(aggregate, "code", None) or attributes.get("code") or str(attributes.get("originator_id"))
     expected = (aggregate.version + 1) if aggregate is not None else 1
+    return _missing(code, expected, attributes.get("originator_version"))
+
+
+def _missing(code: str, expected: int, found: object) -> StoreUnavailable:
     return StoreUnavailable(
-        f"council {code!r}: its stream lacks version {expected} (the next stored event is version "
-        f"{attributes.get('originator_version')})"
+        f"council {code!r}: its stream lacks version {expected} (the next stored event is version {found})"
     )

@@ -1,7 +1,9 @@
 """`GET /exports/{table}`: the tidy tables as CSV or Parquet, by the `Accept` header, streamed a chunk at a time.
 
 Tables of the store are read row by row from a reader engine (`EngineGate.read`), borrowed for the stream's life
-and given back when the last chunk is sent or the client goes away; the writer's lock is never taken. The
+and given back when the last chunk is sent or the client goes away; the writer's lock is never taken. The first row
+is read before the response starts, so a store that cannot be read answers 503 as every read does; a store that
+fails further on cuts the download short (its 200 is already sent). The
 in-memory store has no reader engines (no second engine can see its data): there the rows are read whole under
 the lock, and only the encoding streams, so a slow client never holds the lock.
 
@@ -16,6 +18,7 @@ from __future__ import annotations
 
 import concurrent.futures as cf
 import datetime as dt
+import itertools
 import multiprocessing
 import signal
 import threading
@@ -155,13 +158,17 @@ def _store_table(
     engine = lease.enter_context(gate.read())
     try:
         found = engine.export(name, until=until, days=on or None, councils_csv=councils_csv, streamed=True)
+        rows = iter(found.rows)
+        if isinstance(rows, Generator):
+            lease.callback(rows.close)  # first (last in, first out): no row is read once the reader is given back
+        # The first row is read before the response starts: a store that cannot be read answers 503 in one line, as
+        # every other read does. A failure further on can only cut the download short (the 200 is sent).
+        first = next(rows, None)
     except BaseException:
         lease.close()
         raise
-    rows = found.rows
-    if isinstance(rows, Generator):
-        lease.callback(rows.close)  # first (last in, first out): no row is read once the reader is given back
-    return found, lease.close
+    ahead = rows if first is None else itertools.chain([first], rows)
+    return ExportTable(found.spec, ahead), lease.close
 
 
 def _simulated_table(

@@ -14,7 +14,7 @@ from typing import Any
 
 from ...aggregates.council import Council
 from ...aggregates.expectations import describe_fact
-from ...persistence.projection import project_events
+from ...persistence.projection import check_versions, project_events
 from ...persistence.store import CouncilStore
 from ...policies.rulebook import REGIONS, STAGES, derive_stage
 from ..identity import CouncilIdentity
@@ -95,7 +95,9 @@ def states(store: CouncilStore, identities: Identities, until: dt.date) -> Itera
     month at a time as the store projects it (`persistence.projection.project_events`)."""
     for cid, identity in identities.items():
         council: Council | None = None
-        pending: Iterator[Any] = iter(store.events.get(cid))
+        stream = list(store.events.get(cid))
+        check_versions(identity.code, stream)  # a missing event is named before the council's first month
+        pending: Iterator[Any] = iter(stream)
         upcoming = next(pending, None)
         registered = dt.date.fromisoformat(upcoming.__dict__["occurred_on"]) if upcoming is not None else until
         for month_end in month_ends(registered, until):
