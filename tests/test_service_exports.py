@@ -217,6 +217,43 @@ def test_the_runs_are_played_by_the_services_own_process_which_stops_with_the_se
     assert len(pd.read_csv(io.BytesIO(response.content))) == 2 * 13 * 13  # runs x months x stages
 
 
+def _pid() -> int:
+    import os
+
+    return os.getpid()
+
+
+def test_a_simulation_process_that_died_is_started_again_and_none_is_started_once_closed() -> None:
+    """The process killed (out of memory, by hand) left a broken pool: every later simulated export failed."""
+    import os
+    import signal
+
+    from intervention_engine.service.exports import SimulationProcess
+
+    simulations = SimulationProcess()
+    try:
+        pool = simulations.executor()
+        first = pool.submit(_pid).result(timeout=120)
+        os.kill(first, signal.SIGKILL)
+
+        def broken() -> bool:  # the pool as it was refuses work for good once it sees its process gone
+            try:
+                pool.submit(_pid)
+            except cf.process.BrokenProcessPool:
+                return True
+            return False
+
+        eventually(broken, "the pool to see its process die")
+        second = simulations.executor().submit(_pid).result(timeout=120)  # a new process
+        assert second not in (first, os.getpid())
+    finally:
+        simulations.close()
+    assert not simulations.started
+    with pytest.raises(RuntimeError, match="closed"):
+        simulations.executor()
+    assert not simulations.started
+
+
 class FirstOnly(cf.Executor):
     """Plays the first call submitted; the others wait, as behind a busy simulation process."""
 

@@ -205,13 +205,21 @@ class SimulationProcess:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._pool: cf.ProcessPoolExecutor | None = None
+        self._closed = False
 
     @property
     def started(self) -> bool:
         return self._pool is not None
 
     def executor(self) -> cf.Executor:
+        """The process's pool: started when first needed, and started again if its process died (killed, out of
+        memory), so one crash does not refuse every later simulation. Refused once the service has stopped it."""
         with self._lock:
+            if self._closed:
+                raise RuntimeError("the service is stopping: its simulation process is closed")
+            if self._pool is not None and getattr(self._pool, "_broken", False):  # the pool saw its process die
+                self._pool.shutdown(wait=False, cancel_futures=True)
+                self._pool = None
             if self._pool is None:
                 self._pool = cf.ProcessPoolExecutor(
                     max_workers=1, mp_context=multiprocessing.get_context("spawn"), initializer=_ignore_interrupts
@@ -219,8 +227,9 @@ class SimulationProcess:
             return self._pool
 
     def close(self) -> None:
-        """Stop the process (the runs queued are dropped, the one playing is finished)."""
+        """Stop the process (the runs queued are dropped, the one playing is finished); no other is started."""
         with self._lock:
+            self._closed = True
             if self._pool is not None:
                 self._pool.shutdown(wait=True, cancel_futures=True)
                 self._pool = None

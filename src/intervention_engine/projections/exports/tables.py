@@ -10,7 +10,7 @@ from pathlib import Path
 from ...aggregates.council import Council
 from ...persistence.council_index import CouncilIndex
 from ...persistence.store import CouncilStore
-from ..identity import CouncilIdentity, council_identities
+from ..identity import NO_REGION, CouncilIdentity, council_identities
 from ..national import national_counts
 from . import store_tables
 from .columns import STORE_TABLES, TABLES
@@ -44,8 +44,9 @@ def store_table(
     def final() -> Iterator[tuple[CouncilIdentity, Council]]:
         return ((identity, store.repository.get(cid)) for cid, identity in identities.items())
 
-    def region(cid: uuid.UUID) -> str:
-        return identities[cid].region
+    def region(cid: uuid.UUID) -> str:  # a council registered since the identities were read has none yet
+        identity = identities.get(cid)
+        return identity.region if identity is not None else NO_REGION
 
     rows: dict[str, Callable[[], Iterator[tuple[object, ...]]]] = {
         "facts": lambda: store_tables.facts(store, identities),
