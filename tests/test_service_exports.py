@@ -445,6 +445,49 @@ def test_a_client_that_goes_away_mid_stream_gives_the_reader_back_and_never_held
     assert len(pd.read_csv(io.BytesIO(after.content))) == 19
 
 
+def test_a_client_that_stops_reading_is_disconnected_and_its_reader_given_back(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A download whose client kept the connection open and read nothing held its reader engine for ever (two such
+    and every read waited); it is closed after `stream_send_seconds`, as a slow event stream is."""
+    import socket
+
+    from intervention_engine.settings import ServiceLimits
+
+    closed: list[bool] = []
+    states = store_tables.states
+
+    def endless(*args: Any) -> Iterator[tuple[Any, ...]]:
+        rows = list(states(*args))
+        try:
+            while True:
+                yield from rows
+        finally:
+            closed.append(True)
+
+    monkeypatch.setattr(store_tables, "states", endless)
+    settings = Settings(backend="sqlite", db=tmp_path / "slow.sqlite")
+    engine = build_engine(settings, clock=VirtualClock(D(2018, 1, 1)))
+    engine.record(None, registration(on="2018-01-01"))
+    reader = build_engine(settings, clock=VirtualClock(D(2018, 1, 1)), read_only=True, check=False)
+    app = create_app(engine, tokens=tokens(), readers=[reader], limits=ServiceLimits(stream_send_seconds=0.5))
+    try:
+        with served(app) as url:
+            host, port = url.removeprefix("http://").split(":")
+            with socket.create_connection((host, int(port))) as stalled:
+                stalled.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+                token = READER.encode()
+                stalled.sendall(b"GET /exports/states?until=2018-12-31 HTTP/1.1\r\nHost: x\r\n"
+                                b"Authorization: Bearer " + token + b"\r\nAccept: text/csv\r\n\r\n")  # fmt: skip
+                eventually(lambda: app.state.gate.idle_readers == 0, "the download to take the reader")
+                # ... and nothing read: the server's sends stop once the socket's buffers are full.
+                eventually(lambda: app.state.gate.idle_readers == 1, "the stalled download to give its reader back")
+                assert closed == [True]
+    finally:
+        reader.close()
+        engine.close()
+
+
 def test_the_in_memory_store_reads_the_table_whole_under_the_lock_and_frees_it_before_streaming() -> None:
     engine = build_engine(Settings(backend="memory"), clock=VirtualClock(D(2018, 1, 1)))
     engine.record(None, registration(on="2018-01-01"))

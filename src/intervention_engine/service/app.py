@@ -108,7 +108,7 @@ def create_app(
     app.include_router(event_routes(engine, authenticate, stopping, limits))
     app.include_router(whatif_routes(gate, authenticate, world))
     app.include_router(report_routes(gate, authenticate, councils))
-    app.include_router(export_routes(gate, authenticate, record, councils_csv, simulations))
+    app.include_router(export_routes(gate, authenticate, record, councils_csv, simulations, limits.stream_send_seconds))
     _state_code_pattern(app, engine)
     app.add_middleware(BodyLimit, max_bytes=limits.max_body_bytes, tokens=tokens)
     app.add_middleware(ResponseHeaders)

@@ -159,33 +159,38 @@ class EventStream(StreamingResponse):
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         try:
-            await super().__call__(scope, receive, self._bounded(send, scope))
+            await super().__call__(scope, receive, bounded(send, scope, self.send_seconds, "event stream"))
         except TimeoutError:
             return  # the connection is closed by the server, as the response never finished
         finally:
             self.slots.give_back()
             await self._close_messages()
 
-    def _bounded(self, send: Send, scope: Scope) -> Send:
-        async def bounded(message: Message) -> None:
-            try:
-                await asyncio.wait_for(send(message), self.send_seconds)
-            except TimeoutError:
-                client: Any = scope.get("client") or ("?", 0)
-                logger.warning(
-                    "event stream to %s:%s closed: the client took no data for %.0f seconds (a slow reader)",
-                    client[0],
-                    client[1],
-                    self.send_seconds,
-                )
-                raise
-
-        return bounded
-
     async def _close_messages(self) -> None:
         close = getattr(self.body_iterator, "aclose", None)
         if close is not None:
             await close()
+
+
+def bounded(send: Send, scope: Scope, seconds: float, what: str) -> Send:
+    """`send`, bounded in time: a client that takes no data for `seconds` makes it raise TimeoutError (the caller
+    ends the response, which closes the connection), logged as a slow reader of `what`."""
+
+    async def bounded_send(message: Message) -> None:
+        try:
+            await asyncio.wait_for(send(message), seconds)
+        except TimeoutError:
+            client: Any = scope.get("client") or ("?", 0)
+            logger.warning(
+                "%s to %s:%s closed: the client took no data for %.0f seconds (a slow reader)",
+                what,
+                client[0],
+                client[1],
+                seconds,
+            )
+            raise
+
+    return bounded_send
 
 
 def sse_message(event: RecordedEvent) -> str:

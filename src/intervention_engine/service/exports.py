@@ -39,6 +39,7 @@ from ..settings import Role
 from ..simulation.backtest import BACKTEST_TO
 from .auth import Authenticator
 from .errors import ERROR_RESPONSES, ErrorBody, NoNationalRecord
+from .events import bounded
 from .gate import EngineGate
 from .whatif import MAX_YEARS
 
@@ -65,8 +66,10 @@ def export_routes(
     record: RealRecord | None = None,
     councils_csv: Path | None = None,
     simulations: SimulationProcess | None = None,
+    send_seconds: float = 30.0,
 ) -> APIRouter:
-    """The export route over `gate`'s store; the simulated tables from `record` (none: refused with a 409), their
+    """The export route over `gate`'s store (a download whose client takes nothing for `send_seconds` is closed,
+    and its reader engine given back); the simulated tables from `record` (none: refused with a 409), their
     runs played by `simulations` (default: a process of their own, started when first needed; close it with the
     app), and ONS codes and regions that registrations lack from the council identity table `councils_csv`."""
     simulations = simulations or SimulationProcess()
@@ -141,6 +144,7 @@ def export_routes(
             release,
             media_type=FORMATS[format],
             headers={"Content-Disposition": f'attachment; filename="{found.spec.name}.{extension}"'},
+            send_seconds=send_seconds,
         )
 
     return router
@@ -256,19 +260,29 @@ def _nothing() -> None:
 
 class LeasedStream(StreamingResponse):
     """A streamed body whose rows hold something lent (a reader engine): `release` is called once the response
-    is over, whether its last chunk was sent, the client went away mid-stream or the stream failed; the body's
-    generator is closed first (Starlette waits for the chunk being made on a worker thread before it returns)."""
+    is over, whether its last chunk was sent, the client went away mid-stream, took no data for `send_seconds`
+    (a slow reader: disconnected, as event streams are) or the stream failed; the body's generator is closed first
+    (Starlette waits for the chunk being made on a worker thread before it returns)."""
 
     def __init__(
-        self, content: Iterable[bytes], release: Callable[[], None], *, media_type: str, headers: dict[str, str]
+        self,
+        content: Iterable[bytes],
+        release: Callable[[], None],
+        *,
+        media_type: str,
+        headers: dict[str, str],
+        send_seconds: float,
     ) -> None:
         self.content = iter(content)
         self.release = release
+        self.send_seconds = send_seconds
         super().__init__(self.content, media_type=media_type, headers=headers)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         try:
-            await super().__call__(scope, receive, send)
+            await super().__call__(scope, receive, bounded(send, scope, self.send_seconds, "download"))
+        except TimeoutError:
+            return  # the connection is closed by the server, as the response never finished
         finally:
             try:
                 if isinstance(self.content, Generator):
