@@ -16,7 +16,10 @@ import argparse
 import asyncio
 import datetime as dt
 import json
+import os
+import sys
 import time
+from pathlib import Path
 from typing import Any
 
 from intervention_engine import Settings, VirtualClock, build_engine
@@ -88,6 +91,8 @@ def main() -> None:
     for name, app in apps.items():
         best[name] = asyncio.run(cpu_per_request(app, args.requests, args.rounds))
     baseline = best["telemetry on (baseline)"]
+    load = " ".join(Path("/proc/loadavg").read_text().split()[:3]) if Path("/proc/loadavg").exists() else "unknown"
+    print(f"HTTP stack benchmark: {os.cpu_count()} cores (load average {load}), Python {sys.version.split()[0]}")
     print(f"HTTP stack, one recorded fact, best of {args.rounds} rounds of {args.requests} requests")
     for name, seconds in best.items():
         print(f"  {name:30} {seconds * 1e6:6.0f} µs CPU per request  {seconds / baseline:5.2f}x baseline")
