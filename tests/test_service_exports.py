@@ -361,6 +361,28 @@ def test_a_bad_simulated_export_is_a_422_in_one_line_and_nothing_is_computed(
     assert replays == []
 
 
+@pytest.mark.parametrize(
+    ("params", "status"),
+    [
+        ({"runs": 1000, "years": 10}, 200),  # 10,000 run-years: the bound itself
+        ({"runs": 667, "years": 15}, 422),  # 10,005: the nearest product above it
+        ({"runs": 500, "years": 10, "policy": ["dfe-2015-12", "dfe-2022"]}, 200),  # x 2 variants: 10,000
+    ],
+)
+def test_the_run_year_bound_of_simulation_is_inclusive(
+    simulating: str, monkeypatch: pytest.MonkeyPatch, params: dict[str, Any], status: int
+) -> None:
+    """Up to the bound the request is computed (here by a stand-in that records what it was asked), past it refused."""
+    from intervention_engine.projections.exports import TABLES, ExportTable
+
+    asked: list[Any] = []
+    monkeypatch.setattr(simulated, "simulated_table", lambda *a, **k: asked.append(a[2]) or ExportTable(
+        TABLES["simulation"], []))  # fmt: skip
+    response = get(simulating, "simulation", params, CSV)
+    assert response.status_code == status, response.text
+    assert len(asked) == (status == 200)
+
+
 def test_simulation_councils_at_the_bound_is_played(simulating: str, replays: list[dt.date]) -> None:
     # 1,000 run-years is the bound itself: the request gets past it (the headers come once the record is replayed
     # and the runs begin; the test goes away before the 1.85 million rows).
@@ -488,19 +510,29 @@ def test_a_client_that_stops_reading_is_disconnected_and_its_reader_given_back(
         engine.close()
 
 
-def test_the_in_memory_store_reads_the_table_whole_under_the_lock_and_frees_it_before_streaming() -> None:
+def test_the_in_memory_store_reads_the_table_whole_under_the_lock_and_frees_it_before_streaming(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from intervention_engine.service import exports as service_exports
+
     engine = build_engine(Settings(backend="memory"), clock=VirtualClock(D(2018, 1, 1)))
     engine.record(None, registration(on="2018-01-01"))
     app = create_app(engine, tokens=tokens())
-    with (
-        served(app) as url,
-        httpx2.stream("GET", f"{url}/exports/states", params={"until": "2018-12-31"}, headers=CSV) as response,
-    ):
-        assert response.status_code == 200
-        assert not app.state.gate._lock.locked()  # the rows were read; the lock is free while they stream
-        body = b"".join(response.iter_bytes())
+    locked_while_encoding: list[bool] = []
+    encode = service_exports.chunks
+
+    def watched(found: Any, format: str) -> Iterator[bytes]:
+        for chunk in encode(found, format):
+            locked_while_encoding.append(app.state.gate._lock.locked())
+            yield chunk
+
+    monkeypatch.setattr(service_exports, "chunks", watched)
+    with served(app) as url:
+        response = get(url, "states", {"until": "2018-12-31"}, CSV)
     engine.close()
-    assert len(pd.read_csv(io.BytesIO(body))) == 12
+    assert response.status_code == 200
+    assert len(pd.read_csv(io.BytesIO(response.content))) == 12
+    assert locked_while_encoding == [False, False]  # the header, then the rows: the lock free for both
 
 
 def test_the_export_counts_of_national_read_each_stream_once(

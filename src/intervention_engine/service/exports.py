@@ -137,7 +137,9 @@ def export_routes(
 
             asked = SimulatedExport(origins=from_dates or (), to_date=to, years=years, runs=runs, seed=seed,
                                     policies=[str(p.value) for p in policy or ()] or [None])  # fmt: skip
-            found, release = _simulated_table(name, record, asked, councils_csv, simulations), _nothing
+            found = _simulated_table(name, record, asked, councils_csv, simulations)
+            # simulation_councils plays its runs as its rows are taken: closing them cancels the runs still queued
+            release = found.rows.close if isinstance(found.rows, Generator) else _nothing
         extension = "csv" if format == "csv" else "parquet"
         return LeasedStream(
             chunks(found, format),
