@@ -432,14 +432,13 @@ def test_a_complete_stream_gives_its_reader_back(store: tuple[InterventionEngine
     assert pq.read_table(io.BytesIO(again.content)).num_rows == 3  # two registrations and a report
 
 
-def test_a_client_that_goes_away_mid_stream_gives_the_reader_back_and_never_held_the_writer(
-    store: tuple[InterventionEngine, InterventionEngine], monkeypatch: pytest.MonkeyPatch
-) -> None:
+def endless_states(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
+    """Make the `states` table's rows come over and over, so a download ends only when its client goes away or is
+    disconnected; the list it returns holds True once the rows were closed."""
     closed: list[bool] = []
     states = store_tables.states
 
     def endless(*args: Any) -> Iterator[tuple[Any, ...]]:
-        """The table's rows over and over: the stream ends only when the client goes away."""
         rows = list(states(*args))
         try:
             while True:
@@ -448,6 +447,13 @@ def test_a_client_that_goes_away_mid_stream_gives_the_reader_back_and_never_held
             closed.append(True)
 
     monkeypatch.setattr(store_tables, "states", endless)
+    return closed
+
+
+def test_a_client_that_goes_away_mid_stream_gives_the_reader_back_and_never_held_the_writer(
+    store: tuple[InterventionEngine, InterventionEngine], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    closed = endless_states(monkeypatch)
     app = with_one_reader(store)
     gate = app.state.gate
     with served(app) as url, httpx2.Client(base_url=url, timeout=60) as http:
@@ -461,7 +467,7 @@ def test_a_client_that_goes_away_mid_stream_gives_the_reader_back_and_never_held
         # the client has closed the connection with the table unfinished
         eventually(lambda: gate.idle_readers == 1, "the reader to be given back after the client went away")
         assert closed == [True]
-        monkeypatch.setattr(store_tables, "states", states)
+        monkeypatch.undo()  # the table as it is again
         after = http.get("/exports/states", params={"until": "2018-12-31"}, headers=CSV)
     assert after.status_code == 200
     assert len(pd.read_csv(io.BytesIO(after.content))) == 19
@@ -476,18 +482,7 @@ def test_a_client_that_stops_reading_is_disconnected_and_its_reader_given_back(
 
     from intervention_engine.settings import ServiceLimits
 
-    closed: list[bool] = []
-    states = store_tables.states
-
-    def endless(*args: Any) -> Iterator[tuple[Any, ...]]:
-        rows = list(states(*args))
-        try:
-            while True:
-                yield from rows
-        finally:
-            closed.append(True)
-
-    monkeypatch.setattr(store_tables, "states", endless)
+    closed = endless_states(monkeypatch)
     settings = Settings(backend="sqlite", db=tmp_path / "slow.sqlite")
     engine = build_engine(settings, clock=VirtualClock(D(2018, 1, 1)))
     engine.record(None, registration(on="2018-01-01"))

@@ -18,12 +18,11 @@ import json
 import logging
 import threading
 from collections.abc import AsyncIterator
-from typing import Annotated, Any
+from typing import Annotated
 
 from anyio import to_thread
 from fastapi import APIRouter, Depends, Header, Query
 from fastapi.responses import StreamingResponse
-from starlette.types import Message, Receive, Scope, Send
 
 from ..engine import InterventionEngine
 from ..projections.subscriptions import MAX_POSITION, EventSubscription, RecordedEvent
@@ -31,6 +30,7 @@ from ..settings import Role, ServiceLimits
 from .auth import Authenticator
 from .errors import ERROR_RESPONSES, RETRY_AFTER_SECONDS, ErrorBody, TooManyStreams
 from .schemas import EventPage
+from .streams import BoundedStream
 
 logger = logging.getLogger(__name__)
 
@@ -147,9 +147,11 @@ class StreamSlots:
         self.open -= 1
 
 
-class EventStream(StreamingResponse):
+class EventStream(BoundedStream):
     """An SSE response that holds one of the stream slots until it ends, and ends when its client takes nothing
     for `send_seconds` (a slow reader is disconnected, never buffered for)."""
+
+    what = "event stream"
 
     def __init__(self, messages: AsyncIterator[str], *, slots: StreamSlots, send_seconds: float) -> None:
         headers = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
@@ -157,40 +159,14 @@ class EventStream(StreamingResponse):
         self.slots = slots
         self.send_seconds = send_seconds
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        try:
-            await super().__call__(scope, receive, bounded(send, scope, self.send_seconds, "event stream"))
-        except TimeoutError:
-            return  # the connection is closed by the server, as the response never finished
-        finally:
-            self.slots.give_back()
-            await self._close_messages()
+    async def ended(self) -> None:
+        self.slots.give_back()
+        await self._close_messages()
 
     async def _close_messages(self) -> None:
         close = getattr(self.body_iterator, "aclose", None)
         if close is not None:
             await close()
-
-
-def bounded(send: Send, scope: Scope, seconds: float, what: str) -> Send:
-    """`send`, bounded in time: a client that takes no data for `seconds` makes it raise TimeoutError (the caller
-    ends the response, which closes the connection), logged as a slow reader of `what`."""
-
-    async def bounded_send(message: Message) -> None:
-        try:
-            await asyncio.wait_for(send(message), seconds)
-        except TimeoutError:
-            client: Any = scope.get("client") or ("?", 0)
-            logger.warning(
-                "%s to %s:%s closed: the client took no data for %.0f seconds (a slow reader)",
-                what,
-                client[0],
-                client[1],
-                seconds,
-            )
-            raise
-
-    return bounded_send
 
 
 def sse_message(event: RecordedEvent) -> str:

@@ -30,7 +30,6 @@ from typing import TYPE_CHECKING, Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import StreamingResponse
-from starlette.types import Receive, Scope, Send
 
 from ..dates import DATE_RANGE, WorldDate
 from ..policies.registry import DFE_REGIMES
@@ -39,8 +38,8 @@ from ..settings import Role
 from ..simulation.backtest import BACKTEST_TO
 from .auth import Authenticator
 from .errors import ERROR_RESPONSES, ErrorBody, NoNationalRecord
-from .events import bounded
 from .gate import EngineGate
+from .streams import BoundedStream
 from .whatif import MAX_YEARS
 
 if TYPE_CHECKING:
@@ -260,11 +259,13 @@ def _nothing() -> None:
     """Nothing to give back."""
 
 
-class LeasedStream(StreamingResponse):
+class LeasedStream(BoundedStream):
     """A streamed body whose rows hold something lent (a reader engine): `release` is called once the response
     is over, whether its last chunk was sent, the client went away mid-stream, took no data for `send_seconds`
     (a slow reader: disconnected, as event streams are) or the stream failed; the body's generator is closed first
     (Starlette waits for the chunk being made on a worker thread before it returns)."""
+
+    what = "download"
 
     def __init__(
         self,
@@ -280,17 +281,12 @@ class LeasedStream(StreamingResponse):
         self.send_seconds = send_seconds
         super().__init__(self.content, media_type=media_type, headers=headers)
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+    async def ended(self) -> None:
         try:
-            await super().__call__(scope, receive, bounded(send, scope, self.send_seconds, "download"))
-        except TimeoutError:
-            return  # the connection is closed by the server, as the response never finished
+            if isinstance(self.content, Generator):
+                self.content.close()
         finally:
-            try:
-                if isinstance(self.content, Generator):
-                    self.content.close()
-            finally:
-                self.release()
+            self.release()
 
 
 def _format(accept: str) -> str:
