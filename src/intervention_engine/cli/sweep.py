@@ -12,7 +12,15 @@ import yaml
 from rich.markup import escape
 
 from .app import BadArgument, JsonOption, app, emit, progress_bar, reporting, required_day, runs_done
-from .whatif import RegisterOption, WorkersOption, national_record
+from .whatif import (
+    FromOption,
+    NationalCsvOption,
+    RecordFilesArgument,
+    RegisterOption,
+    WorkersOption,
+    YearsOption,
+    national_record,
+)
 
 if TYPE_CHECKING:  # the simulation (numpy, pyarrow) is imported when the command runs: a quick --help
     from ..simulation.sweep import Sweep
@@ -70,14 +78,12 @@ def _text(result: Sweep, rows: int, out: Path) -> list[str]:
 
 @app.command()
 def sweep(
-    ofsted_csv: Annotated[Path, typer.Option("--ofsted-csv", dir_okay=False, help="the national Ofsted CSV")],
+    ofsted_csv: NationalCsvOption,
     out: Annotated[Path, typer.Option("--out", dir_okay=False, help="the table: .parquet or .csv")],
-    scenarios: Annotated[
-        list[Path] | None, typer.Argument(help="scenario files or research timelines, or folders of them")
-    ] = None,
+    scenarios: RecordFilesArgument = None,
     dfe_register: RegisterOption = None,
-    from_date: Annotated[str, typer.Option("--from", help="start from the real state on this day")] = "",
-    years: Annotated[int, typer.Option("--years", help="years to project")] = 10,
+    from_date: FromOption = "",
+    years: YearsOption = 10,
     runs: Annotated[int, typer.Option("--runs", help="Monte Carlo runs per variant")] = 1000,
     seed: Annotated[int, typer.Option("--seed", help="master seed (every variant plays the same runs)")] = 0,
     policy: Annotated[

@@ -44,6 +44,13 @@ RegisterOption = Annotated[
 WorkersOption = Annotated[
     int | None, typer.Option("--workers", min=0, help="worker processes (default one per CPU; 0: this process)")
 ]
+# The national record and the start of a projection, as simulate, backtest and sweep take them.
+NationalCsvOption = Annotated[Path, typer.Option("--ofsted-csv", dir_okay=False, help="the national Ofsted CSV")]
+RecordFilesArgument = Annotated[
+    list[Path] | None, typer.Argument(help="scenario files or research timelines, or folders of them")
+]
+FromOption = Annotated[str, typer.Option("--from", help="start from the real state on this day")]
+YearsOption = Annotated[int, typer.Option("--years", help="years to project")]
 
 
 @app.command()
@@ -143,13 +150,11 @@ def saved_record(saved: Mapping[str, Any]) -> RealRecord | None:
 
 @app.command()
 def simulate(
-    ofsted_csv: Annotated[Path, typer.Option("--ofsted-csv", dir_okay=False, help="the national Ofsted CSV")],
-    scenarios: Annotated[
-        list[Path] | None, typer.Argument(help="scenario files or research timelines, or folders of them")
-    ] = None,
+    ofsted_csv: NationalCsvOption,
+    scenarios: RecordFilesArgument = None,
     dfe_register: RegisterOption = None,
-    from_date: Annotated[str, typer.Option("--from", help="start from the real state on this day")] = "",
-    years: Annotated[int, typer.Option("--years", help="years to project")] = 10,
+    from_date: FromOption = "",
+    years: YearsOption = 10,
     runs: Annotated[int, typer.Option("--runs", help="Monte Carlo runs")] = 1000,
     seed: Annotated[int, typer.Option("--seed", help="master seed")] = 0,
     policy: PolicyOption = None,
@@ -195,10 +200,8 @@ def simulate(
 
 @app.command()
 def backtest(
-    ofsted_csv: Annotated[Path, typer.Option("--ofsted-csv", dir_okay=False, help="the national Ofsted CSV")],
-    scenarios: Annotated[
-        list[Path] | None, typer.Argument(help="scenario files or research timelines, or folders of them")
-    ] = None,
+    ofsted_csv: NationalCsvOption,
+    scenarios: RecordFilesArgument = None,
     dfe_register: RegisterOption = None,
     origins: Annotated[
         list[str] | None, typer.Option("--from", help="an origin: the real state on this day (repeatable)")
