@@ -1,7 +1,7 @@
 """Service benchmark: facts recorded per second and latency over HTTP, on SQLite and PostgreSQL, and timer lateness.
 
     .venv/bin/python benchmarks/service.py [--facts 2000] [--clients 8] [--councils 153] [--timers 100]
-                                           [--no-postgres] [--quick]
+                                           [--no-postgres] [--no-sqlite] [--quick]
 
 1. Baseline, measured in the same run: the same facts through `InterventionEngine.record` called directly, in
    this process, one after another, on a fresh store of the same backend.
@@ -14,9 +14,10 @@
    Under each row, what recording cost: CPU time per fact (the server process as a whole, HTTP included, read from
    /proc; for the baseline, this process), of which deciding and saving (from /health), and the wall-clock time
    per transaction saved (encode, insert, commit) with the facts each carried.
-3. Timer lateness: `--timers` councils each with an action-plan timer (ILACS-07) due the same day; a server whose
-   clock's next day begins a few seconds after start fires them; lateness is each `TimerFired` event's recorded
-   time minus the instant its day ended. The baseline is APScheduler's own wake-up lateness for an empty job.
+3. Timer lateness (`--timers 0` skips it): `--timers` councils each with an action-plan timer (ILACS-07) due the
+   same day; a server whose clock's next day begins a few seconds after start fires them; lateness is each
+   `TimerFired` event's recorded time minus the instant its day ended. The baseline is APScheduler's own wake-up
+   lateness for an empty job.
 
 PostgreSQL is a throwaway server started for the run (tests/pg_server.py, fsync and synchronous_commit off: its
 commits do not wait for the disk, SQLite's do), unless `--no-postgres`. Targets: issue 6, >= 500 facts/s with p99
@@ -462,6 +463,8 @@ def run_backend(name: str, options: dict[str, Any], make_settings: Any, args: ar
                 print(alone.row(None).replace("   1x baseline", "   (its baseline)"))
                 beside = writes_beside_readers(urls[0], workload(facts, 10, first=700), 4)
                 print(beside.row(alone) + f"  (write p99 {beside.percentile(99) / alone.percentile(99):.1f}x alone)")
+    if not args.timers:
+        return
     lateness, alone = timer_lateness(options("timers"), make_settings("timers"), args.timers, tmp / f"{name}-t.log")
     print(
         f"  timer lateness, {len(lateness)} timers due at once:  p50 {p(lateness, 50) * 1000:6.0f} ms  "
@@ -480,6 +483,7 @@ def main() -> None:
     parser.add_argument("--councils", type=int, default=153)
     parser.add_argument("--timers", type=int, default=100)
     parser.add_argument("--no-postgres", action="store_true")
+    parser.add_argument("--no-sqlite", action="store_true")
     parser.add_argument("--quick", action="store_true", help="a few hundred facts, to check the benchmark runs")
     args = parser.parse_args()
     if args.quick:
@@ -496,7 +500,8 @@ def main() -> None:
         def sqlite_options(name: str) -> dict[str, Any]:
             return {"backend": "sqlite", "db": tmp / f"{name}.sqlite"}
 
-        run_backend("SQLite", sqlite_options, lambda name: Settings(**sqlite_options(name)), args, tmp)
+        if not args.no_sqlite:
+            run_backend("SQLite", sqlite_options, lambda name: Settings(**sqlite_options(name)), args, tmp)
         if not args.no_postgres:
             from pg_server import PostgresUnavailable, start_postgres
 

@@ -1,8 +1,9 @@
 """The modules that reach into eventsourcing's private API (persistence/store.py: `CouncilStore.save` calls
 `_record`, `_take_snapshots`, `_notify`; `CouncilRepository.get` passes `get`'s keywords on and reads `cache`;
-`CouncilRecorder` reads the SQLite recorder's `events_table_name`; persistence/projection.py applies stored states
-as `CanMutateAggregate.mutate` and `DecoratedFuncCaller.apply` would, finding methods in `decorated_funcs`) are
-fenced by this test:
+`CouncilRecorder` reads the SQLite recorder's `events_table_name`; persistence/postgres_recorder.py extends the
+PostgreSQL recorder's `sql_create_statements` and replaces its `insert_events`; persistence/projection.py applies
+stored states as `CanMutateAggregate.mutate` and `DecoratedFuncCaller.apply` would, finding methods in
+`decorated_funcs`) are fenced by this test:
 an upgrade of the library that changes any of those signatures fails here, by name, before anything silently
 misbehaves (issue 11)."""
 
@@ -13,6 +14,7 @@ import inspect
 import pytest
 from eventsourcing.application import Application, ProcessingEvent, Repository
 from eventsourcing.domain import CanMutateAggregate, DecoratedFuncCaller, decorated_funcs
+from eventsourcing.postgres import PostgresApplicationRecorder, PostgresRecorder
 from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteDatastore
 
 # Written out by hand from eventsourcing 9.5.6, the version the project pins within `>=9.5,<10`.
@@ -36,6 +38,10 @@ EXPECTED = {
     (CanMutateAggregate, "_as_dict"): ["self"],
     (DecoratedFuncCaller, "apply"): ["self", "aggregate"],
     (SQLiteApplicationRecorder, "__init__"): ["self", "datastore", "events_table_name"],
+    (PostgresApplicationRecorder, "__init__"): ["self", "datastore", "events_table_name"],
+    (PostgresApplicationRecorder, "insert_events"): ["self", "stored_events", "kwargs"],
+    (PostgresRecorder, "create_table"): ["self"],
+    (PostgresRecorder, "check_identifier_length"): ["table_name"],
 }  # fmt: skip
 
 
@@ -56,3 +62,13 @@ def test_the_decorated_methods_are_still_found_by_event_class_and_the_recorder_n
     assert recorder.events_table_name == "council_events"  # CouncilRecorder's bare-row SELECT names it
     # CouncilRepository.get reads `self.cache`: None unless a cache size is configured.
     assert Application(env={"PERSISTENCE_MODULE": "eventsourcing.popo"}).repository.cache is None
+
+
+def test_the_postgres_recorder_still_creates_its_schema_from_a_list_of_statements_and_names_its_channel() -> None:
+    # CouncilPostgresRecorder appends its insert function to `sql_create_statements`, which `create_table` runs,
+    # and NOTIFYs `channel_name`, as eventsourcing's own save does (read from the source, not from a server).
+    source = inspect.getsource(PostgresRecorder.create_table) + inspect.getsource(PostgresRecorder._create_table)
+    assert "self.sql_create_statements" in source
+    init = inspect.getsource(PostgresApplicationRecorder.__init__)
+    assert 'self.channel_name = self.events_table_name.replace(".", "_")' in init
+    assert "LOCK TABLE {0}.{1} IN EXCLUSIVE MODE" in init  # the lock our function takes too

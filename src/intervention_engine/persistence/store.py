@@ -137,6 +137,9 @@ class CouncilRecorder(SQLiteApplicationRecorder):
             return converted
 
 
+# One round trip per save (postgres_recorder.py), named by topic: that module needs psycopg, the postgres extra.
+POSTGRES_RECORDER_TOPIC = "intervention_engine.persistence.postgres_recorder:CouncilPostgresRecorder"
+
 _KNOWN_IDS = 10_000  # far more councils than England has; a store of other streams starts again at this many
 
 
@@ -190,6 +193,8 @@ class CouncilStore(Application[uuid.UUID]):
         env = dict(env or {})
         if env.get("PERSISTENCE_MODULE") == "eventsourcing.sqlite":
             env.setdefault("APPLICATION_RECORDER_TOPIC", get_topic(self.sqlite_recorder))
+        elif env.get("PERSISTENCE_MODULE") == "eventsourcing.postgres":
+            env.setdefault("APPLICATION_RECORDER_TOPIC", POSTGRES_RECORDER_TOPIC)
         return Environment(name, env)
 
     # The load path (see transcoding.py): the stored bytes are eventsourcing's own JSON; only decoding is faster.
