@@ -12,6 +12,7 @@ import asyncio
 import datetime as dt
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -338,13 +339,59 @@ def test_indexes_read_each_notification_once_and_nothing_when_nothing_is_new(bac
         engine.due()
         engine.due()
         assert read == []  # the latest position said there was nothing new
+        due_before = engine.due()
         recorded = engine.record("382", VISIT | {"occurred_on": "2017-03-01"})
-        engine.due()
+        due_after = engine.due()
         timers = [e for e in engine.timeline("382")[-recorded.events :] if e.event.startswith("Timer")]
         assert timers  # the visit moved the council's timers on
-        assert read == [len(timers)]  # one read, of the timer events that fact recorded and nothing before it
+        assert due_after != due_before  # and the index knows it
+        assert read == []  # from memory: this engine's own save, nobody wrote before it
     finally:
         engine.close()
+
+
+def test_a_batch_that_registers_councils_asks_the_store_for_the_latest_position_once(backend: Settings) -> None:
+    engine = build_engine(backend, clock=VirtualClock(D(2014, 1, 1)))
+    try:
+        engine.record(None, registration("382", "Kirklees"))
+        looks = watch(engine.store.recorder, "max_notification_id", lambda _, latest: latest)
+        read = watch(engine.store.recorder, "select_notifications", lambda _, rows: len(rows))
+        outcomes = engine.record_many(
+            [
+                RecordCommand(None, registration("390", "Council 390")),
+                RecordCommand("390", inspection(D(2016, 11, 25), "good")),  # saves 390's registration first
+                RecordCommand(None, registration("391", "Council 391")),
+                RecordCommand(None, registration("382", "Kirklees again")),  # taken: refused, from the index
+            ]
+        )
+        assert [type(o).__name__ for o in outcomes] == ["Recorded", "Recorded", "Recorded", "CouncilAlreadyRegistered"]
+        assert looks == [1]  # the batch's one look; the codes checked inside it ask nothing more
+        assert read == []  # 390 and 391 are known from this engine's own saves, not read back
+        assert {engine.index.find(code) is not None for code in ("390", "391")} == {True}
+    finally:
+        engine.close()
+
+
+def test_an_index_reads_the_gap_another_writer_left_before_this_engines_save(tmp_path: Path) -> None:
+    two = Settings(backend="sqlite", db=tmp_path / "two.sqlite")
+    mine, other = (build_engine(two, clock=VirtualClock(D(2014, 1, 1))) for _ in range(2))
+    try:
+        mine.record(None, registration("382", "Kirklees"))
+        assert [t.council for t in mine.due()] == []
+        read = watch(mine.store.recorder, "select_notifications", lambda _, rows: len(rows))
+        other.record(None, registration("383", "Leeds"))  # at position 2, unseen by mine
+        other.record("383", inspection(D(2016, 11, 25), "inadequate"))  # schedules Leeds's timers: 3 and on
+        mine.record("382", inspection(D(2016, 11, 25), "inadequate"))  # the look before it reads the gap
+        # The gap, positions 2 to 10: Leeds registered, its inspection, 6 TimerScheduled and an ExpectationOpened.
+        # Read once by each follower: the council cache all 9, the request index the 2 facts, the council index
+        # the registration and the 6 timers; mine's own save after the gap is folded from memory.
+        assert [e.event for e in other.timeline("383")].count("TimerScheduled") == 6
+        assert read == [9, 2, 7]
+        assert sorted({t.council for t in mine.due()}) == ["382", "383"]
+        assert mine.index.find("Leeds") is not None
+    finally:
+        mine.close()
+        other.close()
 
 
 def test_requests_still_on_their_way_join_the_batch_while_they_keep_coming() -> None:

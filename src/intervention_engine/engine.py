@@ -70,9 +70,9 @@ class InterventionEngine(EngineQueries):
         self.strict = strict
         self.timer_actor = timer_actor
         self.code_pattern = re.compile(code_pattern) if code_pattern is not None else None  # None: any code
-        self.work = UnitOfWork(store, write_attempts=write_attempts, cache_size=cache_size)
-        self.cache = self.work.cache  # councils between commands, refreshed from the store
         self.index = CouncilIndex(store)
+        self.work = UnitOfWork(store, write_attempts=write_attempts, cache_size=cache_size, trackers=[self.index])
+        self.cache = self.work.cache  # councils between commands, refreshed from the store
         self._event_codes = CouncilCodes(store)  # council codes for the pages of `events_after`, read once
 
     @property

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from eventsourcing.persistence import Notification
+from eventsourcing.persistence import Notification, Recording
 
 from ..aggregates.council import event_topic
 from ..council_identity import SUGGESTIONS, CouncilKeys
@@ -43,7 +44,7 @@ class CouncilIndex:
 
     def __init__(self, store: CouncilStore) -> None:
         self._store = store
-        self._log = LogFollower(store, self._fold, [event_topic(name) for name in _FOLDED])
+        self.log = LogFollower(store, self._fold, [event_topic(name) for name in _FOLDED])
         self.codes: dict[uuid.UUID, str] = {}
         self.names: dict[uuid.UUID, str] = {}
         self.ons_codes: dict[uuid.UUID, str | None] = {}  # from the registration fact, when it names them
@@ -54,10 +55,17 @@ class CouncilIndex:
 
     def refresh(self, latest: int | None = None) -> None:
         """Fold what was recorded since the last look (`latest`: the log's latest position, if just read)."""
-        self._log.catch_up(latest)
+        self.log.catch_up(latest)
+
+    def saved(self, recordings: Sequence[Recording[Any]]) -> None:
+        """Fold the events this process has just stored (`LogFollower.saved`): a council registered here is
+        found without reading the log."""
+        self.log.saved(recordings, self._fold_event)
 
     def _fold(self, notification: Notification) -> None:
-        event: Any = self._store.mapper.to_domain_event(notification)
+        self._fold_event(self._store.mapper.to_domain_event(notification), notification.id)
+
+    def _fold_event(self, event: Any, position: int) -> None:
         cid, name = event.originator_id, type(event).__name__
         if name == "Registered":
             self.codes[cid], self.names[cid] = event.code, event.name

@@ -7,13 +7,19 @@ position (rather than up to the last notification of the topics they fold) lets 
 notifications they do not fold, and answer "nothing new" from one cheap query of the latest position. Writers
 commit in log order (SQLite has one writer; eventsourcing's PostgreSQL recorder locks the table while it inserts),
 so every notification up to the latest position is there to be read.
+
+Inside one look of the unit of work (`looked`), a follower takes the position read at the look's start as the
+latest: what it is asked inside (a council by code, a request id) costs no query of its own. This process's own
+saves inside the look are folded from memory (`saved`) when nothing else was written in between.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any, Protocol
 
-from eventsourcing.persistence import Notification
+from eventsourcing.persistence import Notification, Recording
 
 from .store import CouncilStore
 
@@ -55,11 +61,26 @@ class LogFollower:
         self._fold = fold
         self._topics = list(topics)
         self.position = after  # every notification up to here has been folded (or skipped)
+        self._looked = False  # inside `looked`: the log's latest position was read at its start
+
+    @contextmanager
+    def looked(self, latest: int) -> Iterator[None]:
+        """Catch up through `latest`, just read, and take it as the log's latest position until the block ends."""
+        self.catch_up(latest)
+        outer, self._looked = self._looked, True
+        try:
+            yield
+        finally:
+            self._looked = outer
 
     def catch_up(self, latest: int | None = None) -> int:
         """Fold what was recorded since the position, through `latest` (the log's latest position if not given:
-        one cheap query, and no read of notifications when nothing is new); the latest position."""
-        latest = latest_position(self._store) if latest is None else latest
+        one cheap query, and no read of notifications when nothing is new; inside `looked`, no query); the latest
+        position."""
+        if latest is None:
+            if self._looked:
+                return self.position
+            latest = latest_position(self._store)
         if latest > self.position:
             for notification in notifications_through(self._store, self.position, latest, self._topics):
                 self._fold(notification)
@@ -77,3 +98,27 @@ class LogFollower:
             return False
         self.position = max(positions)
         return True
+
+    def saved(self, recordings: Sequence[Recording[Any]], fold_event: Callable[[Any, int], None]) -> None:
+        """One transaction of this process's own, just stored: its events of the followed topics folded from
+        memory (`fold_event(event, position)`) if nobody wrote in between, else read back from the log with the
+        gap (every write up to these positions is committed: writers commit in log order)."""
+        positions = [recording.notification.id for recording in recordings]
+        if not positions:
+            return
+        if not self.moved_on(positions):
+            self.catch_up(max(positions))
+            return
+        for recording in recordings:
+            if not self._topics or recording.notification.topic in self._topics:
+                fold_event(recording.domain_event, recording.notification.id)
+
+
+class Tracker(Protocol):
+    """An index that follows the log and learns the unit of work's saves from memory (the request index, the
+    council index)."""
+
+    @property
+    def log(self) -> LogFollower: ...
+
+    def saved(self, recordings: Sequence[Recording[Any]]) -> None: ...

@@ -62,7 +62,7 @@ class RequestIndex:
 
     def __init__(self, store: CouncilStore) -> None:
         self._store = store
-        self._log = LogFollower(store, self._fold_notification, [event_topic(name) for name in FACT_EVENTS])
+        self.log = LogFollower(store, self._fold_notification, [event_topic(name) for name in FACT_EVENTS])
         self._seen: dict[tuple[str | None, str], EarlierRequest] = {}  # (actor, request id): ids are per actor
 
     def find(self, request_id: str, actor: str | None = None, *, refresh: bool = True) -> EarlierRequest | None:
@@ -92,20 +92,11 @@ class RequestIndex:
 
     def refresh(self, latest: int | None = None) -> None:
         """Fold what was recorded since the last look (`latest`: the log's latest position, if just read)."""
-        self._log.catch_up(latest)
+        self.log.catch_up(latest)
 
     def saved(self, recordings: Sequence[Recording[Any]]) -> None:
-        """Fold the events this process has just stored without reading them back, if nobody wrote in between
-        (their positions follow the last one read); otherwise read the log."""
-        positions = [recording.notification.id for recording in recordings]
-        if not positions:
-            return
-        if not self._log.moved_on(positions):
-            self.refresh(max(positions))  # every write up to these is committed (writers commit in log order)
-            return
-        for recording in recordings:
-            if type(recording.domain_event).__name__ in FACT_EVENTS:
-                self._fold(recording.domain_event, recording.notification.id)
+        """Fold the events this process has just stored (`LogFollower.saved`)."""
+        self.log.saved(recordings, self._fold)
 
     def _fold_notification(self, notification: Notification) -> None:
         if _MARKER in notification.state:  # only events recorded with metadata are decoded

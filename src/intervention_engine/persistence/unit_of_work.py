@@ -3,11 +3,12 @@
 The engine hands it a *decide* callback (given the unit of work's `load`, it returns the change to save) and gets
 back the callback's answer; the unit of work never calls the engine. It owns the rest of a command's life:
 - load: councils come from the `CouncilCache` (dropped as soon as the log shows another writer changed them), and
-  one look at the log per command also brings the `RequestIndex` up to date (DESIGN section 3);
+  one look at the log per command (or batch) also brings the `RequestIndex` and the engine's other trackers (the
+  council index) up to date; inside it they ask the store nothing more (DESIGN section 3);
 - stamp: each new event carries its command's actor, request id and trace id in `metadata` (the audit trail, which
   replay never reads);
 - save: the events of one command, or of a batch of commands on different councils, in one transaction; the cache
-  and the request index are told what was stored without reading it back;
+  and the trackers are told what was stored without reading it back;
 - decide again on conflict: each council's stream is versioned, so a save that another writer beat (eventsourcing's
   `IntegrityError`) is decided again on the state the winner left, up to `write_attempts` times, after a short
   jittered pause. A batch that loses a race has each of its commands decided again on its own.
@@ -21,7 +22,7 @@ import random
 import time
 import uuid
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from typing import Any, Generic, Protocol, TypeVar
 
@@ -33,6 +34,7 @@ from ..errors import ConcurrentWriteConflict
 from ..facts import Fact
 from ..results import Recorded
 from .cache import CouncilCache
+from .log import Tracker
 from .requests import RequestIndex
 from .store import CouncilStore
 
@@ -121,7 +123,9 @@ def stamp(council: Council, metadata: Mapping[str, str]) -> None:
 class UnitOfWork:
     """Loads, saves and decides again on conflict for one engine (not thread-safe: one caller at a time)."""
 
-    def __init__(self, store: CouncilStore, *, write_attempts: int = 20, cache_size: int = 1000) -> None:
+    def __init__(
+        self, store: CouncilStore, *, write_attempts: int = 20, cache_size: int = 1000, trackers: Sequence[Tracker] = ()
+    ) -> None:
         if write_attempts < 1:
             raise ValueError("write_attempts must be at least 1")
         self.store = store
@@ -129,12 +133,15 @@ class UnitOfWork:
         self.write_conflicts = 0  # saves lost to another writer and decided again (a health figure)
         self.cache = CouncilCache(store, cache_size)  # councils between commands, refreshed from the store
         self.requests = RequestIndex(store)
+        self.trackers: list[Tracker] = [self.requests, *trackers]
 
     @contextmanager
     def looked(self) -> Iterator[None]:
-        """One look at the log for everything done inside: the councils loaded and the request ids answered."""
-        with self.cache.checked() as latest:
-            self.requests.refresh(latest)
+        """One look at the log for everything done inside: the councils loaded, the request ids answered and what
+        the other trackers are asked (a council's code)."""
+        with self.cache.checked() as latest, ExitStack() as looks:
+            for tracker in self.trackers:
+                looks.enter_context(tracker.log.looked(latest))
             yield
 
     def record(self, decide: Decide[T], metadata: Mapping[str, str], subject: tuple[str, str]) -> T:
@@ -165,7 +172,8 @@ class UnitOfWork:
             stamp(council, metadata)
         recordings: list[Recording[uuid.UUID]] = self.store.save(*(council for council, _ in councils))
         self.cache.saved([council for council, _ in councils], [r.notification.id for r in recordings])
-        self.requests.saved(recordings)
+        for tracker in self.trackers:
+            tracker.saved(recordings)
         positions: dict[uuid.UUID, int] = {}
         for recording in recordings:
             if type(recording.domain_event).__name__ in FACT_EVENTS:
