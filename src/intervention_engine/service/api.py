@@ -78,7 +78,7 @@ def council_routes(gate: Gate, authenticate: Authenticator) -> APIRouter:
         idempotency_key: IdempotencyKey = None,
     ) -> Recorded:
         """Register a council (its first fact); its stream id derives from its code."""
-        return await _record(gate, None, fact, principal, _keys(request, idempotency_key), response, False)
+        return await record_fact(gate, None, fact, principal, request_keys(request, idempotency_key), response, False)
 
     @router.post("/councils/{council}/facts", status_code=status.HTTP_201_CREATED, responses=WRITE_RESPONSES)
     async def record(
@@ -91,7 +91,9 @@ def council_routes(gate: Gate, authenticate: Authenticator) -> APIRouter:
         lenient: Lenient = False,
     ) -> Recorded:
         """Record one fact; the council's timers due before its date fire first. 200 for a retried request."""
-        return await _record(gate, council, fact, principal, _keys(request, idempotency_key), response, lenient)
+        return await record_fact(
+            gate, council, fact, principal, request_keys(request, idempotency_key), response, lenient
+        )
 
     @router.get("/councils/{council}", responses=COUNCIL_RESPONSES, dependencies=[reader])
     def state(
@@ -211,12 +213,12 @@ def store_routes(
     return router
 
 
-def _keys(request: Request, idempotency_key: str | None) -> tuple[str | None, str]:
+def request_keys(request: Request, idempotency_key: str | None) -> tuple[str | None, str]:
     """The retry key (the caller's `Idempotency-Key`, if any) and the trace id (`X-Request-ID`, or a new one)."""
     return idempotency_key, str(request.state.request_id)
 
 
-async def _record(
+async def record_fact(
     gate: Gate,
     council: str | None,
     fact: Fact,

@@ -32,6 +32,7 @@ from .errors import install_error_handlers
 from .events import event_routes
 from .exports import SimulationProcess, export_routes
 from .gate import EngineGate
+from .hot_path import install_record_routes
 from .limits import BodyLimit
 from .report import report_routes
 from .whatif import whatif_routes
@@ -68,7 +69,7 @@ def create_app(
     refused); `councils_csv`, the council identity table, gives exports the ONS codes and regions registrations lack.
     `telemetry` turns on FastAPI's OpenTelemetry spans, metrics and logs (off, the default, spares every request
     looking up the process's providers: about 10 of the 160 to 170 µs the HTTP stack spends on a recorded fact,
-    benchmarks/http_stack.py)."""
+    benchmarks/http_stack.py); off, the record endpoints' everyday requests take `hot_path.RecordRoute`."""
     limits = limits or ServiceLimits()
     gate = EngineGate(engine, readers=readers)
     stopping = stopping or threading.Event()
@@ -104,12 +105,15 @@ def create_app(
     install_error_handlers(app)
     authenticate = Authenticator(tokens)
     scheduler_state = _scheduler_state(leader)
-    app.include_router(council_routes(gate, authenticate))
+    councils_router = council_routes(gate, authenticate)
+    app.include_router(councils_router)
     app.include_router(store_routes(gate, authenticate, scheduler_state, database, unready or _readable(engine)))
     app.include_router(event_routes(engine, authenticate, stopping, limits))
     app.include_router(whatif_routes(gate, authenticate, world))
     app.include_router(report_routes(gate, authenticate, councils))
     app.include_router(export_routes(gate, authenticate, record, councils_csv, simulations, limits.stream_send_seconds))
+    if not telemetry:  # with telemetry on, FastAPI's routes answer every request, so each has its span
+        install_record_routes(app, councils_router, gate, authenticate)
     _state_code_pattern(app, engine)
     app.add_middleware(BodyLimit, max_bytes=limits.max_body_bytes, tokens=tokens)
     app.add_middleware(ResponseHeaders)

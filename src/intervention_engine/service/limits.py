@@ -62,7 +62,7 @@ class BodyLimit:
                 return
             if not message.get("more_body", False):
                 break
-        await self.app(scope, _replaying(bytes(body), receive), send)
+        await self.app(scope, replaying(bytes(body), receive), send)
 
     def _known_token(self, authorization: str) -> bool:
         return self.callers.caller(authorization) is not None
@@ -71,7 +71,7 @@ class BodyLimit:
         return f"the request body is too large ({size}); this service accepts at most {self.max_bytes} bytes"
 
 
-def _replaying(body: bytes, receive: Receive) -> Receive:
+def replaying(body: bytes, receive: Receive) -> Receive:
     """A `receive` that gives the app the body already read, then whatever the client sends next (a disconnect)."""
     given = False
 
