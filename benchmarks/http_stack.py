@@ -6,8 +6,10 @@ fact, the response) spends on one `POST /councils/{council}/facts`, without the 
 The app is `service.create_app` over an in-memory engine whose gate answers every fact with the same `Recorded` at
 once, so only the HTTP stack is measured. Each variant is called in this process as uvicorn would call it (scope,
 receive, send); the best round's CPU time per request is printed beside the ratio to the baseline measured in the
-same run: the same app with FastAPI's OpenTelemetry on (`INTERVENTION_ENGINE_TELEMETRY=true`), as it was before
-the setting. benchmarks/service.py measures the whole server over real HTTP. Figures are printed, never asserted.
+same run: the FastAPI route alone (the app without `service/hot_path.py`'s `RecordRoute`), with telemetry off. The
+other variants: the FastAPI route with FastAPI's OpenTelemetry on (`INTERVENTION_ENGINE_TELEMETRY=true`, which also
+leaves every request to the FastAPI route), and the app as served by default (telemetry off, the hot path
+answering). benchmarks/service.py measures the whole server over real HTTP. Figures are printed, never asserted.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from typing import Any
 from intervention_engine import Settings, VirtualClock, build_engine
 from intervention_engine.engine import RecordCommand, Recorded
 from intervention_engine.service import TokenRegistry, create_app
+from intervention_engine.service.hot_path import RecordRoute
 
 TOKEN = "benchmark-recorder-token-0123"
 BODY = json.dumps({"type": "monitoring_visit_published", "occurred_on": "2017-04-01"}).encode()
@@ -32,12 +35,14 @@ STATES = {"judgement": "inadequate", "instrument": "improvement_notice"}
 ANSWER = Recorded("382", "monitoring_visit_published", dt.date(2017, 4, 1), "improvement_notice", STATES, 1)
 
 
-def app_of(telemetry: bool) -> Any:
+def app_of(telemetry: bool, hot_path: bool = True) -> Any:
     registry = TokenRegistry(
         Settings(backend="memory", tokens=[{"token": TOKEN, "actor": "bench", "role": "recorder"}]).api_tokens()
     )
     engine = build_engine(Settings(backend="memory"), clock=VirtualClock(dt.date(2018, 1, 1)))
     app = create_app(engine, tokens=registry, telemetry=telemetry)
+    if not hot_path:
+        app.router.routes[:] = [route for route in app.router.routes if not isinstance(route, RecordRoute)]
 
     async def answer(command: RecordCommand) -> Recorded:
         return ANSWER
@@ -85,12 +90,15 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=2000)
     parser.add_argument("--rounds", type=int, default=5)
     args = parser.parse_args()
-    variants = {"telemetry on (baseline)": True, "telemetry off (the default)": False}
-    apps = {name: app_of(telemetry) for name, telemetry in variants.items()}
+    apps = {
+        "FastAPI route (baseline)": app_of(telemetry=False, hot_path=False),
+        "FastAPI route, telemetry on": app_of(telemetry=True),
+        "hot path (the default)": app_of(telemetry=False),
+    }
     best: dict[str, float] = {}
     for name, app in apps.items():
         best[name] = asyncio.run(cpu_per_request(app, args.requests, args.rounds))
-    baseline = best["telemetry on (baseline)"]
+    baseline = best["FastAPI route (baseline)"]
     load = " ".join(Path("/proc/loadavg").read_text().split()[:3]) if Path("/proc/loadavg").exists() else "unknown"
     print(f"HTTP stack benchmark: {os.cpu_count()} cores (load average {load}), Python {sys.version.split()[0]}")
     print(f"HTTP stack, one recorded fact, best of {args.rounds} rounds of {args.requests} requests")
