@@ -152,3 +152,109 @@ def test_a_store_made_by_eventsourcings_own_recorder_gains_the_function_and_keep
         assert [(o.int, v) for _, o, v, _, _ in rows(settings, recorder)] == [(5, 1), (5, 2)]
     finally:
         engine.close()
+
+
+# ------------------------------------------------------------------------------------------------------------------
+# The log's latest position from memory while nobody else writes (the listening connection).
+
+
+@pytest.fixture
+def asked(monkeypatch: pytest.MonkeyPatch) -> list[int | None]:
+    """Every time a recorder asks the server for the latest position, what it answered."""
+    answers: list[int | None] = []
+    ask = PostgresApplicationRecorder.max_notification_id
+
+    def counted(self: PostgresApplicationRecorder) -> int | None:
+        answers.append(ask(self))
+        return answers[-1]
+
+    monkeypatch.setattr(PostgresApplicationRecorder, "max_notification_id", counted)
+    return answers
+
+
+def test_after_its_own_saves_the_recorder_knows_the_latest_position_without_asking(
+    store: CouncilStore, asked: list[int | None]
+) -> None:
+    recorder = recorder_of(store)
+    assert recorder.max_notification_id() is None  # an empty log: asked once
+    assert recorder.insert_events([event(uuid.UUID(int=1), 1)]) == [1]
+    assert recorder.insert_events([event(uuid.UUID(int=1), 2), event(uuid.UUID(int=2), 1)]) == [2, 3]
+    assert [recorder.max_notification_id() for _ in range(3)] == [3, 3, 3]
+    assert asked == [None]  # its own notifications (tagged with its own payload) told it nothing new
+
+
+def test_another_writers_save_is_noticed_and_the_server_asked(
+    store: CouncilStore, postgres: Settings, asked: list[int | None]
+) -> None:
+    recorder = recorder_of(store)
+    recorder.insert_events([event(uuid.UUID(int=1), 1)])
+    assert recorder.max_notification_id() == 1
+    other = CouncilStore(postgres.eventsourcing_env())
+    try:
+        recorder_of(other).insert_events([event(uuid.UUID(int=2), 1), event(uuid.UUID(int=2), 2)])
+    finally:
+        other.close()
+    eventually(lambda: recorder.max_notification_id() == 3, "the other writer's save to be noticed")
+    assert asked[-1] == 3
+
+
+def test_a_writer_on_eventsourcings_own_recorder_is_noticed_too(
+    postgres_server: PostgresServer, asked: list[int | None]
+) -> None:
+    settings = postgres_server.settings(postgres_server.new_schema())
+    mine = CouncilStore(settings.eventsourcing_env())
+    stock_recorder = "eventsourcing.postgres:PostgresApplicationRecorder"
+    stock = CouncilStore({**settings.eventsourcing_env(), "APPLICATION_RECORDER_TOPIC": stock_recorder})
+    try:
+        assert recorder_of(mine).max_notification_id() is None
+        stock.recorder.insert_events([event(uuid.UUID(int=7), 1)])  # NOTIFY with no payload
+        eventually(lambda: recorder_of(mine).max_notification_id() == 1, "a plain NOTIFY to be noticed")
+    finally:
+        mine.close()
+        stock.close()
+
+
+def test_a_save_that_another_writers_ids_preceded_makes_the_next_look_ask(
+    store: CouncilStore, postgres: Settings, asked: list[int | None]
+) -> None:
+    recorder = recorder_of(store)
+    assert recorder.max_notification_id() is None
+    other = CouncilStore(postgres.eventsourcing_env())
+    try:
+        recorder_of(other).insert_events([event(uuid.UUID(int=2), 1)])  # position 1, not yet looked at
+    finally:
+        other.close()
+    assert recorder.insert_events([event(uuid.UUID(int=1), 1)]) == [2]  # does not follow what it knew (0)
+    asked.clear()
+    assert recorder.max_notification_id() == 2
+    assert asked == [2]
+
+
+def test_if_the_listening_connection_fails_the_server_is_asked_every_time(
+    store: CouncilStore, postgres_server: PostgresServer, asked: list[int | None]
+) -> None:
+    recorder = recorder_of(store)
+    recorder.insert_events([event(uuid.UUID(int=1), 1)])
+    assert recorder.max_notification_id() == 1
+    listener = recorder._listener
+    assert listener is not None
+    postgres_server.execute(f"SELECT pg_terminate_backend({listener.info.backend_pid})")
+    eventually(lambda: recorder.max_notification_id() == 1 and recorder._listener is None, "the failure noticed")
+    asked.clear()
+    assert [recorder.max_notification_id() for _ in range(3)] == [1, 1, 1]
+    assert asked == [1, 1, 1]
+    assert recorder._listener is None
+
+
+def test_closing_the_store_closes_the_listening_connection(
+    store: CouncilStore, postgres_server: PostgresServer
+) -> None:
+    recorder = recorder_of(store)
+    recorder.max_notification_id()
+    listener = recorder._listener
+    assert listener is not None
+    pid = listener.info.backend_pid
+    store.close()
+    assert listener.closed
+    query = f"SELECT count(*) FROM pg_stat_activity WHERE pid = {pid}"
+    eventually(lambda: postgres_server.execute(query)[0][0] == 0, "the listener's backend to end")
