@@ -188,12 +188,6 @@ class CouncilStore(Application[uuid.UUID]):
         self.notify(processing_event.events)  # deprecated in eventsourcing, kept as its `save` does
         return recordings
 
-    def close(self) -> None:
-        stop_listening = getattr(self.recorder, "stop_listening", None)  # the PostgreSQL recorder's listener
-        if stop_listening is not None:
-            stop_listening()
-        super().close()
-
     def construct_env(self, name: str, env: Mapping[str, str] | None = None) -> Environment:
         # Deliberately ignore os.environ: the host's variables must never choose the backend.
         env = dict(env or {})
