@@ -8,7 +8,7 @@ recorded fact (benchmarks/http_stack.py). `RecordRoute` stands in front of each 
 itself only when it can say in advance what the route would do with it:
 - a bearer token known to the service with the recorder role or above;
 - `Content-Type: application/json`, and no query string (so not `lenient`);
-- at most one Idempotency-Key, matching the documented pattern;
+- each of Authorization, Content-Type and Idempotency-Key at most once, the key matching the documented pattern;
 - a council in the path of 1 to 200 characters;
 - a body the FastAPI route's own body field accepts (`route.body_field`, the very validation FastAPI runs).
 Then it records the fact as the route does (`api.record_fact`), and answers with the route's own serializer and status
@@ -29,7 +29,7 @@ from typing import Any
 
 from fastapi import APIRouter, FastAPI, Request, Response
 from fastapi.routing import APIRoute, serialize_response
-from starlette.routing import BaseRoute, Match
+from starlette.routing import BaseRoute, Match, NoMatchFound
 from starlette.types import Receive, Scope, Send
 
 from ..settings import Role
@@ -47,10 +47,14 @@ _COUNCIL_LENGTH = range(1, 201)  # the route's Path(min_length=1, max_length=200
 class RecordRoute(BaseRoute):
     """Answers the everyday requests of one FastAPI record route (see the module); hands on the rest."""
 
-    def __init__(self, route: APIRoute, gate: EngineGate, authenticate: Authenticator) -> None:
+    def __init__(self, route: APIRoute, router: APIRouter, gate: EngineGate, authenticate: Authenticator) -> None:
         self.route = route
+        self.router = router  # the app's own router, which hands the request on to `route` (even when mounted)
         self.gate = gate
         self.authenticate = authenticate
+
+    def url_path_for(self, name: str, /, **path_params: Any) -> Any:
+        raise NoMatchFound(name, path_params)  # the FastAPI route, later in the list, names the path
 
     def matches(self, scope: Scope) -> tuple[Match, Scope]:
         if scope["type"] != "http" or scope["method"] != "POST" or scope.get(_HANDED_ON):
@@ -72,7 +76,7 @@ class RecordRoute(BaseRoute):
         command = self._command(scope, bytes(body))
         if command is None:  # not an everyday request: the FastAPI route answers it, from the start
             scope[_HANDED_ON] = True
-            await scope["router"].app(scope, replaying(bytes(body), receive), send)
+            await self.router.app(scope, replaying(bytes(body), receive), send)
             return
         council, fact, principal, key = command
         response = Response(status_code=self.route.status_code or 201)
@@ -87,17 +91,16 @@ class RecordRoute(BaseRoute):
         """The council, fact, caller and Idempotency-Key of an everyday request; None for any other."""
         if scope.get("query_string") or not body:
             return None
-        authorization = content_type = key = None
-        keys = 0
+        given: dict[bytes, list[bytes]] = {b"authorization": [], b"content-type": [], b"idempotency-key": []}
         for name, value in scope["headers"]:
-            if name == b"authorization":
-                authorization = value
-            elif name == b"content-type":
-                content_type = value
-            elif name == b"idempotency-key":
-                key, keys = value, keys + 1
-        if authorization is None or content_type is None or keys > 1:
+            if name in given:
+                given[name].append(value)
+        if any(len(values) > 1 for values in given.values()):  # which one counts is FastAPI's to say
             return None
+        if not given[b"authorization"] or not given[b"content-type"]:
+            return None
+        authorization, content_type = given[b"authorization"][0], given[b"content-type"][0]
+        key = given[b"idempotency-key"][0] if given[b"idempotency-key"] else None
         if content_type.split(b";", 1)[0].strip().lower() != b"application/json":
             return None
         principal = self.authenticate.caller(authorization.decode("latin-1"))
@@ -135,7 +138,7 @@ def _route_path(scope: Scope) -> str:
 def install_record_routes(app: FastAPI, router: APIRouter, gate: EngineGate, authenticate: Authenticator) -> None:
     """Put a `RecordRoute` before the app's routes for each record route of `router` (already included in `app`)."""
     for route in _record_routes(router.routes):
-        app.router.routes.insert(0, RecordRoute(route, gate, authenticate))
+        app.router.routes.insert(0, RecordRoute(route, app.router, gate, authenticate))
 
 
 def _record_routes(routes: Iterable[Any]) -> list[APIRoute]:
