@@ -16,7 +16,7 @@ from eventsourcing.postgres import PostgresApplicationRecorder
 
 from intervention_engine import Settings, build_engine
 from intervention_engine.persistence.postgres_recorder import CouncilPostgresRecorder
-from intervention_engine.persistence.store import CouncilStore
+from intervention_engine.persistence.store import CouncilStore, LogMoved
 
 from pg_server import PostgresServer
 from waiting import eventually
@@ -152,3 +152,18 @@ def test_a_store_made_by_eventsourcings_own_recorder_gains_the_function_and_keep
         assert [(o.int, v) for _, o, v, _, _ in rows(settings, recorder)] == [(5, 1), (5, 2)]
     finally:
         engine.close()
+
+
+def test_a_checked_save_is_refused_when_the_log_has_moved_past_its_position(
+    store: CouncilStore, postgres: Settings
+) -> None:
+    recorder = recorder_of(store)
+    a, b = uuid.UUID(int=1), uuid.UUID(int=2)
+    assert recorder.insert_events([event(a, 1)], log_at=0) == [1]  # an empty log: at 0
+    with pytest.raises(LogMoved, match="moved past 0"):
+        recorder.insert_events([event(b, 1)], log_at=0)  # decided on the empty log; position 1 is stored since
+    with pytest.raises(LogMoved):
+        recorder.insert_events([event(b, 1)], log_at=2)  # a position the log has not reached is not it either
+    assert [(o, v) for _, o, v, _, _ in rows(postgres, recorder)] == [(a, 1)]  # nothing of the refused saves
+    assert recorder.insert_events([event(b, 1), event(a, 2)], log_at=1)[-1] > 1  # at 1 (ids after gaps)
+    assert recorder.insert_events([event(b, 2)]) != []  # an unchecked save is not compared

@@ -27,7 +27,7 @@ from .errors import RequestIdReused as RequestIdReused
 from .facts import CouncilRegistered, Fact, parse_fact
 from .persistence.council_index import CouncilIndex
 from .persistence.store import CouncilStore
-from .persistence.unit_of_work import Answered, Batch, Decide, Decision, Load, UnitOfWork, metadata_of
+from .persistence.unit_of_work import Answered, Batch, Decide, Decision, Load, UnitOfWork, metadata_of, options_of
 from .persistence.unit_of_work import RecordCommand as RecordCommand
 from .policies.reactions import FiredTimer
 from .policies.registry import PolicyRegistry, default_registry
@@ -141,7 +141,7 @@ class InterventionEngine(EngineQueries):
         of that transaction is decided again on its own, as `record` does. A server records the requests that
         queued while it was saving the last ones this way (service/gate.py): one commit for many facts.
         """
-        with self.work.looked():  # one look at the log for the councils and requests of every command
+        with self.work.looked(saving=True):  # one look at the log for the councils and requests of every command
             batch: Batch[Recorded] = self.work.batch(len(commands))
             for n, command in enumerate(commands):
                 try:
@@ -168,7 +168,19 @@ class InterventionEngine(EngineQueries):
                     batch.add(n, decide, metadata, _subject(command.council, fact))
                 except Exception as error:  # the command's own outcome; the others go on
                     batch.settle(n, error)
-            return batch.outcomes()
+            outcomes = batch.outcomes()
+            upheld = not any(isinstance(o, Exception) for o in outcomes) or self.work.confirmed()
+        if not upheld:  # refused on a look another writer has overtaken: each decided again after a real one
+            for n, outcome in enumerate(outcomes):
+                if isinstance(outcome, Exception):
+                    outcomes[n] = self._outcome(commands[n])
+        return outcomes
+
+    def _outcome(self, command: RecordCommand) -> Recorded | Exception:
+        try:
+            return self.record(command.council, command.fact, **options_of(command))
+        except Exception as error:
+            return error
 
     def _decider(
         self, council: str | None, fact: Fact, strict: bool | None, request_id: str | None, actor: str | None

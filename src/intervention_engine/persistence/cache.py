@@ -7,6 +7,13 @@ latest position (one cheap query); if another process has written since, it read
 the councils they touched, which are then loaded again from the store. Its own saves move the position on without
 reading anything, as long as nobody wrote in between.
 
+A look can be skipped when saving: where the store checks saves (PostgreSQL: `CouncilStore.save(log_at=...)`),
+and the last real look found nobody else had written since the one before (and every save since came straight
+after), `checked(saving=True)` takes the position it knows as the latest without asking (`trusted`). A save inside
+is then stored only if the log is still there (`log_at`), else `LogMoved` and a real look (`doubt`); a command
+refused inside is upheld only once a real look shows nobody else wrote since (`confirm`). A process that writes
+alone thus asks for the latest position only when a command is refused; beside another writer it asks every time.
+
 `take` hands a council out *and removes it from the cache*; `saved` puts councils back once their events are
 stored. So a command that is refused, or loses a race to save, can never leave a half-decided council behind: the
 next command loads it again from the store. Not thread-safe: one engine serves one caller at a time
@@ -39,21 +46,45 @@ class CouncilCache:
         self._councils: OrderedDict[uuid.UUID, Council] = OrderedDict()
         self._log = LogFollower(store, self._drop)  # every write up to its position is reflected in the councils
         self._checked = False  # inside `checked()`: the log was read at its start
+        self._sole = False  # the last real look found no other writer since the one before, nor did a save since
+        self.trusted = False  # inside `checked(saving=True)`: the latest position was taken from memory
 
     @contextmanager
-    def checked(self) -> Iterator[int]:
+    def checked(self, *, saving: bool = False) -> Iterator[int]:
         """One look at the log for everything taken inside (a command that takes several councils); gives the
-        log's latest position."""
-        latest = self.catch_up()
+        log's latest position. `saving`: skip asking while this process seems to write alone (see the module)."""
+        trusted = saving and self._sole and self._store.checks_saves
+        latest = self._log.position if trusted else self.catch_up()
         outer, self._checked = self._checked, True
+        outer_trusted, self.trusted = self.trusted, trusted
         try:
             yield latest
         finally:
-            self._checked = outer
+            self._checked, self.trusted = outer, outer_trusted
+
+    @property
+    def log_at(self) -> int | None:
+        """The position a save inside a trusted look must find the log at (None: the look was real)."""
+        return self._log.position if self.trusted else None
+
+    def doubt(self) -> None:
+        """Another writer has written (a checked save was refused): the next look asks."""
+        self._sole = False
+
+    def confirm(self) -> bool:
+        """Whether what was decided in this look stands: the look was real, or nobody else has written since (asked
+        now; if somebody has, the next look asks too)."""
+        if not self.trusted:
+            return True
+        if latest_position(self._store) == self._log.position:
+            return True
+        self._sole = False
+        return False
 
     def catch_up(self) -> int:
         """Drop every cached council that another writer changed since the last look; the log's latest position."""
         latest = latest_position(self._store)
+        self._sole = latest == self._log.position  # nothing new since the last look and this process's saves
         if self._councils:
             self._log.catch_up(latest)
         else:
@@ -74,7 +105,8 @@ class CouncilCache:
 
     def saved(self, councils: Sequence[Council], positions: Sequence[int]) -> None:
         """Put back councils whose events were just stored, at `positions` in the log, in one transaction."""
-        self._log.moved_on(positions)  # if somebody wrote in between, the next look reads the gap
+        if not self._log.moved_on(positions):  # somebody wrote in between: the next look reads the gap
+            self._sole = False
         for council in councils:
             self.keep(council)
 

@@ -18,6 +18,11 @@ The function is created (`CREATE OR REPLACE`) with the tables, so a store made b
 gains it at the first start; the tables and the rows are eventsourcing's own, unchanged (schema version 1). The
 function is eventsourcing's own `enable_db_functions` idea, which this does not use because its function takes no
 table lock. Imported only for the postgres backend (it needs psycopg).
+
+A checked save (`log_at`): the function also takes the log position the save's decisions were made on and, under
+the same lock, refuses (SQLSTATE `IE001`, raised here as `store.LogMoved`, nothing stored) if the log has moved past
+it. The unit of work uses it to save without first asking for the log's latest position, while it has reason to
+think it is the only writer (persistence/cache.py); a refused save is decided again after a real look.
 """
 
 from __future__ import annotations
@@ -25,14 +30,19 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+import psycopg
 from eventsourcing.persistence import InterfaceError, OperationalError, StoredEvent
 from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore
 from eventsourcing.utils import retry
 from psycopg.sql import SQL, Identifier
 
+from .store import LogMoved
+
 
 class CouncilPostgresRecorder(PostgresApplicationRecorder):
     """Saves each transaction's events with one call of the table's insert function (see the module)."""
+
+    checks_saves = True  # `insert_events(..., log_at=...)` refuses a save when the log has moved
 
     def __init__(self, datastore: PostgresDatastore, *, events_table_name: str = "stored_events") -> None:
         super().__init__(datastore, events_table_name=events_table_name)
@@ -43,11 +53,13 @@ class CouncilPostgresRecorder(PostgresApplicationRecorder):
         self.sql_create_statements.append(
             SQL(
                 "CREATE OR REPLACE FUNCTION {schema}.{function}("
-                "ids {id_type}[], versions bigint[], topics text[], states bytea[]) "
+                "ids {id_type}[], versions bigint[], topics text[], states bytea[], log_at bigint) "
                 "RETURNS SETOF bigint LANGUAGE plpgsql AS $BODY$ "
                 "BEGIN "
                 "SET LOCAL lock_timeout = '{lock_timeout}s'; "
                 "LOCK TABLE {schema}.{table} IN EXCLUSIVE MODE; "
+                "IF log_at IS NOT NULL AND log_at <> (SELECT coalesce(max(notification_id), 0) FROM {schema}.{table}) "
+                "THEN RAISE EXCEPTION 'the log moved past %', log_at USING ERRCODE = '{log_moved}'; END IF; "
                 "NOTIFY {channel}; "
                 "RETURN QUERY INSERT INTO {schema}.{table} (originator_id, originator_version, topic, state) "
                 "SELECT * FROM unnest(ids, versions, topics, states) RETURNING notification_id; "
@@ -59,14 +71,17 @@ class CouncilPostgresRecorder(PostgresApplicationRecorder):
                 lock_timeout=self.datastore.lock_timeout,
                 table=table,
                 channel=Identifier(self.channel_name),
+                log_moved=SQL(LOG_MOVED),
             )
         )
         self.insert_function_statement = SQL(
-            "SELECT * FROM {schema}.{function}(%s::{id_type}[], %s::bigint[], %s::text[], %s::bytea[])"
+            "SELECT * FROM {schema}.{function}(%s::{id_type}[], %s::bigint[], %s::text[], %s::bytea[], %s::bigint)"
         ).format(schema=schema, function=function, id_type=Identifier(self.datastore.originator_id_type))
 
     @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
-    def insert_events(self, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Sequence[int] | None:
+    def insert_events(
+        self, stored_events: Sequence[StoredEvent], *, log_at: int | None = None, **kwargs: Any
+    ) -> Sequence[int] | None:
         if not stored_events:
             return []
         params = (
@@ -76,5 +91,13 @@ class CouncilPostgresRecorder(PostgresApplicationRecorder):
             [event.state for event in stored_events],
         )
         with self.datastore.get_connection() as conn, conn.cursor() as cursor:
-            cursor.execute(self.insert_function_statement, params, prepare=True)
+            try:
+                cursor.execute(self.insert_function_statement, (*params, log_at), prepare=True)
+            except psycopg.Error as error:
+                if error.sqlstate == LOG_MOVED:
+                    raise LogMoved(f"the log moved past {log_at}: saved nothing") from None
+                raise
             return [row[self.insert_function_name] for row in cursor.fetchall()]
+
+
+LOG_MOVED = "IE001"  # the SQLSTATE of a checked save the log moved past

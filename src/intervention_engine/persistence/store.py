@@ -18,7 +18,7 @@ from eventsourcing.application import (
     project_aggregate,
 )
 from eventsourcing.domain import EventSourcingError, TDomainEvent, TMutableOrImmutableAggregate
-from eventsourcing.persistence import Mapper, Recording, Transcoder
+from eventsourcing.persistence import IntegrityError, Mapper, Recording, Transcoder
 from eventsourcing.sqlite import SQLiteApplicationRecorder
 from eventsourcing.utils import Environment, get_topic, strtobool
 
@@ -143,6 +143,11 @@ POSTGRES_RECORDER_TOPIC = "intervention_engine.persistence.postgres_recorder:Cou
 _KNOWN_IDS = 10_000  # far more councils than England has; a store of other streams starts again at this many
 
 
+class LogMoved(IntegrityError):
+    """A checked save refused: another writer had written after the log position its decisions were made on
+    (`CouncilStore.save(log_at=...)`). Nothing was stored; the unit of work looks at the log and decides again."""
+
+
 @dataclass
 class SaveTimes:
     """The councils' saves this store made (each one transaction: encode, insert, commit) and the time they took:
@@ -171,12 +176,21 @@ class CouncilStore(Application[uuid.UUID]):
         self.saves = SaveTimes()
         super().__init__(env=dict(env))
 
-    def save(self, *objs: Any, **kwargs: Any) -> list[Recording[uuid.UUID]]:
+    @property
+    def checks_saves(self) -> bool:
+        """Whether `save(log_at=...)` can refuse a save when the log has moved (PostgreSQL's recorder can)."""
+        return bool(getattr(self.recorder, "checks_saves", False))
+
+    def save(self, *objs: Any, log_at: int | None = None, **kwargs: Any) -> list[Recording[uuid.UUID]]:
         """eventsourcing's `save`; councils' events are collected without its per-object protocol checks, which
-        cost as much as encoding the events (they walk the protocols' attributes on every call)."""
+        cost as much as encoding the events (they walk the protocols' attributes on every call). With `log_at`
+        (where `checks_saves`), the events are stored only if the log's latest position is still `log_at`: else
+        `LogMoved`, and nothing is stored."""
         if kwargs or not objs or not all(type(obj) is Council for obj in objs):
             return super().save(*objs, **kwargs)
         processing_event: ProcessingEvent[uuid.UUID] = ProcessingEvent()
+        if log_at is not None and self.checks_saves:
+            processing_event.saved_kwargs["log_at"] = log_at
         for council in objs:
             processing_event.events.extend(council.collect_events())
             processing_event.aggregates[council.id] = council

@@ -13,6 +13,9 @@ back the callback's answer; the unit of work never calls the engine. It owns the
   `IntegrityError`) is decided again on the state the winner left, up to `write_attempts` times, after a short
   jittered pause. A batch that loses a race has each of its commands decided again on its own.
 A refused command (its callback raises) saves nothing, and the council it half-decided is never cached.
+- look only when it matters: while this process seems to write alone, a look before saving is taken from memory
+  and the save is checked instead (persistence/cache.py: one round trip less per command on PostgreSQL); a refusal
+  decided on such a look is decided again after a real one if anybody else has written since.
 """
 
 from __future__ import annotations
@@ -136,10 +139,11 @@ class UnitOfWork:
         self.trackers: list[Tracker] = [self.requests, *trackers]
 
     @contextmanager
-    def looked(self) -> Iterator[None]:
+    def looked(self, *, saving: bool = False) -> Iterator[None]:
         """One look at the log for everything done inside: the councils loaded, the request ids answered and what
-        the other trackers are asked (a council's code)."""
-        with self.cache.checked() as latest, ExitStack() as looks:
+        the other trackers are asked (a council's code). `saving`: taken from memory while this process seems to
+        write alone (`CouncilCache.checked`); then refusals decided inside stand only if `confirmed()`."""
+        with self.cache.checked(saving=saving) as latest, ExitStack() as looks:
             for tracker in self.trackers:
                 looks.enter_context(tracker.log.looked(latest))
             yield
@@ -151,8 +155,13 @@ class UnitOfWork:
         """
         for attempt in range(self.write_attempts):
             try:
-                with self.looked():
-                    change = decide(self.cache.take)
+                with self.looked(saving=True):
+                    try:
+                        change = decide(self.cache.take)
+                    except Exception:
+                        if self.confirmed():
+                            raise
+                        continue  # decided on a look another writer has overtaken: decide again after a real one
                     if isinstance(change, Answered):
                         return change.answer
                     return change.answer(self.save([(change.council, metadata)]).get(change.council.id), metadata)
@@ -160,6 +169,10 @@ class UnitOfWork:
                 self.write_conflicts += 1
                 back_off(attempt)  # another writer saved this council first: decide again on its new state
         raise ConcurrentWriteConflict(*subject, self.write_attempts)
+
+    def confirmed(self) -> bool:
+        """Inside a look: whether refusals decided in it stand (`CouncilCache.confirm`)."""
+        return self.cache.confirm()
 
     def batch(self, size: int) -> Batch[Any]:
         """Commands `0 .. size - 1` decided in order and saved together where their councils differ."""
@@ -170,7 +183,13 @@ class UnitOfWork:
         (a fired timer alone has none). The cache and the request index learn what was stored."""
         for council, metadata in councils:
             stamp(council, metadata)
-        recordings: list[Recording[uuid.UUID]] = self.store.save(*(council for council, _ in councils))
+        log_at = self.cache.log_at
+        checked = {} if log_at is None else {"log_at": log_at}
+        try:
+            recordings: list[Recording[uuid.UUID]] = self.store.save(*(council for council, _ in councils), **checked)
+        except IntegrityError:  # another writer saved first (`LogMoved` included): the next look asks
+            self.cache.doubt()
+            raise
         self.cache.saved([council for council, _ in councils], [r.notification.id for r in recordings])
         for tracker in self.trackers:
             tracker.saved(recordings)
