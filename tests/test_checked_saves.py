@@ -14,6 +14,7 @@ from eventsourcing.postgres import PostgresApplicationRecorder
 
 from intervention_engine import InterventionEngine, MoveNotAllowed, Settings, VirtualClock, build_engine
 from intervention_engine.engine import RecordCommand, Recorded
+from intervention_engine.persistence.cache import SOLE_AFTER
 
 from factories import inspection, registration
 
@@ -27,12 +28,14 @@ VISIT = {"type": "monitoring_visit_published", "occurred_on": "2017-03-01"}
 @pytest.fixture
 def engines(postgres: Settings) -> Iterator[tuple[InterventionEngine, InterventionEngine]]:
     """Mine and another process's, on one store; mine has registered 382 and judged it inadequate, and has looked
-    at the log since (so it now takes its looks from memory)."""
+    at the log `SOLE_AFTER` times since, finding nobody else's writes (so it now takes its looks from memory)."""
     mine = build_engine(postgres, clock=VirtualClock(D(2014, 1, 1)))
     other = build_engine(postgres, clock=VirtualClock(D(2014, 1, 1)), check=False)
     try:
         mine.record(None, registration("382", "Kirklees"))
         mine.record("382", inspection(D(2016, 11, 25), "inadequate"))
+        for _ in range(SOLE_AFTER):
+            mine.cache.catch_up()
         yield mine, other
     finally:
         mine.close()
@@ -138,3 +141,20 @@ def test_a_save_that_no_version_would_stop_is_still_refused_when_the_log_moved(
     assert [type(o).__name__ for o in outcomes] == ["InvalidFact"]  # the name is taken, as a real look shows
     assert "already taken by council '390'" in str(outcomes[0])
     assert mine.write_conflicts == 1  # the checked save was refused
+
+
+def test_after_another_writer_is_seen_the_process_asks_again_until_it_has_looked_alone_long_enough(
+    engines: tuple[InterventionEngine, InterventionEngine], asked: list[int | None]
+) -> None:
+    mine, other = engines
+    assert mine.record_many([RecordCommand(None, registration(f"{n}", f"Council {n}")) for n in range(400, 402)])
+    other.record("382", NOTICE)
+    asked.clear()
+    mine.record(None, registration("402", "Council 402"))  # refused once (the log moved), then a real look
+    assert len(asked) == 1
+    per_fact = []
+    for day in range(1, SOLE_AFTER + 3):
+        before = len(asked)
+        mine.record("382", VISIT | {"occurred_on": f"2017-03-{day:02d}"})
+        per_fact.append(len(asked) - before)
+    assert per_fact == [1] * SOLE_AFTER + [0, 0]  # a real look each, until SOLE_AFTER of them found nobody else

@@ -8,8 +8,11 @@ the councils they touched, which are then loaded again from the store. Its own s
 reading anything, as long as nobody wrote in between.
 
 A look can be skipped when saving: where the store checks saves (PostgreSQL: `CouncilStore.save(log_at=...)`),
-and the last real look found nobody else had written since the one before (and every save since came straight
-after), `checked(saving=True)` takes the position it knows as the latest without asking (`trusted`). A save inside
+and the last `SOLE_AFTER` real looks in a row found nobody else had written since the one before (and every save
+since came straight after), `checked(saving=True)` takes the position it knows as the latest without asking
+(`trusted`). Beside a busy second writer most runs of looks are broken within a few, so the process goes on asking
+rather than having its checked saves refused and its commands decided again one by one (`benchmarks/service.py`,
+two processes). A save inside
 is then stored only if the log is still there (`log_at`), else `LogMoved` and a real look (`doubt`); a command
 refused inside is upheld only once a real look shows nobody else wrote since (`confirm`). A process that writes
 alone thus asks for the latest position only when a command is refused; beside another writer it asks every time.
@@ -34,6 +37,8 @@ from ..aggregates.council import Council
 from .log import LogFollower, latest_position
 from .store import CouncilStore
 
+SOLE_AFTER = 8  # real looks in a row that found no other writer, before looks are taken from memory
+
 
 class CouncilCache:
     """At most `size` councils, least recently used dropped first."""
@@ -46,14 +51,14 @@ class CouncilCache:
         self._councils: OrderedDict[uuid.UUID, Council] = OrderedDict()
         self._log = LogFollower(store, self._drop)  # every write up to its position is reflected in the councils
         self._checked = False  # inside `checked()`: the log was read at its start
-        self._sole = False  # the last real look found no other writer since the one before, nor did a save since
+        self._clean_looks = 0  # real looks in a row that found no other writer since the one before (nor a save)
         self.trusted = False  # inside `checked(saving=True)`: the latest position was taken from memory
 
     @contextmanager
     def checked(self, *, saving: bool = False) -> Iterator[int]:
         """One look at the log for everything taken inside (a command that takes several councils); gives the
         log's latest position. `saving`: skip asking while this process seems to write alone (see the module)."""
-        trusted = saving and self._sole and self._store.checks_saves
+        trusted = saving and self._clean_looks >= SOLE_AFTER and self._store.checks_saves
         latest = self._log.position if trusted else self.catch_up()
         outer, self._checked = self._checked, True
         outer_trusted, self.trusted = self.trusted, trusted
@@ -68,8 +73,8 @@ class CouncilCache:
         return self._log.position if self.trusted else None
 
     def doubt(self) -> None:
-        """Another writer has written (a checked save was refused): the next look asks."""
-        self._sole = False
+        """Another writer has written (a checked save was refused): the next looks ask."""
+        self._clean_looks = 0
 
     def confirm(self) -> bool:
         """Whether what was decided in this look stands: the look was real, or nobody else has written since (asked
@@ -78,13 +83,14 @@ class CouncilCache:
             return True
         if latest_position(self._store) == self._log.position:
             return True
-        self._sole = False
+        self._clean_looks = 0
         return False
 
     def catch_up(self) -> int:
         """Drop every cached council that another writer changed since the last look; the log's latest position."""
         latest = latest_position(self._store)
-        self._sole = latest == self._log.position  # nothing new since the last look and this process's saves
+        clean = latest == self._log.position  # nothing new since the last look and this process's saves
+        self._clean_looks = self._clean_looks + 1 if clean else 0
         if self._councils:
             self._log.catch_up(latest)
         else:
@@ -106,7 +112,7 @@ class CouncilCache:
     def saved(self, councils: Sequence[Council], positions: Sequence[int]) -> None:
         """Put back councils whose events were just stored, at `positions` in the log, in one transaction."""
         if not self._log.moved_on(positions):  # somebody wrote in between: the next look reads the gap
-            self._sole = False
+            self._clean_looks = 0
         for council in councils:
             self.keep(council)
 
