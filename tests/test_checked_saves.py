@@ -158,3 +158,15 @@ def test_after_another_writer_is_seen_the_process_asks_again_until_it_has_looked
         mine.record("382", VISIT | {"occurred_on": f"2017-03-{day:02d}"})
         per_fact.append(len(asked) - before)
     assert per_fact == [1] * SOLE_AFTER + [0, 0]  # a real look each, until SOLE_AFTER of them found nobody else
+
+
+def test_a_batch_goes_on_in_order_from_a_refusal_another_writer_had_overtaken(
+    engines: tuple[InterventionEngine, InterventionEngine],
+) -> None:
+    mine, other = engines
+    other.record("382", NOTICE)  # mine has 382 in memory without it
+    lifted, visit = LIFTED, VISIT | {"occurred_on": "2017-07-01"}
+    outcomes: list[Any] = mine.record_many([RecordCommand("382", lifted), RecordCommand("382", visit)])
+    assert [type(o).__name__ for o in outcomes] == ["Recorded", "Recorded"]
+    facts = [e.data["fact"]["type"] for e in mine.timeline("382") if e.event == "FactRecorded"]
+    assert facts[-2:] == ["improvement_notice_lifted", "monitoring_visit_published"]  # in the order they came

@@ -27,7 +27,7 @@ from .errors import RequestIdReused as RequestIdReused
 from .facts import CouncilRegistered, Fact, parse_fact
 from .persistence.council_index import CouncilIndex
 from .persistence.store import CouncilStore
-from .persistence.unit_of_work import Answered, Batch, Decide, Decision, Load, UnitOfWork, metadata_of, options_of
+from .persistence.unit_of_work import Answered, Batch, Decide, Decision, Load, UnitOfWork, metadata_of
 from .persistence.unit_of_work import RecordCommand as RecordCommand
 from .policies.reactions import FiredTimer
 from .policies.registry import PolicyRegistry, default_registry
@@ -141,9 +141,24 @@ class InterventionEngine(EngineQueries):
         of that transaction is decided again on its own, as `record` does. A server records the requests that
         queued while it was saving the last ones this way (service/gate.py): one commit for many facts.
         """
+        outcomes: list[Recorded | Exception | None] = [None] * len(commands)
+        start = 0
+        while start < len(commands):
+            start = self._record_from(commands, start, outcomes)
+        return [outcome for outcome in outcomes if outcome is not None]
+
+    def _record_from(
+        self, commands: Sequence[RecordCommand], start: int, outcomes: list[Recorded | Exception | None]
+    ) -> int:
+        """Record `commands[start:]` in one batch under one look, setting their outcomes; where to go on from.
+
+        A command refused on a look taken from memory stands only if a real look shows nobody else has written
+        (`UnitOfWork.confirmed`); otherwise what came before it is saved (or decided again, one by one, if another
+        writer overtook it) and the batch goes on from the refused command after a real look, in order."""
         with self.work.looked(saving=True):  # one look at the log for the councils and requests of every command
-            batch: Batch[Recorded] = self.work.batch(len(commands))
-            for n, command in enumerate(commands):
+            batch: Batch[Recorded] = self.work.batch(len(commands) - start)
+            for n in range(start, len(commands)):
+                command = commands[n]
                 try:
                     fact = parse_fact(command.fact, where=f"council {command.council!r}" if command.council else "")
                     self._check_not_in_future(command.council or "", fact)
@@ -153,7 +168,7 @@ class InterventionEngine(EngineQueries):
                         command.request_id, command.actor, command.council, fact, self.index
                     )
                     if earlier is not None:
-                        batch.settle(n, earlier)
+                        batch.settle(n - start, earlier)
                         continue
                     if isinstance(fact, CouncilRegistered):
                         cid = council_id(fact.code)
@@ -165,22 +180,14 @@ class InterventionEngine(EngineQueries):
                         batch.save()
                     decide = self._decider(command.council, fact, command.strict, command.request_id, command.actor)
                     metadata = metadata_of(command.actor, command.request_id, command.trace_id)
-                    batch.add(n, decide, metadata, _subject(command.council, fact))
+                    batch.add(n - start, decide, metadata, _subject(command.council, fact))
                 except Exception as error:  # the command's own outcome; the others go on
-                    batch.settle(n, error)
-            outcomes = batch.outcomes()
-            upheld = not any(isinstance(o, Exception) for o in outcomes) or self.work.confirmed()
-        if not upheld:  # refused on a look another writer has overtaken: each decided again after a real one
-            for n, outcome in enumerate(outcomes):
-                if isinstance(outcome, Exception):
-                    outcomes[n] = self._outcome(commands[n])
-        return outcomes
-
-    def _outcome(self, command: RecordCommand) -> Recorded | Exception:
-        try:
-            return self.record(command.council, command.fact, **options_of(command))
-        except Exception as error:
-            return error
+                    if not self.work.confirmed():  # refused on a look another writer had overtaken
+                        outcomes[start:n] = batch.outcomes()
+                        return n
+                    batch.settle(n - start, error)
+            outcomes[start:] = batch.outcomes()
+        return len(commands)
 
     def _decider(
         self, council: str | None, fact: Fact, strict: bool | None, request_id: str | None, actor: str | None
