@@ -14,6 +14,7 @@ from eventsourcing.postgres import PostgresApplicationRecorder
 
 from intervention_engine import InterventionEngine, MoveNotAllowed, Settings, VirtualClock, build_engine
 from intervention_engine.engine import RecordCommand, Recorded
+from intervention_engine.errors import StoreUnavailable
 from intervention_engine.persistence.cache import SOLE_AFTER
 
 from factories import inspection, registration
@@ -170,3 +171,30 @@ def test_a_batch_goes_on_in_order_from_a_refusal_another_writer_had_overtaken(
     assert [type(o).__name__ for o in outcomes] == ["Recorded", "Recorded"]
     facts = [e.data["fact"]["type"] for e in mine.timeline("382") if e.event == "FactRecorded"]
     assert facts[-2:] == ["improvement_notice_lifted", "monitoring_visit_published"]  # in the order they came
+
+
+def test_a_refusal_overtaken_by_another_writer_is_decided_again_even_with_one_write_attempt(
+    engines: tuple[InterventionEngine, InterventionEngine],
+) -> None:
+    mine, other = engines
+    mine.work.write_attempts = 1  # INTERVENTION_ENGINE_WRITE_RETRIES=1: no race may be lost, but none is here
+    other.record(None, registration("390", "Calderdale"))
+    assert mine.record("390", inspection(D(2016, 11, 25), "good")).stage == "good"
+
+
+def test_if_a_refusal_cannot_be_confirmed_it_and_the_rest_of_the_batch_hear_why(
+    engines: tuple[InterventionEngine, InterventionEngine], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    mine, _ = engines
+
+    def unreachable() -> bool:
+        raise StoreUnavailable("the server went away (OperationalError)")
+
+    monkeypatch.setattr(mine.work.cache, "confirm", unreachable)
+    refused_then = [RecordCommand("382", LIFTED), RecordCommand("382", NOTICE)]  # no notice yet to lift
+    outcomes: list[Any] = mine.record_many([RecordCommand(None, registration("395", "Council 395")), *refused_then])
+    assert type(outcomes[0]).__name__ == "Recorded"  # decided before the refusal and saved: its answer is kept
+    assert [str(o) for o in outcomes[1:]] == ["the store cannot be used: the server went away (OperationalError)"] * 2
+    monkeypatch.undo()
+    assert stream(mine, "395") == ["Registered"]
+    assert stream(mine, "382").count("FactRecorded") == 1  # the inspection only: nothing after the refusal

@@ -167,3 +167,26 @@ def test_a_checked_save_is_refused_when_the_log_has_moved_past_its_position(
     assert [(o, v) for _, o, v, _, _ in rows(postgres, recorder)] == [(a, 1)]  # nothing of the refused saves
     assert recorder.insert_events([event(b, 1), event(a, 2)], log_at=1)[-1] > 1  # at 1 (ids after gaps)
     assert recorder.insert_events([event(b, 2)]) != []  # an unchecked save is not compared
+
+
+def test_a_checked_save_is_refused_under_a_stricter_isolation_than_read_committed(
+    store: CouncilStore, postgres: Settings
+) -> None:
+    recorder = recorder_of(store)
+    with psycopg.connect(**postgres.postgres_connection()) as connection:
+        connection.execute("SET default_transaction_isolation = 'repeatable read'")
+        call = recorder.insert_function_statement
+        params = ([uuid.UUID(int=1)], [1], ["t:Event"], [b"{}"], 0)  # the log is empty: at 0, as given
+        with pytest.raises(psycopg.Error) as refused:
+            connection.execute(call, params)
+        assert refused.value.sqlstate == "IE001"  # its snapshot could miss a commit: the engine must look
+    assert rows(postgres, recorder) == []
+    assert recorder.insert_events([event(uuid.UUID(int=1), 1)], log_at=0) == [1]  # read committed: stored
+
+
+def test_a_checked_save_saves_councils_only() -> None:
+    from intervention_engine.persistence.store import CouncilStore as Store
+
+    store = Store({"PERSISTENCE_MODULE": "eventsourcing.popo"})
+    with pytest.raises(ValueError, match="checked save"):
+        store.save(object(), log_at=3)

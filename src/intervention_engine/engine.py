@@ -182,7 +182,13 @@ class InterventionEngine(EngineQueries):
                     metadata = metadata_of(command.actor, command.request_id, command.trace_id)
                     batch.add(n - start, decide, metadata, _subject(command.council, fact))
                 except Exception as error:  # the command's own outcome; the others go on
-                    if not self.work.confirmed():  # refused on a look another writer had overtaken
+                    try:
+                        upheld = self.work.confirmed()
+                    except Exception as unconfirmed:  # the store cannot say: this command and the rest hear why
+                        outcomes[start:n] = batch.outcomes()
+                        outcomes[n:] = [unconfirmed] * (len(commands) - n)
+                        return len(commands)
+                    if not upheld:  # refused on a look another writer had overtaken
                         outcomes[start:n] = batch.outcomes()
                         return n
                     batch.settle(n - start, error)

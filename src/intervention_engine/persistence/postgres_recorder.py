@@ -22,7 +22,9 @@ table lock. Imported only for the postgres backend (it needs psycopg).
 A checked save (`log_at`): the function also takes the log position the save's decisions were made on and, under
 the same lock, refuses (SQLSTATE `IE001`, raised here as `store.LogMoved`, nothing stored) if the log has moved past
 it. The unit of work uses it to save without first asking for the log's latest position, while it has reason to
-think it is the only writer (persistence/cache.py); a refused save is decided again after a real look.
+think it is the only writer (persistence/cache.py); a refused save is decided again after a real look. The
+comparison needs the latest committed rows, which a statement inside the function sees only under READ COMMITTED
+(PostgreSQL's default); under a stricter default isolation every checked save is refused, so the engine asks.
 """
 
 from __future__ import annotations
@@ -58,7 +60,8 @@ class CouncilPostgresRecorder(PostgresApplicationRecorder):
                 "BEGIN "
                 "SET LOCAL lock_timeout = '{lock_timeout}s'; "
                 "LOCK TABLE {schema}.{table} IN EXCLUSIVE MODE; "
-                "IF log_at IS NOT NULL AND log_at <> (SELECT coalesce(max(notification_id), 0) FROM {schema}.{table}) "
+                "IF log_at IS NOT NULL AND (current_setting('transaction_isolation') <> 'read committed' "
+                "OR log_at <> (SELECT coalesce(max(notification_id), 0) FROM {schema}.{table})) "
                 "THEN RAISE EXCEPTION 'the log moved past %', log_at USING ERRCODE = '{log_moved}'; END IF; "
                 "NOTIFY {channel}; "
                 "RETURN QUERY INSERT INTO {schema}.{table} (originator_id, originator_version, topic, state) "

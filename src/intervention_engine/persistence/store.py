@@ -187,6 +187,8 @@ class CouncilStore(Application[uuid.UUID]):
         (where `checks_saves`), the events are stored only if the log's latest position is still `log_at`: else
         `LogMoved`, and nothing is stored."""
         if kwargs or not objs or not all(type(obj) is Council for obj in objs):
+            if log_at is not None:
+                raise ValueError("a checked save (log_at) saves councils only, with no other options")
             return super().save(*objs, **kwargs)
         processing_event: ProcessingEvent[uuid.UUID] = ProcessingEvent()
         if log_at is not None and self.checks_saves:

@@ -153,7 +153,8 @@ class UnitOfWork:
 
         `subject` (the council and what was being recorded) names the command if every attempt lost its race.
         """
-        for attempt in range(self.write_attempts):
+        attempt = 0
+        while attempt < self.write_attempts:
             try:
                 with self.looked(saving=True):
                     try:
@@ -161,13 +162,16 @@ class UnitOfWork:
                     except Exception:
                         if self.confirmed():
                             raise
-                        continue  # decided on a look another writer has overtaken: decide again after a real one
+                        # Decided on a look another writer had overtaken: decide again after a real look (the next
+                        # one is: `confirmed` found the log moved). Not an attempt: nothing was saved or lost.
+                        continue
                     if isinstance(change, Answered):
                         return change.answer
                     return change.answer(self.save([(change.council, metadata)]).get(change.council.id), metadata)
             except IntegrityError:
                 self.write_conflicts += 1
                 back_off(attempt)  # another writer saved this council first: decide again on its new state
+                attempt += 1
         raise ConcurrentWriteConflict(*subject, self.write_attempts)
 
     def confirmed(self) -> bool:
