@@ -10,12 +10,11 @@ reading anything, as long as nobody wrote in between.
 A look can be skipped when saving: where the store checks saves (PostgreSQL: `CouncilStore.save(log_at=...)`),
 and the last `SOLE_AFTER` real looks in a row found nobody else had written since the one before (and every save
 since came straight after), `checked(saving=True)` takes the position it knows as the latest without asking
-(`trusted`). Beside a busy second writer most runs of looks are broken within a few, so the process goes on asking
-rather than having its checked saves refused and its commands decided again one by one (`benchmarks/service.py`,
-two processes). A save inside
-is then stored only if the log is still there (`log_at`), else `LogMoved` and a real look (`doubt`); a command
-refused inside is upheld only once a real look shows nobody else wrote since (`confirm`). A process that writes
-alone thus asks for the latest position only when a command is refused; beside another writer it asks every time.
+(`trusted`). A save inside is then stored only if the log is still there (`log_at`), else `LogMoved` and a real
+look (`doubt`); a command refused inside is upheld only once a real look shows nobody else wrote since (`confirm`).
+A process that writes alone thus asks for the latest position only when a command is refused. Beside a busy second
+writer most runs of looks are broken within a few, so the process goes on asking rather than having its checked
+saves refused and its commands decided again one by one (`benchmarks/service.py`, two processes).
 
 `take` hands a council out *and removes it from the cache*; `saved` puts councils back once their events are
 stored. So a command that is refused, or loses a race to save, can never leave a half-decided council behind: the

@@ -26,7 +26,15 @@ from .errors import COUNCIL_RESPONSES, ERROR_RESPONSES, RECORD_RESPONSES, ErrorB
 from .gate import EngineGate as Gate
 from .schemas import CouncilOut, Health, Ready, WhoAmI
 
-Council = Annotated[str, Path(min_length=1, max_length=200, description="council code (DfE or ONS) or name")]
+COUNCIL_LENGTH = range(1, 201)  # characters a council in a path may have
+Council = Annotated[
+    str,
+    Path(
+        min_length=COUNCIL_LENGTH.start,
+        max_length=COUNCIL_LENGTH.stop - 1,
+        description="council code (DfE or ONS) or name",
+    ),
+]
 AsOf = Annotated[
     WorldDate | None, Query(description=f"a date in the world ({DATE_RANGE}): the state at the end of that day")
 ]

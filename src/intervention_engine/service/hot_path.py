@@ -33,7 +33,7 @@ from starlette.routing import BaseRoute, Match, NoMatchFound
 from starlette.types import Receive, Scope, Send
 
 from ..settings import Role
-from .api import REQUEST_ID_PATTERN, record_fact, request_keys
+from .api import COUNCIL_LENGTH, REQUEST_ID_PATTERN, record_fact, request_keys
 from .auth import Authenticator
 from .gate import EngineGate
 from .limits import replaying
@@ -41,7 +41,6 @@ from .limits import replaying
 RECORD_PATHS = frozenset({"/councils", "/councils/{council}/facts"})
 _HANDED_ON = "intervention_engine.hot_path.handed_on"  # in the scope of a request handed to the FastAPI route
 _REQUEST_ID = re.compile(REQUEST_ID_PATTERN)
-_COUNCIL_LENGTH = range(1, 201)  # the route's Path(min_length=1, max_length=200)
 
 
 class RecordRoute(BaseRoute):
@@ -110,7 +109,7 @@ class RecordRoute(BaseRoute):
         if idempotency_key is not None and not _REQUEST_ID.match(idempotency_key):
             return None
         council = scope["path_params"].get("council")
-        if council is not None and len(council) not in _COUNCIL_LENGTH:
+        if council is not None and len(council) not in COUNCIL_LENGTH:
             return None
         fact = self._fact(body)
         return None if fact is None else (council, fact, principal, idempotency_key)
