@@ -162,9 +162,9 @@ def leaders(pair: list[ServerProcess]) -> list[str]:
 def times_fired(settings: Settings, council: str, kind: str) -> list[str]:
     """The actor of each firing of a council's timers of one kind."""
     engine = observe(settings)
-    try:
-        trail = engine.audit(council)
+    try:  # the timeline first: a timer fired between the two reads is then in the trail too (it only grows)
         entries = engine.timeline(council)
+        trail = engine.audit(council)
     finally:
         engine.close()
     ids = {e.data["timer_id"] for e in entries if e.event == "TimerScheduled" and e.data["kind"] == kind}
